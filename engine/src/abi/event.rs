@@ -1,0 +1,82 @@
+//! Executor for the `fc:function` event world (`engine/wit/fc-function.wit`).
+
+use wasmtime::Store;
+
+use crate::abi::guard;
+use crate::config::FunctionConfig;
+use crate::error::{ErrorKind, FunctionError};
+use crate::host::context::FcContext;
+use crate::host::state::ComponentState;
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "event-handler",
+    exports: { default: async },
+});
+
+use fc::function::types as wit;
+
+/// The WIT context record for one call.
+pub(crate) fn context_record(ctx: &FcContext<'_>) -> wit::Context {
+    let f = ctx.function;
+    let i = ctx.invoke;
+    wit::Context {
+        request_id: i.request_id.clone(),
+        function: wit::FunctionMeta {
+            name: f.function.clone(),
+            handler: f.handler.clone(),
+            memory_size: f.memory_size_mb,
+            timeout: u32::try_from(f.timeout.as_secs()).unwrap_or(u32::MAX),
+            initializer: f.initializer.clone().unwrap_or_default(),
+        },
+        service: wit::ServiceMeta {
+            name: f.service.clone(),
+            qualifier: ctx.qualifier().to_string(),
+            version_id: i.version_id.clone(),
+            log_project: i.log_project.clone(),
+            log_store: i.log_store.clone(),
+        },
+        credentials: wit::Credentials {
+            access_key_id: i.access_key_id.clone(),
+            access_key_secret: i.access_key_secret.clone(),
+            security_token: i.security_token.clone(),
+        },
+        region: i.region.clone(),
+        account_id: i.account_id.clone(),
+        instance_id: ctx.instance_id.to_string(),
+    }
+}
+
+/// A guest's own error, as FC's `HandledInvocationError`.
+fn handled(err: wit::Error) -> FunctionError {
+    FunctionError { kind: ErrorKind::Handled, error_type: err.error_type, message: err.error_message, stack_trace: err.stack_trace }
+}
+
+/// Runs the guest's `initialize` under `initializationTimeout`.
+pub(crate) async fn initialize(
+    store: &mut Store<ComponentState>,
+    bindings: &EventHandler,
+    config: &FunctionConfig,
+    record: &wit::Context,
+) -> Result<(), FunctionError> {
+    let budget = config.initialization_timeout;
+    guard::arm(store, budget);
+    let outcome = tokio::time::timeout(guard::backstop(budget), bindings.call_initialize(&mut *store, record)).await;
+    match guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)? {
+        Ok(()) => Ok(()),
+        Err(err) => Err(FunctionError { kind: ErrorKind::Unhandled, ..handled(err) }),
+    }
+}
+
+/// Runs the guest's `handle` under the function's timeout.
+pub(crate) async fn handle(
+    store: &mut Store<ComponentState>,
+    bindings: &EventHandler,
+    config: &FunctionConfig,
+    event: &[u8],
+    record: &wit::Context,
+) -> Result<Vec<u8>, FunctionError> {
+    guard::arm(store, config.timeout);
+    let outcome = tokio::time::timeout(guard::backstop(config.timeout), bindings.call_handle(&mut *store, event, record)).await;
+    guard::finish(store, outcome, "Function", config.timeout, config.memory_size_mb)?.map_err(handled)
+}

@@ -1,0 +1,129 @@
+//! Deploy-time compilation into an on-disk `.cwasm` store.
+//!
+//! An artifact's name is `<sha256 of the wasm>-<engine compatibility hash>.cwasm`,
+//! so the same code deployed twice, or loaded again after a restart, is never
+//! compiled again, and an artifact from an incompatible wasmtime build or config
+//! is simply not found (and recompiled) rather than misloaded.
+
+use std::hash::Hasher;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::DeployError;
+
+/// What kind of Wasm binary some bytes are, from the header alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmKind {
+    /// A core module (`\0asm` version 1).
+    Module,
+    /// A component (`\0asm` layer 1).
+    Component,
+}
+
+/// Classifies `wasm` by its 8-byte preamble, with a clear error for anything else.
+pub fn wasm_kind(wasm: &[u8]) -> Result<WasmKind, DeployError> {
+    const MAGIC: &[u8] = b"\0asm";
+    if wasm.len() < 8 || &wasm[..4] != MAGIC {
+        let shown: String = wasm.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+        return Err(DeployError::NotWasm { found: if shown.is_empty() { "no bytes".into() } else { shown } });
+    }
+    match wasm[4..8] {
+        [1, 0, 0, 0] => Ok(WasmKind::Module),
+        [_, _, 1, 0] => Ok(WasmKind::Component),
+        _ => Err(DeployError::InvalidWasm(format!("unknown binary version {:02x?}", &wasm[4..8]))),
+    }
+}
+
+/// The artifact directory plus the counters that prove where compiles happen.
+#[derive(Debug)]
+pub struct ArtifactStore {
+    dir: PathBuf,
+    compat: String,
+    compiles: AtomicU64,
+}
+
+/// Feeds `Hash` output into SHA-256, giving a hash that is stable across processes
+/// (std's `DefaultHasher` is not promised to be).
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn finish(&self) -> u64 {
+        0 // unused: the digest is read with `finalize`
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+impl ArtifactStore {
+    /// Opens (creating it if needed) the artifact directory for `engine`.
+    pub fn open(engine: &wasmtime::Engine, dir: &Path) -> Result<Self, DeployError> {
+        std::fs::create_dir_all(dir)?;
+        let mut hasher = Sha256Hasher(Sha256::new());
+        std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+        let compat = hex::encode(&hasher.0.finalize()[..8]);
+        Ok(Self { dir: dir.to_path_buf(), compat, compiles: AtomicU64::new(0) })
+    }
+
+    /// How many times this process compiled Wasm (deploys of new code only).
+    pub fn compiles(&self) -> u64 {
+        self.compiles.load(Ordering::Relaxed)
+    }
+
+    /// The sha256 (hex) of `wasm`: the code's identity.
+    pub fn digest(wasm: &[u8]) -> String {
+        hex::encode(Sha256::digest(wasm))
+    }
+
+    /// The artifact path for code with this digest.
+    pub fn path_for(&self, digest: &str) -> PathBuf {
+        self.dir.join(format!("{digest}-{}.cwasm", self.compat))
+    }
+
+    /// Makes sure a compiled artifact for `wasm` exists and returns its path.
+    /// Compiles only when the artifact is missing.
+    pub fn ensure(&self, engine: &wasmtime::Engine, wasm: &[u8], kind: WasmKind) -> Result<PathBuf, DeployError> {
+        let path = self.path_for(&Self::digest(wasm));
+        if path.is_file() {
+            return Ok(path);
+        }
+        self.compile_to(engine, wasm, kind, &path)?;
+        Ok(path)
+    }
+
+    /// Compiles `wasm` and writes the artifact atomically (temp file + rename), so
+    /// a crash mid-write never leaves a truncated artifact under the real name.
+    pub fn compile_to(&self, engine: &wasmtime::Engine, wasm: &[u8], kind: WasmKind, path: &Path) -> Result<(), DeployError> {
+        self.compiles.fetch_add(1, Ordering::Relaxed);
+        let started = std::time::Instant::now();
+        let compiled = match kind {
+            WasmKind::Module => engine.precompile_module(wasm),
+            WasmKind::Component => engine.precompile_component(wasm),
+        }
+        .map_err(|e| DeployError::InvalidWasm(format!("{e:#}")))?;
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&compiled)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        tracing::debug!(artifact = %path.display(), elapsed_ms = started.elapsed().as_millis() as u64, "compiled");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_headers() {
+        assert_eq!(wasm_kind(b"\0asm\x01\0\0\0").ok(), Some(WasmKind::Module));
+        assert_eq!(wasm_kind(b"\0asm\x0d\0\x01\0").ok(), Some(WasmKind::Component));
+        let err = wasm_kind(b"PK\x03\x04zipfile").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("not WebAssembly") && err.contains("50 4b 03 04"), "{err}");
+        assert!(wasm_kind(b"").is_err());
+    }
+}

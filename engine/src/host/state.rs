@@ -1,0 +1,76 @@
+//! What a wasmtime `Store` holds for each ABI.
+
+use std::time::Instant;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use crate::host::limits::MemoryLimiter;
+use crate::host::log::LogCapture;
+
+/// Store data of a component instance (event world or wasi:http).
+pub struct ComponentState {
+    pub wasi: WasiCtx,
+    pub http: WasiHttpCtx,
+    pub table: ResourceTable,
+    pub hooks: OutboundHttp,
+    pub limiter: MemoryLimiter,
+    pub log: LogCapture,
+    /// When the current call must stop; checked on every epoch tick.
+    pub deadline: Instant,
+}
+
+impl WasiView for ComponentState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for ComponentState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+/// Store data of a WASI p1 command.
+pub struct CommandState {
+    pub wasi: WasiP1Ctx,
+    pub limiter: MemoryLimiter,
+    pub deadline: Instant,
+}
+
+/// Outbound `wasi:http` policy: FC's `internetAccess`. Denied requests fail in
+/// the guest with `HTTP-request-denied`, before any connection is made.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboundHttp {
+    pub allowed: bool,
+}
+
+impl WasiHttpHooks for OutboundHttp {
+    fn send_request(
+        &mut self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = wasmtime_wasi_http::Result<(
+                    http::Response<wasmtime_wasi_http::WasiBody>,
+                    Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                )>,
+            > + Send,
+    > {
+        drop(fut);
+        let allowed = self.allowed;
+        Box::new(async move {
+            if !allowed {
+                return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
+            }
+            use http_body_util::BodyExt;
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! wasm-fc's engine: runs Alibaba Function Compute functions as WebAssembly.
+//!
+//! One [`Engine`] per process owns the wasmtime engine (pooling allocator,
+//! copy-on-write memory images, epoch interruption), the shared linkers and the
+//! on-disk artifact store. [`Engine::deploy`] compiles a function's Wasm once
+//! (never on the invoke path, never again after a restart) and returns a
+//! [`Function`], whose instance pool gives FC semantics: warm instances keep
+//! their globals, the initializer runs once per instance, one invocation per
+//! instance at a time, bounded concurrency with prompt throttling.
+//!
+//! Three guest ABIs are detected from the Wasm itself (see [`Abi`]):
+//! the `fc:function` event world (`engine/wit/fc-function.wit`), the standard
+//! `wasi:http/proxy` world, and WASI p1 commands.
+//!
+//! Guests are hostile by assumption: they see only the directories, environment
+//! and network access their [`FunctionConfig`] grants, cannot run past their
+//! timeout or memorySize, and a trap only retires the instance that trapped.
+
+mod abi;
+mod artifacts;
+mod config;
+mod engine;
+mod error;
+mod function;
+mod host;
+mod outcome;
+mod pool;
+
+pub use abi::Abi;
+pub use config::{EngineConfig, FunctionConfig, InvokeContext, Preopen, caps};
+pub use engine::{Engine, EngineStats};
+pub use error::{DeployError, ErrorKind, FunctionError, InvokeError};
+pub use function::Function;
+pub use outcome::{BodyError, HttpOutcome, Outcome, ResponseBody};
