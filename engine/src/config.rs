@@ -129,7 +129,9 @@ impl FunctionConfig {
 
     /// How many Wasm instances may run this function at once.
     pub(crate) fn max_concurrency(&self) -> u32 {
-        self.max_instances.max(1).saturating_mul(self.instance_concurrency.max(1))
+        self.max_instances
+            .max(1)
+            .saturating_mul(self.instance_concurrency.max(1))
     }
 }
 

@@ -48,7 +48,9 @@ pub(crate) struct EngineInner {
 
 impl std::fmt::Debug for EngineInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngineInner").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("EngineInner")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,10 +93,13 @@ impl Engine {
     /// Creates the engine: wasmtime config, pooling allocator, shared linkers,
     /// artifact store and epoch ticker.
     pub fn new(config: EngineConfig) -> Result<Self, DeployError> {
-        let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config)).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
+        let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config))
+            .map_err(|e| DeployError::Engine(format!("{e:#}")))?;
         let artifacts = ArtifactStore::open(&wasmtime, &config.artifact_dir)?;
-        let component_linker = abi::component_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
-        let module_linker = abi::module_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
+        let component_linker =
+            abi::component_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
+        let module_linker =
+            abi::module_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
         let inner = Arc::new(EngineInner {
             live_instances: Arc::new(Semaphore::new(config.max_live_instances as usize)),
             wasmtime,
@@ -116,26 +121,41 @@ impl Engine {
     /// code, call it inside `spawn_blocking`.
     pub fn deploy(&self, wasm: &[u8], config: FunctionConfig) -> Result<Function, DeployError> {
         let kind = wasm_kind(wasm)?;
-        let path = self.inner.artifacts.ensure(&self.inner.wasmtime, wasm, kind)?;
+        let path = self
+            .inner
+            .artifacts
+            .ensure(&self.inner.wasmtime, wasm, kind)?;
         self.load_artifact(&path, kind, ArtifactStore::digest(wasm), wasm, config)
     }
 
     /// Loads a function whose code was deployed earlier, from its artifact alone
     /// when it exists (no compile); `wasm` is only read when it must be recompiled.
-    pub fn load(&self, wasm_digest: &str, wasm: impl FnOnce() -> std::io::Result<Vec<u8>>, config: FunctionConfig) -> Result<Function, DeployError> {
-        let path = self.inner.artifacts.path_for(wasm_digest);
-        if path.is_file() {
-            let kind = match wasmtime::Engine::detect_precompiled_file(&path).map_err(|e| DeployError::InvalidWasm(format!("{e:#}")))? {
-                Some(wasmtime::Precompiled::Component) => crate::artifacts::WasmKind::Component,
-                Some(wasmtime::Precompiled::Module) => crate::artifacts::WasmKind::Module,
-                None => return Err(DeployError::InvalidWasm(format!("{} is not a wasmtime artifact", path.display()))),
-            };
-            return self.load_artifact(&path, kind, wasm_digest.to_string(), &[], config);
+    pub fn load(
+        &self,
+        wasm_digest: &str,
+        wasm: impl FnOnce() -> std::io::Result<Vec<u8>>,
+        config: FunctionConfig,
+    ) -> Result<Function, DeployError> {
+        if let Some((path, kind)) = self.inner.artifacts.find(wasm_digest) {
+            match self.load_artifact(&path, kind, wasm_digest.to_string(), &[], config.clone()) {
+                Err(DeployError::InvalidWasm(reason)) => {
+                    tracing::warn!(artifact = %path.display(), %reason, "unusable artifact")
+                }
+                other => return other,
+            }
         }
+        // Missing or unusable artifact: compile from the source (deploy replaces a bad file).
         self.deploy(&wasm()?, config)
     }
 
-    fn load_artifact(&self, path: &Path, kind: crate::artifacts::WasmKind, digest: String, wasm: &[u8], config: FunctionConfig) -> Result<Function, DeployError> {
+    fn load_artifact(
+        &self,
+        path: &Path,
+        kind: crate::artifacts::WasmKind,
+        digest: String,
+        wasm: &[u8],
+        config: FunctionConfig,
+    ) -> Result<Function, DeployError> {
         validate(&self.inner.config, &config)?;
         sandbox::check_preopens(&config)?;
         let loaded = match abi::load(&self.inner, path, kind) {
@@ -143,18 +163,29 @@ impl Engine {
             // A corrupt or stale artifact: recompile once from the source bytes.
             Err(DeployError::InvalidWasm(reason)) if !wasm.is_empty() => {
                 tracing::warn!(artifact = %path.display(), %reason, "recompiling unusable artifact");
-                self.inner.artifacts.compile_to(&self.inner.wasmtime, wasm, kind, path)?;
+                self.inner
+                    .artifacts
+                    .compile_to(&self.inner.wasmtime, wasm, kind, path)?;
                 abi::load(&self.inner, path, kind)?
             }
             Err(other) => return Err(other),
         };
-        self.inner.counters.artifact_loads.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .counters
+            .artifact_loads
+            .fetch_add(1, Ordering::Relaxed);
         let pool = Pool::new(&config);
         if let Ok(mut pools) = self.inner.pools.lock() {
             pools.retain(|p| p.strong_count() > 0);
             pools.push(Arc::downgrade(&pool));
         }
-        Ok(Function::new(self.inner.clone(), loaded, pool, config, digest))
+        Ok(Function::new(
+            self.inner.clone(),
+            loaded,
+            pool,
+            config,
+            digest,
+        ))
     }
 
     /// The counters: compiles, loads, cold starts, warm hits, instances, throttling.
@@ -195,8 +226,13 @@ impl Engine {
 impl EngineInner {
     /// Drops one idle instance from any pool, freeing a global slot.
     pub(crate) fn evict_one_idle(&self) -> bool {
-        let Ok(pools) = self.pools.lock() else { return false };
-        pools.iter().filter_map(Weak::upgrade).any(|pool| pool.evict_oldest_idle())
+        let Ok(pools) = self.pools.lock() else {
+            return false;
+        };
+        pools
+            .iter()
+            .filter_map(Weak::upgrade)
+            .any(|pool| pool.evict_oldest_idle())
     }
 }
 
@@ -208,7 +244,9 @@ fn validate(engine: &EngineConfig, config: &FunctionConfig) -> Result<(), Deploy
         )));
     }
     if config.timeout.is_zero() {
-        return Err(DeployError::InvalidConfig("timeout must be at least 1 second".into()));
+        return Err(DeployError::InvalidConfig(
+            "timeout must be at least 1 second".into(),
+        ));
     }
     Ok(())
 }
@@ -274,22 +312,28 @@ fn spawn_ticker(inner: &Arc<EngineInner>) {
     let weak = Arc::downgrade(inner);
     let wasmtime = inner.wasmtime.clone();
     let tick = inner.config.epoch_tick;
-    let spawned = std::thread::Builder::new().name("wasm-fc-epoch".into()).spawn(move || {
-        let mut last_reap = Instant::now();
-        loop {
-            std::thread::sleep(tick);
-            let Some(inner) = weak.upgrade() else { return };
-            wasmtime.increment_epoch();
-            if last_reap.elapsed() >= Duration::from_secs(1) {
-                last_reap = Instant::now();
-                let pools: Vec<Arc<Pool>> = inner.pools.lock().map(|p| p.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
-                for pool in pools {
-                    let reaped = pool.reap_idle();
-                    inner.counters.retired.fetch_add(reaped, Ordering::Relaxed);
+    let spawned = std::thread::Builder::new()
+        .name("wasm-fc-epoch".into())
+        .spawn(move || {
+            let mut last_reap = Instant::now();
+            loop {
+                std::thread::sleep(tick);
+                let Some(inner) = weak.upgrade() else { return };
+                wasmtime.increment_epoch();
+                if last_reap.elapsed() >= Duration::from_secs(1) {
+                    last_reap = Instant::now();
+                    let pools: Vec<Arc<Pool>> = inner
+                        .pools
+                        .lock()
+                        .map(|p| p.iter().filter_map(Weak::upgrade).collect())
+                        .unwrap_or_default();
+                    for pool in pools {
+                        let reaped = pool.reap_idle();
+                        inner.counters.retired.fetch_add(reaped, Ordering::Relaxed);
+                    }
                 }
             }
-        }
-    });
+        });
     if let Err(e) = spawned {
         tracing::error!("cannot start the epoch ticker, timeouts will not fire: {e}");
     }

@@ -20,7 +20,11 @@ pub enum DeployError {
     InvalidConfig(String),
     /// A preopen directory does not exist or cannot be opened.
     #[error("cannot mount {host} at {guest}: {reason}")]
-    Preopen { host: String, guest: String, reason: String },
+    Preopen {
+        host: String,
+        guest: String,
+        reason: String,
+    },
     /// Reading or writing the artifact store failed.
     #[error("artifact store: {0}")]
     Artifact(#[from] std::io::Error),
@@ -77,6 +81,11 @@ pub struct FunctionError {
 
 impl FunctionError {
     pub(crate) fn unhandled(error_type: &str, message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Unhandled, error_type: error_type.to_string(), message: message.into(), stack_trace: Vec::new() }
+        Self {
+            kind: ErrorKind::Unhandled,
+            error_type: error_type.to_string(),
+            message: message.into(),
+            stack_trace: Vec::new(),
+        }
     }
 }

@@ -62,8 +62,22 @@ impl From<InvokeError> for Unavailable {
 }
 
 impl Function {
-    pub(crate) fn new(engine: Arc<EngineInner>, loaded: Loaded, pool: Arc<Pool>, config: FunctionConfig, digest: String) -> Self {
-        Self { inner: Arc::new(FunctionInner { engine, loaded, pool, config, digest }) }
+    pub(crate) fn new(
+        engine: Arc<EngineInner>,
+        loaded: Loaded,
+        pool: Arc<Pool>,
+        config: FunctionConfig,
+        digest: String,
+    ) -> Self {
+        Self {
+            inner: Arc::new(FunctionInner {
+                engine,
+                loaded,
+                pool,
+                config,
+                digest,
+            }),
+        }
     }
 
     /// The guest ABI detected at deploy time.
@@ -107,8 +121,15 @@ impl Function {
             Loaded::Command(pre) => {
                 let _live = self.live_slot().await?;
                 let instance_id = uuid::Uuid::new_v4().to_string();
-                let env = FcContext { function: &self.inner.config, invoke: ctx, instance_id: &instance_id }.env();
-                let run = command::run(pre, &self.inner.config, &env, event).await.map_err(|e| InvokeError::Internal(e.to_string()))?;
+                let env = FcContext {
+                    function: &self.inner.config,
+                    invoke: ctx,
+                    instance_id: &instance_id,
+                }
+                .env();
+                let run = command::run(pre, &self.inner.config, &env, event)
+                    .await
+                    .map_err(|e| InvokeError::Internal(e.to_string()))?;
                 self.count(|c| &c.cold_starts);
                 drop(permit);
                 Ok(Outcome {
@@ -121,24 +142,42 @@ impl Function {
                 })
             }
             Loaded::Event(_) => self.invoke_event(event, ctx, started).await,
-            Loaded::Http(_) => self.invoke_event_over_http(event, ctx, started, permit).await,
+            Loaded::Http(_) => {
+                self.invoke_event_over_http(event, ctx, started, permit)
+                    .await
+            }
         }
     }
 
-    async fn invoke_event(&self, event: Bytes, ctx: &InvokeContext, started: Instant) -> Result<Outcome, InvokeError> {
+    async fn invoke_event(
+        &self,
+        event: Bytes,
+        ctx: &InvokeContext,
+        started: Instant,
+    ) -> Result<Outcome, InvokeError> {
         let config = &self.inner.config;
         let (mut instance, cold_start) = match self.checkout().await {
             Ok(found) => found,
             Err(Unavailable::Platform(err)) => return Err(err),
-            Err(Unavailable::Guest(error, log)) => return Ok(failed_outcome(error, log, started, true)),
+            Err(Unavailable::Guest(error, log)) => {
+                return Ok(failed_outcome(error, log, started, true));
+            }
         };
         let Exports::Event(bindings) = &instance.exports else {
-            return Err(InvokeError::Internal("event instance has the wrong exports".into()));
+            return Err(InvokeError::Internal(
+                "event instance has the wrong exports".into(),
+            ));
         };
-        let record = event::context_record(&FcContext { function: config, invoke: ctx, instance_id: &instance.id });
+        let record = event::context_record(&FcContext {
+            function: config,
+            invoke: ctx,
+            instance_id: &instance.id,
+        });
         let mut result = Ok(Vec::new());
         if !instance.initialized && config.initializer.is_some() {
-            result = event::initialize(&mut instance.store, bindings, config, &record).await.map(|()| Vec::new());
+            result = event::initialize(&mut instance.store, bindings, config, &record)
+                .await
+                .map(|()| Vec::new());
             instance.initialized = result.is_ok();
         }
         if result.is_ok() {
@@ -149,33 +188,59 @@ impl Function {
         let max_memory_bytes = instance.store.data().limiter.peak_bytes() as u64;
         let instance_id = instance.id.clone();
         self.release(instance, keeps_instance(&result));
-        Ok(Outcome { result, log, duration: started.elapsed(), max_memory_bytes, instance_id, cold_start })
+        Ok(Outcome {
+            result,
+            log,
+            duration: started.elapsed(),
+            max_memory_bytes,
+            instance_id,
+            cold_start,
+        })
     }
 
     /// FC's custom-runtime convention for events on an HTTP function:
     /// `POST /invoke` with the event as body; a 2xx body is the result.
-    async fn invoke_event_over_http(&self, event: Bytes, ctx: &InvokeContext, started: Instant, permit: OwnedSemaphorePermit) -> Result<Outcome, InvokeError> {
+    async fn invoke_event_over_http(
+        &self,
+        event: Bytes,
+        ctx: &InvokeContext,
+        started: Instant,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Outcome, InvokeError> {
         let request = http::Request::post("/invoke")
             .header(http::header::CONTENT_TYPE, "application/octet-stream")
             .body(Full::new(event))
             .map_err(|e| InvokeError::Internal(e.to_string()))?;
-        let outcome = self.http_on_component(request, ctx, None, permit, started).await?;
+        let outcome = self
+            .http_on_component(request, ctx, None, permit, started)
+            .await?;
         let result = match outcome.response {
             Err(error) => Err(error),
             Ok(response) => {
                 let status = response.status();
-                let body = Limited::new(response.into_body(), caps::MAX_RESULT_BYTES).collect().await;
+                let body = Limited::new(response.into_body(), caps::MAX_RESULT_BYTES)
+                    .collect()
+                    .await;
                 match body {
-                    Err(e) => Err(FunctionError::unhandled("ResultTooLarge", format!("reading the result: {e}"))),
+                    Err(e) => Err(FunctionError::unhandled(
+                        "ResultTooLarge",
+                        format!("reading the result: {e}"),
+                    )),
                     Ok(collected) if status.is_success() => Ok(collected.to_bytes()),
                     Ok(collected) => Err(FunctionError::unhandled(
                         "HttpError",
-                        format!("the function answered {status}: {}", String::from_utf8_lossy(&collected.to_bytes())),
+                        format!(
+                            "the function answered {status}: {}",
+                            String::from_utf8_lossy(&collected.to_bytes())
+                        ),
                     )),
                 }
             }
         };
-        let record = outcome.finished.await.map_err(|_| InvokeError::Internal("the invocation task vanished".into()))?;
+        let record = outcome
+            .finished
+            .await
+            .map_err(|_| InvokeError::Internal("the invocation task vanished".into()))?;
         // The response tells what the function answered; the record tells whether
         // the handler then trapped or timed out. The first failure wins.
         let result = match (result, &record.result) {
@@ -183,13 +248,22 @@ impl Function {
             (Ok(_), Err(error)) => Err(error.clone()),
             (Ok(body), Ok(_)) => Ok(body),
         };
-        Ok(Outcome { result, duration: started.elapsed(), ..record })
+        Ok(Outcome {
+            result,
+            duration: started.elapsed(),
+            ..record
+        })
     }
 
     /// Invokes the function with an HTTP request (HTTP triggers). The request's
     /// URI path should be the path after the function segment. Caller-supplied
     /// `x-fc-*` headers are replaced by the platform's context headers.
-    pub async fn invoke_http<B>(&self, request: http::Request<B>, ctx: &InvokeContext, client_ip: Option<IpAddr>) -> Result<HttpOutcome, InvokeError>
+    pub async fn invoke_http<B>(
+        &self,
+        request: http::Request<B>,
+        ctx: &InvokeContext,
+        client_ip: Option<IpAddr>,
+    ) -> Result<HttpOutcome, InvokeError>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
@@ -197,8 +271,14 @@ impl Function {
         let started = Instant::now();
         let permit = self.admit().await?;
         match &self.inner.loaded {
-            Loaded::Http(_) => self.http_on_component(request, ctx, client_ip, permit, started).await,
-            Loaded::Command(pre) => self.http_on_command(pre, request, ctx, client_ip, permit, started).await,
+            Loaded::Http(_) => {
+                self.http_on_component(request, ctx, client_ip, permit, started)
+                    .await
+            }
+            Loaded::Command(pre) => {
+                self.http_on_command(pre, request, ctx, client_ip, permit, started)
+                    .await
+            }
             Loaded::Event(_) => Err(InvokeError::WrongAbi(format!(
                 "function {} is an event handler (fc:function world); HTTP triggers need a wasi:http component or a WASI command (CGI)",
                 self.inner.config.function
@@ -206,7 +286,14 @@ impl Function {
         }
     }
 
-    async fn http_on_component<B>(&self, request: http::Request<B>, ctx: &InvokeContext, client_ip: Option<IpAddr>, permit: OwnedSemaphorePermit, started: Instant) -> Result<HttpOutcome, InvokeError>
+    async fn http_on_component<B>(
+        &self,
+        request: http::Request<B>,
+        ctx: &InvokeContext,
+        client_ip: Option<IpAddr>,
+        permit: OwnedSemaphorePermit,
+        started: Instant,
+    ) -> Result<HttpOutcome, InvokeError>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
@@ -217,18 +304,35 @@ impl Function {
             Err(Unavailable::Platform(err)) => return Err(err),
             Err(Unavailable::Guest(error, log)) => {
                 let _ = done_tx.send(failed_outcome(error.clone(), log, started, true));
-                return Ok(HttpOutcome { response: Err(error), cold_start: true, finished });
+                return Ok(HttpOutcome {
+                    response: Err(error),
+                    cold_start: true,
+                    finished,
+                });
             }
         };
-        let request = with_context(request, &FcContext { function: &self.inner.config, invoke: ctx, instance_id: &instance.id }, client_ip);
-        let (prepared, response_rx) = http_abi::prepare(&mut instance.store, request).map_err(|e| InvokeError::Internal(format!("{e:#}")))?;
+        let request = with_context(
+            request,
+            &FcContext {
+                function: &self.inner.config,
+                invoke: ctx,
+                instance_id: &instance.id,
+            },
+            client_ip,
+        );
+        let (prepared, response_rx) = http_abi::prepare(&mut instance.store, request)
+            .map_err(|e| InvokeError::Internal(format!("{e:#}")))?;
         let this = self.clone();
         let task = tokio::spawn(async move {
             let _permit = permit;
             let Exports::Http(proxy) = &instance.exports else {
-                return Err(FunctionError::unhandled("InternalError", "http instance has the wrong exports"));
+                return Err(FunctionError::unhandled(
+                    "InternalError",
+                    "http instance has the wrong exports",
+                ));
             };
-            let result = http_abi::call(&mut instance.store, proxy, prepared, &this.inner.config).await;
+            let result =
+                http_abi::call(&mut instance.store, proxy, prepared, &this.inner.config).await;
             let log = instance.store.data().log.take();
             let max_memory_bytes = instance.store.data().limiter.peak_bytes() as u64;
             let instance_id = instance.id.clone();
@@ -245,15 +349,24 @@ impl Function {
             result
         });
         let response = match response_rx.await {
-            Ok(Ok(response)) => Ok(response.map(|body| body.map_err(|e| BodyError(e.to_string())).boxed_unsync())),
+            Ok(Ok(response)) => {
+                Ok(response.map(|body| body.map_err(|e| BodyError(e.to_string())).boxed_unsync()))
+            }
             Ok(Err(code)) => Err(http_abi::error_code(&code)),
             Err(_) => match task.await {
                 Ok(Err(error)) => Err(error),
-                Ok(Ok(())) => Err(FunctionError::unhandled("NoResponse", "the function returned without sending a response")),
+                Ok(Ok(())) => Err(FunctionError::unhandled(
+                    "NoResponse",
+                    "the function returned without sending a response",
+                )),
                 Err(join) => Err(FunctionError::unhandled("InternalError", join.to_string())),
             },
         };
-        Ok(HttpOutcome { response, cold_start, finished })
+        Ok(HttpOutcome {
+            response,
+            cold_start,
+            finished,
+        })
     }
 
     async fn http_on_command<B>(
@@ -275,12 +388,27 @@ impl Function {
         let body = body.map_err(|e| BodyError(e.to_string()));
         let body = match Limited::new(body, caps::MAX_RESULT_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) => return Err(InvokeError::Internal(format!("reading the request body: {e}"))),
+            Err(e) => {
+                return Err(InvokeError::Internal(format!(
+                    "reading the request body: {e}"
+                )));
+            }
         };
         let instance_id = uuid::Uuid::new_v4().to_string();
-        let mut env = FcContext { function: &self.inner.config, invoke: ctx, instance_id: &instance_id }.env();
-        env.extend(cgi::request_env(&parts, body.len(), client_ip).into_iter().filter(|(k, _)| !k.starts_with("HTTP_X_FC_")));
-        let run = command::run(pre, &self.inner.config, &env, body).await.map_err(|e| InvokeError::Internal(e.to_string()))?;
+        let mut env = FcContext {
+            function: &self.inner.config,
+            invoke: ctx,
+            instance_id: &instance_id,
+        }
+        .env();
+        env.extend(
+            cgi::request_env(&parts, body.len(), client_ip)
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("HTTP_X_FC_")),
+        );
+        let run = command::run(pre, &self.inner.config, &env, body)
+            .await
+            .map_err(|e| InvokeError::Internal(e.to_string()))?;
         drop(permit);
         self.count(|c| &c.cold_starts);
         let response = run.result.clone().and_then(|stdout| cgi_response(&stdout));
@@ -293,7 +421,11 @@ impl Function {
             cold_start: true,
         };
         let _ = done_tx.send(record);
-        Ok(HttpOutcome { response, cold_start: true, finished })
+        Ok(HttpOutcome {
+            response,
+            cold_start: true,
+            finished,
+        })
     }
 
     /// Waits (bounded) for one of the function's concurrency permits.
@@ -303,8 +435,16 @@ impl Function {
             return Ok(permit);
         }
         let started = Instant::now();
-        let waited = tokio::time::timeout(self.inner.engine.config.acquire_timeout, semaphore.acquire_owned()).await;
-        self.inner.engine.counters.acquire_wait_nanos.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let waited = tokio::time::timeout(
+            self.inner.engine.config.acquire_timeout,
+            semaphore.acquire_owned(),
+        )
+        .await;
+        self.inner
+            .engine
+            .counters
+            .acquire_wait_nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         match waited {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(self.throttled(format!(
@@ -330,16 +470,30 @@ impl Function {
         Ok(self.inner.pool.live_guard(slot))
     }
 
-    async fn wait_for_slot(&self, semaphore: Arc<tokio::sync::Semaphore>) -> Result<OwnedSemaphorePermit, InvokeError> {
-        match tokio::time::timeout(self.inner.engine.config.acquire_timeout, semaphore.acquire_owned()).await {
+    async fn wait_for_slot(
+        &self,
+        semaphore: Arc<tokio::sync::Semaphore>,
+    ) -> Result<OwnedSemaphorePermit, InvokeError> {
+        match tokio::time::timeout(
+            self.inner.engine.config.acquire_timeout,
+            semaphore.acquire_owned(),
+        )
+        .await
+        {
             Ok(Ok(slot)) => Ok(slot),
-            _ => Err(self.throttled(format!("the platform is at its limit of {} live instances", self.inner.engine.config.max_live_instances))),
+            _ => Err(self.throttled(format!(
+                "the platform is at its limit of {} live instances",
+                self.inner.engine.config.max_live_instances
+            ))),
         }
     }
 
     fn throttled(&self, reason: String) -> InvokeError {
         self.count(|c| &c.throttled);
-        InvokeError::Throttled { function: self.inner.config.function.clone(), reason }
+        InvokeError::Throttled {
+            function: self.inner.config.function.clone(),
+            reason,
+        }
     }
 
     /// A warm instance if one is idle, else a new one.
@@ -357,13 +511,22 @@ impl Function {
         let config = &self.inner.config;
         let id = uuid::Uuid::new_v4().to_string();
         let log = LogCapture::default();
-        let env = FcContext { function: config, invoke: &InvokeContext::default(), instance_id: &id }.instance_env();
-        let wasi = sandbox::wasi_builder(config, &log, &env).map_err(|e| InvokeError::Internal(e.to_string()))?.build();
+        let env = FcContext {
+            function: config,
+            invoke: &InvokeContext::default(),
+            instance_id: &id,
+        }
+        .instance_env();
+        let wasi = sandbox::wasi_builder(config, &log, &env)
+            .map_err(|e| InvokeError::Internal(e.to_string()))?
+            .build();
         let state = ComponentState {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: OutboundHttp { allowed: config.internet_access },
+            hooks: OutboundHttp {
+                allowed: config.internet_access,
+            },
             limiter: MemoryLimiter::new(config.memory_size_mb),
             log,
             deadline: Instant::now(),
@@ -374,14 +537,38 @@ impl Function {
         guard::arm(&mut store, budget);
         let exports = match &self.inner.loaded {
             Loaded::Event(pre) => {
-                let outcome = tokio::time::timeout(guard::backstop(budget), pre.instantiate_async(&mut store)).await;
-                guard::finish(&mut store, outcome, "Instance start", budget, config.memory_size_mb).map(Exports::Event)
+                let outcome = tokio::time::timeout(
+                    guard::backstop(budget),
+                    pre.instantiate_async(&mut store),
+                )
+                .await;
+                guard::finish(
+                    &mut store,
+                    outcome,
+                    "Instance start",
+                    budget,
+                    config.memory_size_mb,
+                )
+                .map(Exports::Event)
             }
             Loaded::Http(pre) => {
-                let outcome = tokio::time::timeout(guard::backstop(budget), pre.instantiate_async(&mut store)).await;
-                guard::finish(&mut store, outcome, "Instance start", budget, config.memory_size_mb).map(Exports::Http)
+                let outcome = tokio::time::timeout(
+                    guard::backstop(budget),
+                    pre.instantiate_async(&mut store),
+                )
+                .await;
+                guard::finish(
+                    &mut store,
+                    outcome,
+                    "Instance start",
+                    budget,
+                    config.memory_size_mb,
+                )
+                .map(Exports::Http)
             }
-            Loaded::Command(_) => return Err(InvokeError::Internal("commands have no warm instances".into()).into()),
+            Loaded::Command(_) => {
+                return Err(InvokeError::Internal("commands have no warm instances".into()).into());
+            }
         };
         match exports {
             Ok(exports) => Ok(WarmInstance::new(store, exports, id, live)),
@@ -413,27 +600,50 @@ fn cap_result(bytes: Vec<u8>) -> Result<Vec<u8>, FunctionError> {
     if bytes.len() > caps::MAX_RESULT_BYTES {
         return Err(FunctionError::unhandled(
             "ResultTooLarge",
-            format!("the result is {} bytes; the limit is {} bytes", bytes.len(), caps::MAX_RESULT_BYTES),
+            format!(
+                "the result is {} bytes; the limit is {} bytes",
+                bytes.len(),
+                caps::MAX_RESULT_BYTES
+            ),
         ));
     }
     Ok(bytes)
 }
 
 fn failed_outcome(error: FunctionError, log: Bytes, started: Instant, cold_start: bool) -> Outcome {
-    Outcome { result: Err(error), log, duration: started.elapsed(), max_memory_bytes: 0, instance_id: String::new(), cold_start }
+    Outcome {
+        result: Err(error),
+        log,
+        duration: started.elapsed(),
+        max_memory_bytes: 0,
+        instance_id: String::new(),
+        cold_start,
+    }
 }
 
 /// Replaces caller `x-fc-*` headers with the platform's context headers and
 /// makes sure the request has an authority (wasi:http requires one).
-fn with_context<B>(mut request: http::Request<B>, ctx: &FcContext<'_>, client_ip: Option<IpAddr>) -> http::Request<B> {
+fn with_context<B>(
+    mut request: http::Request<B>,
+    ctx: &FcContext<'_>,
+    client_ip: Option<IpAddr>,
+) -> http::Request<B> {
     let headers = request.headers_mut();
-    let spoofed: Vec<http::HeaderName> = headers.keys().filter(|k| is_context_header(k.as_str())).cloned().collect();
+    let spoofed: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|k| is_context_header(k.as_str()))
+        .cloned()
+        .collect();
     for name in spoofed {
         headers.remove(name);
     }
     let mut fields = ctx.fields();
     if let Some(ip) = client_ip {
-        fields.push(crate::host::context::Field { header: "x-fc-client-ip", env: "", value: ip.to_string() });
+        fields.push(crate::host::context::Field {
+            header: "x-fc-client-ip",
+            env: "",
+            value: ip.to_string(),
+        });
     }
     for field in fields {
         if let Ok(value) = http::HeaderValue::from_str(&field.value) {
@@ -441,18 +651,26 @@ fn with_context<B>(mut request: http::Request<B>, ctx: &FcContext<'_>, client_ip
         }
     }
     if !headers.contains_key(http::header::HOST) && request.uri().authority().is_none() {
-        request.headers_mut().insert(http::header::HOST, http::HeaderValue::from_static("localhost"));
+        request.headers_mut().insert(
+            http::header::HOST,
+            http::HeaderValue::from_static("localhost"),
+        );
     }
     request
 }
 
 /// A CGI stdout as an HTTP response.
 fn cgi_response(stdout: &Bytes) -> Result<http::Response<ResponseBody>, FunctionError> {
-    let parsed = cgi::parse_response(stdout).map_err(|e| FunctionError::unhandled("BadCgiResponse", e))?;
+    let parsed =
+        cgi::parse_response(stdout).map_err(|e| FunctionError::unhandled("BadCgiResponse", e))?;
     let mut builder = http::Response::builder().status(parsed.status);
     for (name, value) in &parsed.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let body = Full::new(stdout.slice(parsed.body_offset..)).map_err(|never| match never {}).boxed_unsync();
-    builder.body(body).map_err(|e| FunctionError::unhandled("BadCgiResponse", e.to_string()))
+    let body = Full::new(stdout.slice(parsed.body_offset..))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    builder
+        .body(body)
+        .map_err(|e| FunctionError::unhandled("BadCgiResponse", e.to_string()))
 }

@@ -47,8 +47,21 @@ impl Drop for LiveGuard {
 }
 
 impl WarmInstance {
-    pub(crate) fn new(store: Store<ComponentState>, exports: Exports, id: String, live: LiveGuard) -> Self {
-        Self { store, exports, id, uses: 0, initialized: false, idle_since: Instant::now(), _live: live }
+    pub(crate) fn new(
+        store: Store<ComponentState>,
+        exports: Exports,
+        id: String,
+        live: LiveGuard,
+    ) -> Self {
+        Self {
+            store,
+            exports,
+            id,
+            uses: 0,
+            initialized: false,
+            idle_since: Instant::now(),
+            _live: live,
+        }
     }
 }
 
@@ -77,13 +90,18 @@ impl Pool {
 
     fn idle(&self) -> MutexGuard<'_, VecDeque<WarmInstance>> {
         // The queue holds no invariant a panic could break mid-update.
-        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A guard counting one more live instance, holding `slot`.
     pub(crate) fn live_guard(&self, slot: OwnedSemaphorePermit) -> LiveGuard {
         self.live.fetch_add(1, Ordering::Relaxed);
-        LiveGuard { live: self.live.clone(), _slot: slot }
+        LiveGuard {
+            live: self.live.clone(),
+            _slot: slot,
+        }
     }
 
     /// The most recently used idle instance (its caches are warmest), if any.
@@ -110,7 +128,10 @@ impl Pool {
     pub(crate) fn reap_idle(&self) -> u64 {
         let expired: Vec<WarmInstance> = {
             let mut idle = self.idle();
-            let keep_from = idle.iter().position(|i| i.idle_since.elapsed() < self.idle_timeout).unwrap_or(idle.len());
+            let keep_from = idle
+                .iter()
+                .position(|i| i.idle_since.elapsed() < self.idle_timeout)
+                .unwrap_or(idle.len());
             idle.drain(..keep_from).collect()
         };
         expired.len() as u64

@@ -1,5 +1,7 @@
 //! The fc:function event world, end to end through real guests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
+
 mod common;
 
 use common::*;
@@ -14,7 +16,10 @@ async fn event_hello_json_in_and_out_with_log_env_and_context() {
     let function = h.deploy(wasm_fc_test_guests::EVENT_HELLO, cfg);
     assert_eq!(function.abi(), Abi::Event);
 
-    let outcome = function.invoke(r#"{"name":"ada"}"#.into(), &ctx("req-42")).await.unwrap();
+    let outcome = function
+        .invoke(r#"{"name":"ada"}"#.into(), &ctx("req-42"))
+        .await
+        .unwrap();
     let result: serde_json::Value = serde_json::from_str(&ok_text(&outcome)).unwrap();
     assert_eq!(result["greeting"], "hi, ada");
     assert_eq!(result["requestId"], "req-42");
@@ -50,10 +55,21 @@ async fn warm_instances_keep_globals_and_the_initializer_runs_once_per_instance(
     cfg.initializer = Some("index.init".into());
     let function = h.deploy(wasm_fc_test_guests::INITIALIZER, cfg);
     let first = invoke(&function, "").await;
-    assert!(ok_text(&first).starts_with("init=1 calls=1"), "{}", ok_text(&first));
-    assert!(String::from_utf8_lossy(&first.log).contains("initializer index.init ran"), "initializer log is part of the first call's log");
+    assert!(
+        ok_text(&first).starts_with("init=1 calls=1"),
+        "{}",
+        ok_text(&first)
+    );
+    assert!(
+        String::from_utf8_lossy(&first.log).contains("initializer index.init ran"),
+        "initializer log is part of the first call's log"
+    );
     let second = invoke(&function, "").await;
-    assert!(ok_text(&second).starts_with("init=1 calls=2"), "{}", ok_text(&second));
+    assert!(
+        ok_text(&second).starts_with("init=1 calls=2"),
+        "{}",
+        ok_text(&second)
+    );
     assert_eq!(first.instance_id, second.instance_id);
 }
 
@@ -85,7 +101,16 @@ async fn reuse_limit_retires_instances() {
     cfg.max_reuse = 2;
     let function = h.deploy(wasm_fc_test_guests::HOSTILE, cfg);
     let counts: Vec<String> = futures_lite(&function, 5).await;
-    assert_eq!(counts, ["counter=1", "counter=2", "counter=1", "counter=2", "counter=1"]);
+    assert_eq!(
+        counts,
+        [
+            "counter=1",
+            "counter=2",
+            "counter=1",
+            "counter=2",
+            "counter=1"
+        ]
+    );
 }
 
 async fn futures_lite(function: &wasm_fc_engine::Function, n: usize) -> Vec<String> {
@@ -104,7 +129,11 @@ async fn large_results_and_unknown_verbs() {
     let function = h.deploy(wasm_fc_test_guests::HOSTILE, cfg);
     let ok = invoke(&function, "result:1000").await;
     assert_eq!(ok.result.unwrap().len(), 1000);
-    let too_big = invoke(&function, &format!("result:{}", wasm_fc_engine::caps::MAX_RESULT_BYTES + 1)).await;
+    let too_big = invoke(
+        &function,
+        &format!("result:{}", wasm_fc_engine::caps::MAX_RESULT_BYTES + 1),
+    )
+    .await;
     let error = too_big.result.unwrap_err();
     assert_eq!(error.error_type, "ResultTooLarge", "{error:?}");
 }

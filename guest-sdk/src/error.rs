@@ -24,7 +24,11 @@ impl Error {
 
     /// An error with an explicit FC `errorType`.
     pub fn typed(error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { error_type: error_type.into(), message: message.into(), stack_trace: Vec::new() }
+        Self {
+            error_type: error_type.into(),
+            message: message.into(),
+            stack_trace: Vec::new(),
+        }
     }
 }
 
@@ -38,7 +42,11 @@ impl<E: std::error::Error> From<E> for Error {
             stack_trace.push(format!("caused by: {cause}"));
             source = cause.source();
         }
-        Self { error_type: short_name.to_string(), message: err.to_string(), stack_trace }
+        Self {
+            error_type: short_name.to_string(),
+            message: err.to_string(),
+            stack_trace,
+        }
     }
 }
 

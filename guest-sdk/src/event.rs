@@ -53,9 +53,15 @@ pub fn run_handler<R: IntoBody, E: Into<Error>>(
 ) -> Result<Vec<u8>, wit::Error> {
     let ctx = Context::from(ctx);
     log::set_request_id(&ctx.request_id);
-    handler(event, &ctx).map(IntoBody::into_body).map_err(|e| to_wit(e.into()))
+    handler(event, &ctx)
+        .map(IntoBody::into_body)
+        .map_err(|e| to_wit(e.into()))
 }
 
 fn to_wit(err: Error) -> wit::Error {
-    wit::Error { error_type: err.error_type, error_message: err.message, stack_trace: err.stack_trace }
+    wit::Error {
+        error_type: err.error_type,
+        error_message: err.message,
+        stack_trace: err.stack_trace,
+    }
 }

@@ -4,7 +4,6 @@
 use crate::__wasip2::http::types::{
     Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
-use crate::__wasip2::io::streams::StreamError;
 use crate::{Context, log};
 
 /// An incoming HTTP request, as FC's runtimes present it.
@@ -30,12 +29,18 @@ impl Request {
     /// The first value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of a query parameter.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.queries.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.queries
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -49,7 +54,11 @@ pub struct Response {
 
 impl Default for Response {
     fn default() -> Self {
-        Self { status: 200, headers: Vec::new(), body: Vec::new() }
+        Self {
+            status: 200,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 }
 
@@ -76,14 +85,28 @@ impl Response {
 
 /// Reads the request, runs the handler, writes the response.
 #[doc(hidden)]
-pub fn serve(request: IncomingRequest, out: ResponseOutparam, handler: fn(Request, &mut Response, &Context)) {
+pub fn serve(
+    request: IncomingRequest,
+    out: ResponseOutparam,
+    handler: fn(Request, &mut Response, &Context),
+) {
     let headers: Vec<(String, String)> = request
         .headers()
         .entries()
         .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.to_ascii_lowercase(),
+                String::from_utf8_lossy(&v).into_owned(),
+            )
+        })
         .collect();
-    let ctx = Context::from_headers(|name| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
+    let ctx = Context::from_headers(|name| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    });
     log::set_request_id(&ctx.request_id);
     let url = request.path_with_query().unwrap_or_else(|| "/".to_string());
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
@@ -91,7 +114,11 @@ pub fn serve(request: IncomingRequest, out: ResponseOutparam, handler: fn(Reques
         method: method_name(&request.method()),
         path: percent_decode(path),
         queries: parse_query(query),
-        client_ip: headers.iter().find(|(k, _)| k == "x-fc-client-ip").map(|(_, v)| v.clone()).unwrap_or_default(),
+        client_ip: headers
+            .iter()
+            .find(|(k, _)| k == "x-fc-client-ip")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
         body: read_body(request.consume().ok()),
         url: url.clone(),
         headers,
@@ -120,18 +147,20 @@ fn read_body(body: Option<IncomingBody>) -> Vec<u8> {
     let mut bytes = Vec::new();
     let Some(body) = body else { return bytes };
     if let Ok(stream) = body.stream() {
-        loop {
-            match stream.blocking_read(64 * 1024) {
-                Ok(chunk) => bytes.extend_from_slice(&chunk),
-                Err(StreamError::Closed) | Err(StreamError::LastOperationFailed(_)) => break,
-            }
+        // Closed is the end of the body; a failed read ends it too.
+        while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+            bytes.extend_from_slice(&chunk);
         }
     }
     bytes
 }
 
 fn write_response(out: ResponseOutparam, resp: Response) {
-    let list: Vec<(String, Vec<u8>)> = resp.headers.into_iter().map(|(k, v)| (k, v.into_bytes())).collect();
+    let list: Vec<(String, Vec<u8>)> = resp
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect();
     // Headers the host refuses (e.g. forbidden names) make the whole list invalid;
     // fall back to no headers rather than failing the response.
     let fields = Fields::from_list(&list).unwrap_or_else(|_| Fields::new());
@@ -156,7 +185,10 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
+            (
+                percent_decode(&k.replace('+', " ")),
+                percent_decode(&v.replace('+', " ")),
+            )
         })
         .collect()
 }

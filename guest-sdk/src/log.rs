@@ -21,7 +21,8 @@ pub fn set_request_id(id: &str) {
 
 /// Writes one log line at `level`. Prefer the [`info!`](crate::log::info) family.
 pub fn write(level: &str, message: std::fmt::Arguments<'_>) {
-    let line = REQUEST_ID.with(|id| format!("{} {} [{level}] {message}\n", now_iso8601(), id.borrow()));
+    let line =
+        REQUEST_ID.with(|id| format!("{} {} [{level}] {message}\n", now_iso8601(), id.borrow()));
     // Logging must never fail the handler; a closed stderr just drops the line.
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
@@ -43,7 +44,9 @@ pub use crate::{__fc_debug as debug, __fc_error as error, __fc_info as info, __f
 
 /// UTC time as `2024-01-02T03:04:05.678Z`, without pulling a date crate into every guest.
 fn now_iso8601() -> String {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = since_epoch.as_secs();
     let (days, day_secs) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days as i64);

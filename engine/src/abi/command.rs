@@ -33,8 +33,14 @@ pub(crate) async fn run(
     let stdout = LogCapture::with_capacity(caps::MAX_RESULT_BYTES + 1);
     let stderr = LogCapture::default();
     let mut builder = sandbox::wasi_builder(config, &stderr, env)?;
-    builder.stdout(stdout.clone()).stdin(MemoryInputPipe::new(stdin));
-    let state = CommandState { wasi: builder.build_p1(), limiter: MemoryLimiter::new(config.memory_size_mb), deadline: std::time::Instant::now() };
+    builder
+        .stdout(stdout.clone())
+        .stdin(MemoryInputPipe::new(stdin));
+    let state = CommandState {
+        wasi: builder.build_p1(),
+        limiter: MemoryLimiter::new(config.memory_size_mb),
+        deadline: std::time::Instant::now(),
+    };
     let mut store = Store::new(pre.module().engine(), state);
     guard::install(&mut store);
     guard::arm(&mut store, config.timeout);
@@ -60,7 +66,10 @@ pub(crate) async fn run(
         Exit::Success => {
             let bytes = stdout.take();
             if bytes.len() > caps::MAX_RESULT_BYTES {
-                Err(FunctionError::unhandled("ResultTooLarge", format!("the result exceeds {} bytes", caps::MAX_RESULT_BYTES)))
+                Err(FunctionError::unhandled(
+                    "ResultTooLarge",
+                    format!("the result exceeds {} bytes", caps::MAX_RESULT_BYTES),
+                ))
             } else {
                 Ok(bytes)
             }
@@ -69,10 +78,20 @@ pub(crate) async fn run(
         Exit::TimedOut => Err(guard::timed_out("Function", budget)),
         Exit::Trap(err) => {
             let hit_limit = store.data().limiter.hit_limit;
-            Err(guard::classify(&err, hit_limit, "Function", budget, config.memory_size_mb))
+            Err(guard::classify(
+                &err,
+                hit_limit,
+                "Function",
+                budget,
+                config.memory_size_mb,
+            ))
         }
     };
-    Ok(CommandRun { result, log, peak_memory_bytes: store.data().limiter.peak_bytes() })
+    Ok(CommandRun {
+        result,
+        log,
+        peak_memory_bytes: store.data().limiter.peak_bytes(),
+    })
 }
 
 /// How a command run ended.
@@ -85,8 +104,14 @@ enum Exit {
 
 /// A non-zero exit: the message is the tail of stderr, as the contract says.
 fn exit_error(code: i32, log: &[u8]) -> FunctionError {
-    let stderr_tail = String::from_utf8_lossy(tail(log, caps::ERROR_MESSAGE_BYTES)).trim().to_string();
-    let message = if stderr_tail.is_empty() { format!("process exited with status {code}") } else { stderr_tail };
+    let stderr_tail = String::from_utf8_lossy(tail(log, caps::ERROR_MESSAGE_BYTES))
+        .trim()
+        .to_string();
+    let message = if stderr_tail.is_empty() {
+        format!("process exited with status {code}")
+    } else {
+        stderr_tail
+    };
     let mut error = FunctionError::unhandled("ExitError", message);
     error.stack_trace = vec![format!("exit status {code}")];
     error

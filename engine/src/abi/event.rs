@@ -49,7 +49,12 @@ pub(crate) fn context_record(ctx: &FcContext<'_>) -> wit::Context {
 
 /// A guest's own error, as FC's `HandledInvocationError`.
 fn handled(err: wit::Error) -> FunctionError {
-    FunctionError { kind: ErrorKind::Handled, error_type: err.error_type, message: err.error_message, stack_trace: err.stack_trace }
+    FunctionError {
+        kind: ErrorKind::Handled,
+        error_type: err.error_type,
+        message: err.error_message,
+        stack_trace: err.stack_trace,
+    }
 }
 
 /// Runs the guest's `initialize` under `initializationTimeout`.
@@ -61,10 +66,17 @@ pub(crate) async fn initialize(
 ) -> Result<(), FunctionError> {
     let budget = config.initialization_timeout;
     guard::arm(store, budget);
-    let outcome = tokio::time::timeout(guard::backstop(budget), bindings.call_initialize(&mut *store, record)).await;
+    let outcome = tokio::time::timeout(
+        guard::backstop(budget),
+        bindings.call_initialize(&mut *store, record),
+    )
+    .await;
     match guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)? {
         Ok(()) => Ok(()),
-        Err(err) => Err(FunctionError { kind: ErrorKind::Unhandled, ..handled(err) }),
+        Err(err) => Err(FunctionError {
+            kind: ErrorKind::Unhandled,
+            ..handled(err)
+        }),
     }
 }
 
@@ -77,6 +89,17 @@ pub(crate) async fn handle(
     record: &wit::Context,
 ) -> Result<Vec<u8>, FunctionError> {
     guard::arm(store, config.timeout);
-    let outcome = tokio::time::timeout(guard::backstop(config.timeout), bindings.call_handle(&mut *store, event, record)).await;
-    guard::finish(store, outcome, "Function", config.timeout, config.memory_size_mb)?.map_err(handled)
+    let outcome = tokio::time::timeout(
+        guard::backstop(config.timeout),
+        bindings.call_handle(&mut *store, event, record),
+    )
+    .await;
+    guard::finish(
+        store,
+        outcome,
+        "Function",
+        config.timeout,
+        config.memory_size_mb,
+    )?
+    .map_err(handled)
 }

@@ -89,11 +89,22 @@ pub(crate) fn finish<T, S: Limited>(
     }
 }
 
+/// Frames kept in `stackTrace`; a runaway recursion would otherwise produce thousands.
+const MAX_STACK_FRAMES: usize = 32;
+
 /// What stopped a guest, in FC's words.
-pub(crate) fn classify(err: &wasmtime::Error, hit_memory_limit: bool, what: &str, budget: Duration, memory_mb: u32) -> FunctionError {
+pub(crate) fn classify(
+    err: &wasmtime::Error,
+    hit_memory_limit: bool,
+    what: &str,
+    budget: Duration,
+    memory_mb: u32,
+) -> FunctionError {
     match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => timed_out(what, budget),
-        Some(Trap::StackOverflow) => FunctionError::unhandled("StackOverflowError", format!("{what} overflowed its stack")),
+        Some(Trap::StackOverflow) => {
+            FunctionError::unhandled("StackOverflowError", format!("{what} overflowed its stack"))
+        }
         _ if hit_memory_limit => FunctionError::unhandled(
             "OutOfMemoryError",
             format!("{what} ran out of memory: memorySize is {memory_mb} MB"),
@@ -101,13 +112,26 @@ pub(crate) fn classify(err: &wasmtime::Error, hit_memory_limit: bool, what: &str
         _ => {
             let mut error = FunctionError::unhandled(
                 "UnhandledInvocationError",
-                format!("Process exited unexpectedly before completing request: {}", root_message(err)),
+                format!(
+                    "Process exited unexpectedly before completing request: {}",
+                    root_message(err)
+                ),
             );
             if let Some(trace) = err.downcast_ref::<wasmtime::WasmBacktrace>() {
                 error.stack_trace = trace
                     .frames()
                     .iter()
-                    .map(|f| format!("{} ({})", f.func_name().unwrap_or("<unknown>"), f.module().name().unwrap_or("wasm")))
+                    .take(MAX_STACK_FRAMES)
+                    .map(|f| {
+                        let name = f
+                            .func_name()
+                            .map(|n| format!("{:#}", rustc_demangle::demangle(n)));
+                        format!(
+                            "{} ({})",
+                            name.as_deref().unwrap_or("<unknown>"),
+                            f.module().name().unwrap_or("wasm")
+                        )
+                    })
                     .collect();
             }
             error
@@ -117,12 +141,15 @@ pub(crate) fn classify(err: &wasmtime::Error, hit_memory_limit: bool, what: &str
 
 /// FC's timeout error.
 pub(crate) fn timed_out(what: &str, budget: Duration) -> FunctionError {
-    FunctionError::unhandled("TimeoutError", format!("{what} timed out after {:.3} seconds", budget.as_secs_f64()))
+    FunctionError::unhandled(
+        "TimeoutError",
+        format!("{what} timed out after {:.3} seconds", budget.as_secs_f64()),
+    )
 }
 
 fn root_message(err: &wasmtime::Error) -> String {
     match err.downcast_ref::<Trap>() {
-        Some(trap) => format!("wasm trap: {trap}"),
+        Some(trap) => trap.to_string(),
         None => format!("{err:#}"),
     }
 }

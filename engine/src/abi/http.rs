@@ -7,8 +7,8 @@ use tokio::sync::oneshot;
 use wasmtime::Store;
 use wasmtime::component::Resource;
 use wasmtime_wasi_http::WasiHttpView;
-use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::bindings::Proxy;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
@@ -36,7 +36,9 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: std::fmt::Display,
 {
-    let request = request.map(|body| body.map_err(|e| wasmtime_wasi_http::Error::InternalError(Some(e.to_string()))));
+    let request = request.map(|body| {
+        body.map_err(|e| wasmtime_wasi_http::Error::InternalError(Some(e.to_string())))
+    });
     let (tx, rx) = oneshot::channel();
     let mut view = store.data_mut().http();
     let request = view.new_incoming_request(Scheme::Http, request)?;
@@ -45,7 +47,12 @@ where
 }
 
 /// Calls the guest's handler under the function's timeout.
-pub(crate) async fn call(store: &mut Store<ComponentState>, proxy: &Proxy, prepared: Prepared, config: &FunctionConfig) -> Result<(), FunctionError> {
+pub(crate) async fn call(
+    store: &mut Store<ComponentState>,
+    proxy: &Proxy,
+    prepared: Prepared,
+    config: &FunctionConfig,
+) -> Result<(), FunctionError> {
     guard::arm(store, config.timeout);
     let handler = proxy.wasi_http_incoming_handler();
     let outcome = tokio::time::timeout(
@@ -53,10 +60,19 @@ pub(crate) async fn call(store: &mut Store<ComponentState>, proxy: &Proxy, prepa
         handler.call_handle(&mut *store, prepared.request, prepared.outparam),
     )
     .await;
-    guard::finish(store, outcome, "Function", config.timeout, config.memory_size_mb)
+    guard::finish(
+        store,
+        outcome,
+        "Function",
+        config.timeout,
+        config.memory_size_mb,
+    )
 }
 
 /// A guest-set error code as a function error.
 pub(crate) fn error_code(code: &ErrorCode) -> FunctionError {
-    FunctionError::unhandled("HttpError", format!("the function answered with an error instead of a response: {code:?}"))
+    FunctionError::unhandled(
+        "HttpError",
+        format!("the function answered with an error instead of a response: {code:?}"),
+    )
 }

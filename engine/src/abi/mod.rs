@@ -51,7 +51,9 @@ impl Loaded {
 
 /// The one component linker: all of WASI p2 (Rust std imports `wasi:cli` even
 /// in HTTP components) plus `wasi:http`.
-pub(crate) fn component_linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<ComponentState>> {
+pub(crate) fn component_linker(
+    engine: &wasmtime::Engine,
+) -> wasmtime::Result<Linker<ComponentState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -59,14 +61,22 @@ pub(crate) fn component_linker(engine: &wasmtime::Engine) -> wasmtime::Result<Li
 }
 
 /// The one core-module linker: WASI preview 1.
-pub(crate) fn module_linker(engine: &wasmtime::Engine) -> wasmtime::Result<wasmtime::Linker<CommandState>> {
+pub(crate) fn module_linker(
+    engine: &wasmtime::Engine,
+) -> wasmtime::Result<wasmtime::Linker<CommandState>> {
     let mut linker = wasmtime::Linker::new(engine);
-    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut CommandState| &mut state.wasi)?;
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut CommandState| {
+        &mut state.wasi
+    })?;
     Ok(linker)
 }
 
 /// Loads an artifact, detects its ABI and resolves its imports.
-pub(crate) fn load(engine: &EngineInner, path: &Path, kind: WasmKind) -> Result<Loaded, DeployError> {
+pub(crate) fn load(
+    engine: &EngineInner,
+    path: &Path,
+    kind: WasmKind,
+) -> Result<Loaded, DeployError> {
     let invalid = |e: wasmtime::Error| DeployError::InvalidWasm(format!("{e:#}"));
     let unsupported = |e: wasmtime::Error| DeployError::UnsupportedAbi(format!("{e:#}"));
     match kind {
@@ -74,11 +84,19 @@ pub(crate) fn load(engine: &EngineInner, path: &Path, kind: WasmKind) -> Result<
             // SAFETY: files in the artifact store are written only by
             // `ArtifactStore::compile_to` from wasmtime's own `precompile_component`
             // output, and are never modified in place (written to a temp name, then renamed).
-            let component = unsafe { Component::deserialize_file(&engine.wasmtime, path) }.map_err(invalid)?;
+            let component =
+                unsafe { Component::deserialize_file(&engine.wasmtime, path) }.map_err(invalid)?;
             let exports = export_names(&engine.wasmtime, &component);
-            let pre = engine.component_linker.instantiate_pre(&component).map_err(unsupported)?;
-            if exports.iter().any(|name| name.starts_with("wasi:http/incoming-handler@0.2")) {
-                let pre = wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map_err(unsupported)?;
+            let pre = engine
+                .component_linker
+                .instantiate_pre(&component)
+                .map_err(unsupported)?;
+            if exports
+                .iter()
+                .any(|name| name.starts_with("wasi:http/incoming-handler@0.2"))
+            {
+                let pre =
+                    wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map_err(unsupported)?;
                 Ok(Loaded::Http(pre))
             } else if exports.iter().any(|name| name == "handle") {
                 let pre = event::EventHandlerPre::new(pre).map_err(unsupported)?;
@@ -93,7 +111,8 @@ pub(crate) fn load(engine: &EngineInner, path: &Path, kind: WasmKind) -> Result<
         }
         WasmKind::Module => {
             // SAFETY: as above, for `precompile_module` output.
-            let module = unsafe { wasmtime::Module::deserialize_file(&engine.wasmtime, path) }.map_err(invalid)?;
+            let module = unsafe { wasmtime::Module::deserialize_file(&engine.wasmtime, path) }
+                .map_err(invalid)?;
             if module.get_export("_start").is_none() {
                 let exports: Vec<&str> = module.exports().map(|e| e.name()).collect();
                 return Err(DeployError::UnsupportedAbi(format!(
@@ -102,7 +121,10 @@ pub(crate) fn load(engine: &EngineInner, path: &Path, kind: WasmKind) -> Result<
                     exports.join(", ")
                 )));
             }
-            let pre = engine.module_linker.instantiate_pre(&module).map_err(unsupported)?;
+            let pre = engine
+                .module_linker
+                .instantiate_pre(&module)
+                .map_err(unsupported)?;
             Ok(Loaded::Command(pre))
         }
     }

@@ -36,7 +36,12 @@ impl MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let growth = desired.saturating_sub(current);
         let total = self.used_bytes.saturating_add(growth);
         if total > self.limit_bytes {
@@ -48,7 +53,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= self.max_table_elements)
     }
 }
@@ -61,7 +71,10 @@ mod tests {
     fn sums_across_memories() {
         let mut limiter = MemoryLimiter::new(1);
         assert!(limiter.memory_growing(0, 600 << 10, None).unwrap_or(false));
-        assert!(!limiter.memory_growing(0, 600 << 10, None).unwrap_or(true), "second memory pushes the sum past 1 MiB");
+        assert!(
+            !limiter.memory_growing(0, 600 << 10, None).unwrap_or(true),
+            "second memory pushes the sum past 1 MiB"
+        );
         assert!(limiter.hit_limit);
         assert_eq!(limiter.peak_bytes(), 600 << 10);
     }

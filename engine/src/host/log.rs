@@ -39,13 +39,18 @@ impl Default for LogCapture {
 impl LogCapture {
     /// A capture that keeps at most `capacity` bytes (the newest).
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { inner: Arc::new(Mutex::new(Captured::default())), capacity }
+        Self {
+            inner: Arc::new(Mutex::new(Captured::default())),
+            capacity,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Captured> {
         // A poisoned lock only means another writer panicked mid-append; the
         // bytes are still a valid log, so keep going.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Appends guest output, dropping the oldest bytes beyond capacity.
@@ -68,7 +73,13 @@ impl LogCapture {
         let mut captured = self.lock();
         let mut out = Vec::with_capacity(captured.bytes.len() + 64);
         if captured.dropped > 0 {
-            out.extend_from_slice(format!("[wasm-fc: {} earlier log bytes dropped]\n", captured.dropped).as_bytes());
+            out.extend_from_slice(
+                format!(
+                    "[wasm-fc: {} earlier log bytes dropped]\n",
+                    captured.dropped
+                )
+                .as_bytes(),
+            );
         }
         out.extend(captured.bytes.drain(..));
         captured.dropped = 0;
@@ -111,7 +122,11 @@ impl Pollable for LogCapture {
 }
 
 impl AsyncWrite for LogCapture {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         self.append(buf);
         Poll::Ready(Ok(buf.len()))
     }
@@ -146,7 +161,10 @@ mod tests {
         capture.append(b"ab");
         let log = capture.take();
         assert!(log.ends_with(b"456789ab"), "{log:?}");
-        assert!(log.starts_with(b"[wasm-fc: 4 earlier log bytes dropped]"), "{log:?}");
+        assert!(
+            log.starts_with(b"[wasm-fc: 4 earlier log bytes dropped]"),
+            "{log:?}"
+        );
         assert!(capture.take().is_empty(), "take resets the buffer");
     }
 

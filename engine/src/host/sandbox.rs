@@ -9,7 +9,11 @@ use crate::host::log::LogCapture;
 
 /// A WASI context builder holding exactly what `config` grants, with stdout and
 /// stderr going to `log` and the extra variables `env` (the `FC_*` context).
-pub fn wasi_builder(config: &FunctionConfig, log: &LogCapture, env: &[(String, String)]) -> Result<WasiCtxBuilder, DeployError> {
+pub fn wasi_builder(
+    config: &FunctionConfig,
+    log: &LogCapture,
+    env: &[(String, String)],
+) -> Result<WasiCtxBuilder, DeployError> {
     let mut builder = WasiCtxBuilder::new();
     builder.stdout(log.clone()).stderr(log.clone());
     for (key, value) in &config.environment {
@@ -19,15 +23,25 @@ pub fn wasi_builder(config: &FunctionConfig, log: &LogCapture, env: &[(String, S
         builder.env(key, value);
     }
     for preopen in &config.preopens {
-        let perms = if preopen.writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
-        builder.preopened_dir(&preopen.host_path, &preopen.guest_path, perms).map_err(|e| DeployError::Preopen {
-            host: preopen.host_path.display().to_string(),
-            guest: preopen.guest_path.clone(),
-            reason: e.to_string(),
-        })?;
+        let perms = if preopen.writable {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
+        builder
+            .preopened_dir(&preopen.host_path, &preopen.guest_path, perms)
+            .map_err(|e| DeployError::Preopen {
+                host: preopen.host_path.display().to_string(),
+                guest: preopen.guest_path.clone(),
+                reason: e.to_string(),
+            })?;
     }
     if config.internet_access {
-        builder.inherit_network().allow_ip_name_lookup(true).allow_tcp(true).allow_udp(true);
+        builder
+            .inherit_network()
+            .allow_ip_name_lookup(true)
+            .allow_tcp(true)
+            .allow_udp(true);
     } else {
         builder
             .allow_tcp(false)

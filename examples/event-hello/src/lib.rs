@@ -7,12 +7,21 @@ use wasm_fc_guest::{Context, Error, log};
 
 fn handler(event: Vec<u8>, ctx: &Context) -> Result<String, Error> {
     let text = String::from_utf8(event)?;
-    let name = extract_name(&text).ok_or_else(|| Error::typed("InvalidEvent", format!("expected {{\"name\": ...}}, got {text:?}")))?;
+    let name = extract_name(&text).ok_or_else(|| {
+        Error::typed(
+            "InvalidEvent",
+            format!("expected {{\"name\": ...}}, got {text:?}"),
+        )
+    })?;
     let greeting = std::env::var("GREETING").unwrap_or_else(|_| "hello".to_string());
     log::info!("greeting {name}");
     Ok(format!(
         r#"{{"greeting":"{greeting}, {name}","requestId":"{}","function":"{}","service":"{}","qualifier":"{}","memorySize":{}}}"#,
-        ctx.request_id, ctx.function.name, ctx.service.name, ctx.service.qualifier, ctx.function.memory_size
+        ctx.request_id,
+        ctx.function.name,
+        ctx.service.name,
+        ctx.service.qualifier,
+        ctx.function.memory_size
     ))
 }
 

@@ -3,7 +3,7 @@
 //! every denial. The result says what happened, so a test can tell "denied" from
 //! "succeeded".
 //!
-//! Events: `loop`, `membomb`, `stack`, `panic`, `read:<path>`, `write:<path>`,
+//! Events: `loop`, `membomb`, `stack`, `shadow-stack`, `panic`, `read:<path>`, `write:<path>`,
 //! `list:<dir>`, `env`, `connect:<host:port>`, `http:<url>`, `flood-stdout:<n>`,
 //! `result:<bytes>`, `counter`.
 
@@ -19,7 +19,8 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
     let outcome = match verb {
         "loop" => spin_forever(),
         "membomb" => memory_bomb(),
-        "stack" => format!("depth {}", recurse(0)),
+        "stack" => format!("depth {}", recurse_native(0)),
+        "shadow-stack" => format!("depth {}", recurse_shadow(0)),
         "panic" => panic!("hostile guest panicked on purpose"),
         "read" => match std::fs::read_to_string(arg) {
             Ok(text) => format!("read ok: {}", text.chars().take(64).collect::<String>()),
@@ -31,7 +32,10 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
         },
         "list" => match std::fs::read_dir(arg) {
             Ok(entries) => {
-                let mut names: Vec<String> = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+                let mut names: Vec<String> = entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
                 names.sort();
                 format!("list ok: {}", names.join(","))
             }
@@ -66,7 +70,12 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
         }
         "result" => return Ok(vec![b'r'; arg.parse().unwrap_or(0)]),
         "counter" => format!("counter={}", COUNTER.fetch_add(1, Ordering::SeqCst) + 1),
-        other => return Err(Error::typed("UnknownVerb", format!("unknown hostile verb {other:?}"))),
+        other => {
+            return Err(Error::typed(
+                "UnknownVerb",
+                format!("unknown hostile verb {other:?}"),
+            ));
+        }
     };
     Ok(outcome.into_bytes())
 }
@@ -88,16 +97,38 @@ fn memory_bomb() -> String {
     }
 }
 
-#[allow(unconditional_recursion)]
-fn recurse(depth: u64) -> u64 {
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Recursion that keeps its state in Wasm locals: it exhausts the engine's
+/// native Wasm stack (a `StackOverflow` trap).
+fn recurse_native(depth: u64) -> u64 {
+    if STOP.load(Ordering::Relaxed) {
+        return depth;
+    }
+    recurse_native(depth + 1)
+        .wrapping_mul(3)
+        .wrapping_add(depth)
+}
+
+/// Recursion with a big frame in linear memory: it runs off the bottom of the
+/// guest's own shadow stack (an out-of-bounds trap).
+fn recurse_shadow(depth: u64) -> u64 {
+    if STOP.load(Ordering::Relaxed) {
+        return depth;
+    }
     let pad = std::hint::black_box([depth; 64]);
-    recurse(depth + 1) + pad[3]
+    recurse_shadow(depth + 1) + pad[3]
 }
 
 fn outbound_http(url: &str) -> String {
     use wasm_fc_guest::__wasip2::http::{outgoing_handler, types};
-    let Some(rest) = url.strip_prefix("http://") else { return "bad url".into() };
-    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let Some(rest) = url.strip_prefix("http://") else {
+        return "bad url".into();
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
     let request = types::OutgoingRequest::new(types::Fields::new());
     let _ = request.set_scheme(Some(&types::Scheme::Http));
     let _ = request.set_authority(Some(authority));

@@ -3,7 +3,10 @@
 use wasm_fc_guest::{Context, Request, Response};
 
 fn handler(req: Request, resp: &mut Response, ctx: &Context) {
-    let mut out = format!("method={}\npath={}\nurl={}\nclient_ip={}\nrequest_id={}\nfunction={}\n", req.method, req.path, req.url, req.client_ip, ctx.request_id, ctx.function.name);
+    let mut out = format!(
+        "method={}\npath={}\nurl={}\nclient_ip={}\nrequest_id={}\nfunction={}\n",
+        req.method, req.path, req.url, req.client_ip, ctx.request_id, ctx.function.name
+    );
     for (k, v) in &req.queries {
         out.push_str(&format!("query:{k}={v}\n"));
     }
