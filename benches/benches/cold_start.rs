@@ -295,13 +295,13 @@ fn cold_start(c: &mut Criterion) {
             });
             let mut store = raw_store(s.engine.wasmtime());
             let bindings = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
-            let store = Mutex::new(store);
+            let store = tokio::sync::Mutex::new(store);
             group.bench_function("c_warm/raw", |b| {
                 b.to_async(&rt).iter_custom(|iters| {
                     let (store, bindings) = (&store, &bindings);
                     async move {
                         let record_ctx = raw_ctx();
-                        let mut store = store.lock().unwrap();
+                        let mut store = store.lock().await;
                         let mut total = Duration::ZERO;
                         for _ in 0..iters {
                             let started = Instant::now();

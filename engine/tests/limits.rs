@@ -208,3 +208,67 @@ async fn log_capture_is_bounded_and_the_tail_is_4kb() {
         "the next call starts with an empty log"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_blocked_in_a_host_call_is_stopped_by_the_async_timeout() {
+    let h = harness();
+    let mut cfg = config("sleepy");
+    cfg.timeout = Duration::from_secs(1);
+    let function = h.deploy(wasm_fc_test_guests::HOSTILE, cfg);
+    let started = Instant::now();
+    let error = invoke(&function, "sleep:60000").await.result.unwrap_err();
+    assert_eq!(error.error_type, "TimeoutError", "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(ok_text(&invoke(&function, "sleep:1").await), "slept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_initializer_runs_under_the_initialization_timeout() {
+    let h = harness();
+    let mut cfg = config("slow-init");
+    cfg.initializer = Some("index.init".into());
+    cfg.initialization_timeout = Duration::from_secs(1);
+    cfg.timeout = Duration::from_secs(30);
+    cfg.environment.insert("HOSTILE_INIT".into(), "loop".into());
+    let function = h.deploy(wasm_fc_test_guests::HOSTILE, cfg);
+    let started = Instant::now();
+    let error = invoke(&function, "counter").await.result.unwrap_err();
+    assert_eq!(error.error_type, "TimeoutError", "{error:?}");
+    assert!(
+        error
+            .message
+            .starts_with("Initializer timed out after 1.000 seconds"),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_failing_initializer_fails_the_call_and_is_retried_on_a_new_instance() {
+    let h = harness();
+    let mut cfg = config("bad-init");
+    cfg.initializer = Some("index.init".into());
+    cfg.environment.insert("HOSTILE_INIT".into(), "fail".into());
+    let function = h.deploy(wasm_fc_test_guests::HOSTILE, cfg);
+    for _ in 0..2 {
+        let error = invoke(&function, "counter").await.result.unwrap_err();
+        assert_eq!(
+            (error.kind, error.error_type.as_str()),
+            (ErrorKind::Unhandled, "InitError"),
+            "{error:?}"
+        );
+    }
+    assert_eq!(
+        function.idle_instances(),
+        0,
+        "an instance whose initializer failed is not kept"
+    );
+}

@@ -56,14 +56,15 @@ impl LogCapture {
     /// Appends guest output, dropping the oldest bytes beyond capacity.
     pub fn append(&self, data: &[u8]) {
         let mut captured = self.lock();
+        // A single write larger than the capacity keeps only its own tail.
         let keep = data.len().min(self.capacity);
-        let data = &data[data.len() - keep..];
+        let skipped = data.len() - keep;
+        let data = &data[skipped..];
         let overflow = (captured.bytes.len() + data.len()).saturating_sub(self.capacity);
         if overflow > 0 {
             captured.bytes.drain(..overflow);
-            captured.dropped += overflow as u64;
         }
-        captured.dropped += (data.len() - keep) as u64;
+        captured.dropped += (overflow + skipped) as u64;
         captured.bytes.extend(data);
     }
 

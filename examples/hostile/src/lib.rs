@@ -5,7 +5,7 @@
 //!
 //! Events: `loop`, `membomb`, `stack`, `shadow-stack`, `panic`, `read:<path>`, `write:<path>`,
 //! `list:<dir>`, `env`, `connect:<host:port>`, `http:<url>`, `flood-stdout:<n>`,
-//! `result:<bytes>`, `counter`.
+//! `result:<bytes>`, `counter`, `sleep:<ms>`.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,6 +70,12 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
         }
         "result" => return Ok(vec![b'r'; arg.parse().unwrap_or(0)]),
         "counter" => format!("counter={}", COUNTER.fetch_add(1, Ordering::SeqCst) + 1),
+        "sleep" => {
+            // Blocks inside a host call (wasi:clocks + wasi:io/poll), where epoch
+            // interruption cannot reach: only the host's async timeout stops it.
+            std::thread::sleep(std::time::Duration::from_millis(arg.parse().unwrap_or(60_000)));
+            "slept".to_string()
+        }
         other => {
             return Err(Error::typed(
                 "UnknownVerb",
@@ -146,4 +152,17 @@ fn outbound_http(url: &str) -> String {
     }
 }
 
-wasm_fc_guest::export_event_handler!(handler);
+/// The initializer misbehaves on request: `HOSTILE_INIT=loop` spins forever,
+/// `HOSTILE_INIT=fail` returns an error; otherwise it does nothing.
+fn init(_ctx: &Context) -> Result<(), Error> {
+    match std::env::var("HOSTILE_INIT").as_deref() {
+        Ok("loop") => {
+            spin_forever();
+            Ok(())
+        }
+        Ok("fail") => Err(Error::typed("InitError", "the initializer failed on purpose")),
+        _ => Ok(()),
+    }
+}
+
+wasm_fc_guest::export_event_handler!(handler, initializer = init);

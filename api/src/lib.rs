@@ -1,0 +1,3 @@
+//! wasm-fc's platform around the engine: the FC API, the store, invocation and triggers.
+
+pub mod auth;
