@@ -73,7 +73,9 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
         "sleep" => {
             // Blocks inside a host call (wasi:clocks + wasi:io/poll), where epoch
             // interruption cannot reach: only the host's async timeout stops it.
-            std::thread::sleep(std::time::Duration::from_millis(arg.parse().unwrap_or(60_000)));
+            std::thread::sleep(std::time::Duration::from_millis(
+                arg.parse().unwrap_or(60_000),
+            ));
             "slept".to_string()
         }
         other => {
@@ -160,7 +162,10 @@ fn init(_ctx: &Context) -> Result<(), Error> {
             spin_forever();
             Ok(())
         }
-        Ok("fail") => Err(Error::typed("InitError", "the initializer failed on purpose")),
+        Ok("fail") => Err(Error::typed(
+            "InitError",
+            "the initializer failed on purpose",
+        )),
         _ => Ok(()),
     }
 }
