@@ -21,8 +21,13 @@ impl Fields {
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(Self { map }),
-            Ok(other) => Err(ApiError::InvalidArgument(format!("the request body must be a JSON object, not {}", kind_of(&other)))),
-            Err(e) => Err(ApiError::InvalidArgument(format!("the request body is not valid JSON: {e}"))),
+            Ok(other) => Err(ApiError::InvalidArgument(format!(
+                "the request body must be a JSON object, not {}",
+                kind_of(&other)
+            ))),
+            Err(e) => Err(ApiError::InvalidArgument(format!(
+                "the request body is not valid JSON: {e}"
+            ))),
         }
     }
 
@@ -30,14 +35,22 @@ impl Fields {
     pub fn from_value(value: &Value, name: &str) -> ApiResult<Self> {
         match value {
             Value::Object(map) => Ok(Self { map: map.clone() }),
-            other => Err(ApiError::InvalidArgument(format!("{name} must be an object, not {}", kind_of(other)))),
+            other => Err(ApiError::InvalidArgument(format!(
+                "{name} must be an object, not {}",
+                kind_of(other)
+            ))),
         }
     }
 
     /// The value under `name` (any case); `None` when absent or null.
     pub fn get(&self, name: &str) -> Option<&Value> {
         let exact = self.map.get(name).filter(|v| !v.is_null());
-        exact.or_else(|| self.map.iter().find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null()).map(|(_, v)| v))
+        exact.or_else(|| {
+            self.map
+                .iter()
+                .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null())
+                .map(|(_, v)| v)
+        })
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -53,13 +66,16 @@ impl Fields {
     }
 
     pub fn required_string(&self, name: &str) -> ApiResult<String> {
-        self.string(name)?.ok_or_else(|| ApiError::InvalidArgument(format!("{name} is required")))
+        self.string(name)?
+            .ok_or_else(|| ApiError::InvalidArgument(format!("{name} is required")))
     }
 
     pub fn int(&self, name: &str) -> ApiResult<Option<i64>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| ApiError::InvalidArgument(format!("{name} must be an integer, got {n}"))),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                ApiError::InvalidArgument(format!("{name} must be an integer, got {n}"))
+            }),
             Some(other) => Err(invalid_type(name, "an integer", other)),
         }
     }
@@ -73,13 +89,22 @@ impl Fields {
     }
 
     pub fn object(&self, name: &str) -> ApiResult<Option<Fields>> {
-        self.get(name).map(|v| Fields::from_value(v, name)).transpose()
+        self.get(name)
+            .map(|v| Fields::from_value(v, name))
+            .transpose()
     }
 
     /// A `map<string,string>` such as `environmentVariables`.
-    pub fn string_map(&self, name: &str) -> ApiResult<Option<std::collections::BTreeMap<String, String>>> {
-        let Some(value) = self.get(name) else { return Ok(None) };
-        let Value::Object(map) = value else { return Err(invalid_type(name, "an object of strings", value)) };
+    pub fn string_map(
+        &self,
+        name: &str,
+    ) -> ApiResult<Option<std::collections::BTreeMap<String, String>>> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let Value::Object(map) = value else {
+            return Err(invalid_type(name, "an object of strings", value));
+        };
         map.iter()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok((k.clone(), s.clone())),
@@ -90,11 +115,19 @@ impl Fields {
     }
 
     pub fn string_list(&self, name: &str) -> ApiResult<Option<Vec<String>>> {
-        let Some(value) = self.get(name) else { return Ok(None) };
-        let Value::Array(items) = value else { return Err(invalid_type(name, "a list of strings", value)) };
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(invalid_type(name, "a list of strings", value));
+        };
         items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| invalid_type(name, "a list of strings", v)))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| invalid_type(name, "a list of strings", v))
+            })
             .collect::<ApiResult<_>>()
             .map(Some)
     }
@@ -117,7 +150,10 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 fn invalid_type(name: &str, expected: &str, got: &Value) -> ApiError {
-    ApiError::InvalidArgument(format!("{name} is set to an invalid value: expected {expected}, got {}", kind_of(got)))
+    ApiError::InvalidArgument(format!(
+        "{name} is set to an invalid value: expected {expected}, got {}",
+        kind_of(got)
+    ))
 }
 
 #[cfg(test)]
@@ -129,17 +165,44 @@ mod tests {
         let f = Fields::parse(br#"{"InstanceConcurrency": 5, "description": null, "Code": {"ZipFile": "x"}, "environmentVariables": {"Key": "V"}}"#).unwrap();
         assert_eq!(f.int("instanceConcurrency").unwrap(), Some(5));
         assert_eq!(f.string("description").unwrap(), None);
-        assert_eq!(f.object("code").unwrap().unwrap().string("zipFile").unwrap().as_deref(), Some("x"));
+        assert_eq!(
+            f.object("code")
+                .unwrap()
+                .unwrap()
+                .string("zipFile")
+                .unwrap()
+                .as_deref(),
+            Some("x")
+        );
         let env = f.string_map("environmentVariables").unwrap().unwrap();
-        assert_eq!(env.get("Key").map(String::as_str), Some("V"), "map keys keep their case");
+        assert_eq!(
+            env.get("Key").map(String::as_str),
+            Some("V"),
+            "map keys keep their case"
+        );
     }
 
     #[test]
     fn bad_bodies_and_types_are_clear_errors() {
-        assert!(Fields::parse(b"{not json").unwrap_err().to_string().contains("not valid JSON"));
-        assert!(Fields::parse(b"[1]").unwrap_err().to_string().contains("must be a JSON object"));
+        assert!(
+            Fields::parse(b"{not json")
+                .unwrap_err()
+                .to_string()
+                .contains("not valid JSON")
+        );
+        assert!(
+            Fields::parse(b"[1]")
+                .unwrap_err()
+                .to_string()
+                .contains("must be a JSON object")
+        );
         let f = Fields::parse(br#"{"runtime": 3}"#).unwrap();
-        assert!(f.string("runtime").unwrap_err().to_string().contains("runtime is set to an invalid value"));
+        assert!(
+            f.string("runtime")
+                .unwrap_err()
+                .to_string()
+                .contains("runtime is set to an invalid value")
+        );
         assert!(Fields::parse(b"").unwrap().get("x").is_none());
     }
 }

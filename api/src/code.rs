@@ -29,7 +29,12 @@ pub struct CodeLimits {
 
 impl Default for CodeLimits {
     fn default() -> Self {
-        Self { max_zip_bytes: 100 << 20, max_entries: 20_000, max_unpacked_bytes: 500 << 20, max_ratio: 200 }
+        Self {
+            max_zip_bytes: 100 << 20,
+            max_entries: 20_000,
+            max_unpacked_bytes: 500 << 20,
+            max_ratio: 200,
+        }
     }
 }
 
@@ -49,47 +54,75 @@ impl CodePackage {
         if zip_file.len() > limits.max_zip_bytes / 3 * 4 + 4 {
             return Err(ApiError::EntityTooLarge(limits.max_zip_bytes));
         }
-        let zip = BASE64
-            .decode(zip_file.trim())
-            .map_err(|e| ApiError::InvalidArgument(format!("code.zipFile is not valid base64: {e}")))?;
+        let zip = BASE64.decode(zip_file.trim()).map_err(|e| {
+            ApiError::InvalidArgument(format!("code.zipFile is not valid base64: {e}"))
+        })?;
         Ok(Self::from_zip(zip))
     }
 
     pub fn from_zip(zip: Vec<u8>) -> Self {
         let checksum = crc::Crc::<u64>::new(&crc::CRC_64_XZ).checksum(&zip);
         let digest = hex::encode(Sha256::digest(&zip));
-        Self { zip, checksum, digest }
+        Self {
+            zip,
+            checksum,
+            digest,
+        }
     }
 }
 
 /// The Wasm file a handler names: `index.handler` → `index.wasm`,
 /// `dir/app.entry` → `dir/app.wasm`.
 pub fn handler_wasm_path(handler: &str) -> ApiResult<String> {
-    let (module, entry) = handler
-        .rsplit_once('.')
-        .ok_or_else(|| ApiError::InvalidArgument(format!("handler {handler:?} must be <file>.<entry>, e.g. index.handler")))?;
-    if module.is_empty() || entry.is_empty() || module.starts_with('/') || module.split('/').any(|part| part == ".." || part.is_empty()) {
-        return Err(ApiError::InvalidArgument(format!("handler {handler:?} must be <file>.<entry> with a relative file path")));
+    let (module, entry) = handler.rsplit_once('.').ok_or_else(|| {
+        ApiError::InvalidArgument(format!(
+            "handler {handler:?} must be <file>.<entry>, e.g. index.handler"
+        ))
+    })?;
+    if module.is_empty()
+        || entry.is_empty()
+        || module.starts_with('/')
+        || module
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+    {
+        return Err(ApiError::InvalidArgument(format!(
+            "handler {handler:?} must be <file>.<entry> with a relative file path"
+        )));
     }
     Ok(format!("{module}.wasm"))
 }
 
 /// Unpacks `zip` into `dest` (which must not exist yet), enforcing `limits`.
 pub fn unpack(zip: &[u8], dest: &Path, limits: &CodeLimits) -> ApiResult<()> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
-        .map_err(|e| ApiError::InvalidArgument(format!("code.zipFile is not a valid zip archive: {e}")))?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).map_err(|e| {
+        ApiError::InvalidArgument(format!("code.zipFile is not a valid zip archive: {e}"))
+    })?;
     if archive.len() > limits.max_entries {
-        return Err(ApiError::InvalidArgument(format!("the code zip has {} entries; the limit is {}", archive.len(), limits.max_entries)));
+        return Err(ApiError::InvalidArgument(format!(
+            "the code zip has {} entries; the limit is {}",
+            archive.len(),
+            limits.max_entries
+        )));
     }
-    let budget = limits.max_unpacked_bytes.min((zip.len() as u64).saturating_mul(limits.max_ratio).max(1 << 20));
+    let budget = limits.max_unpacked_bytes.min(
+        (zip.len() as u64)
+            .saturating_mul(limits.max_ratio)
+            .max(1 << 20),
+    );
     let staging = dest.with_extension("unpacking");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(io_error)?;
     let mut unpacked: u64 = 0;
     for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(|e| ApiError::InvalidArgument(format!("the code zip is corrupt: {e}")))?;
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|e| ApiError::InvalidArgument(format!("the code zip is corrupt: {e}")))?;
         let Some(relative) = entry.enclosed_name() else {
-            return Err(ApiError::InvalidArgument(format!("the code zip has an unsafe entry name {:?}", entry.name())));
+            return Err(ApiError::InvalidArgument(format!(
+                "the code zip has an unsafe entry name {:?}",
+                entry.name()
+            )));
         };
         let target = staging.join(&relative);
         if entry.is_dir() {
@@ -97,15 +130,20 @@ pub fn unpack(zip: &[u8], dest: &Path, limits: &CodeLimits) -> ApiResult<()> {
             continue;
         }
         if entry.is_symlink() {
-            return Err(ApiError::InvalidArgument(format!("the code zip has a symlink {:?}; symlinks are not supported", entry.name())));
+            return Err(ApiError::InvalidArgument(format!(
+                "the code zip has a symlink {:?}; symlinks are not supported",
+                entry.name()
+            )));
         }
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io_error)?;
         }
         let mut file = std::fs::File::create(&target).map_err(io_error)?;
         let remaining = budget - unpacked;
-        let copied = std::io::copy(&mut (&mut entry).take(remaining + 1), &mut file)
-            .map_err(|e| ApiError::InvalidArgument(format!("the code zip is corrupt at {:?}: {e}", relative)))?;
+        let copied =
+            std::io::copy(&mut (&mut entry).take(remaining + 1), &mut file).map_err(|e| {
+                ApiError::InvalidArgument(format!("the code zip is corrupt at {:?}: {e}", relative))
+            })?;
         unpacked += copied;
         if unpacked > budget {
             let _ = std::fs::remove_dir_all(&staging);
@@ -129,7 +167,9 @@ pub fn read_handler_wasm(code_dir: &Path, handler: &str) -> ApiResult<(PathBuf, 
         ApiError::InvalidArgument(format!("the handler {handler:?} needs {relative} at the root of the code zip, and it is not there"))
     })?;
     if !bytes.starts_with(b"\0asm") {
-        return Err(ApiError::InvalidArgument(format!("{relative} in the code zip is not WebAssembly (no \\0asm header)")));
+        return Err(ApiError::InvalidArgument(format!(
+            "{relative} in the code zip is not WebAssembly (no \\0asm header)"
+        )));
     }
     Ok((path, bytes))
 }
@@ -148,7 +188,8 @@ mod tests {
         {
             let mut w = zip::ZipWriter::new(&mut buf);
             for (name, data) in files {
-                w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
                 w.write_all(data).unwrap();
             }
             w.finish().unwrap();
@@ -174,27 +215,58 @@ mod tests {
         let err = read_handler_wasm(&dir.path().join("code"), "main.handler").unwrap_err();
         assert!(err.to_string().contains("main.wasm"), "{err}");
         let not_wasm = dir.path().join("code2");
-        unpack(&zip_of(&[("index.wasm", b"#!/bin/sh")]), &not_wasm, &CodeLimits::default()).unwrap();
-        assert!(read_handler_wasm(&not_wasm, "index.handler").unwrap_err().to_string().contains("not WebAssembly"));
+        unpack(
+            &zip_of(&[("index.wasm", b"#!/bin/sh")]),
+            &not_wasm,
+            &CodeLimits::default(),
+        )
+        .unwrap();
+        assert!(
+            read_handler_wasm(&not_wasm, "index.handler")
+                .unwrap_err()
+                .to_string()
+                .contains("not WebAssembly")
+        );
     }
 
     #[test]
     fn zip_bombs_and_escapes_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let bomb = zip_of(&[("big.bin", &vec![0u8; 8 << 20])]);
-        let limits = CodeLimits { max_ratio: 100, ..CodeLimits::default() };
+        let limits = CodeLimits {
+            max_ratio: 100,
+            ..CodeLimits::default()
+        };
         let err = unpack(&bomb, &dir.path().join("bomb"), &limits).unwrap_err();
         assert!(err.to_string().contains("zip bomb"), "{err}");
         assert!(!dir.path().join("bomb").exists());
         let escape = zip_of(&[("../evil.txt", b"x")]);
-        assert!(unpack(&escape, &dir.path().join("esc"), &CodeLimits::default()).unwrap_err().to_string().contains("unsafe entry"));
-        assert!(CodePackage::from_base64("!!!", &CodeLimits::default()).unwrap_err().to_string().contains("base64"));
-        assert!(unpack(b"not a zip", &dir.path().join("x"), &CodeLimits::default()).unwrap_err().to_string().contains("not a valid zip"));
+        assert!(
+            unpack(&escape, &dir.path().join("esc"), &CodeLimits::default())
+                .unwrap_err()
+                .to_string()
+                .contains("unsafe entry")
+        );
+        assert!(
+            CodePackage::from_base64("!!!", &CodeLimits::default())
+                .unwrap_err()
+                .to_string()
+                .contains("base64")
+        );
+        assert!(
+            unpack(b"not a zip", &dir.path().join("x"), &CodeLimits::default())
+                .unwrap_err()
+                .to_string()
+                .contains("not a valid zip")
+        );
     }
 
     #[test]
     fn checksum_is_crc64_xz() {
         // CRC-64/XZ check value for "123456789".
-        assert_eq!(CodePackage::from_zip(b"123456789".to_vec()).checksum, 0x995d_c9bb_df19_39fa);
+        assert_eq!(
+            CodePackage::from_zip(b"123456789".to_vec()).checksum,
+            0x995d_c9bb_df19_39fa
+        );
     }
 }

@@ -62,24 +62,34 @@ impl ApiError {
         match self {
             Self::InvalidArgument(_) => (StatusCode::BAD_REQUEST, "InvalidArgument"),
             Self::EntityTooLarge(_) => (StatusCode::BAD_REQUEST, "EntityTooLarge"),
-            Self::Auth(AuthError::Malformed(_)) | Self::Auth(AuthError::Missing) => (StatusCode::FORBIDDEN, self.auth_code()),
+            Self::Auth(AuthError::Malformed(_)) | Self::Auth(AuthError::Missing) => {
+                (StatusCode::FORBIDDEN, self.auth_code())
+            }
             Self::Auth(_) => (StatusCode::FORBIDDEN, self.auth_code()),
-            Self::NotFound { kind, .. } => (StatusCode::NOT_FOUND, match kind {
-                Resource::Service => "ServiceNotFound",
-                Resource::Function => "FunctionNotFound",
-                Resource::Trigger => "TriggerNotFound",
-                Resource::Version => "VersionNotFound",
-                Resource::Alias => "AliasNotFound",
-                Resource::AsyncConfig => "AsyncConfigNotExists",
-                Resource::Route => "PathNotSupported",
-            }),
-            Self::AlreadyExists { kind, .. } => (StatusCode::CONFLICT, match kind {
-                Resource::Service => "ServiceAlreadyExists",
-                Resource::Function => "FunctionAlreadyExists",
-                Resource::Trigger => "TriggerAlreadyExists",
-                Resource::Alias => "AliasAlreadyExists",
-                Resource::Version | Resource::AsyncConfig | Resource::Route => "ResourceAlreadyExists",
-            }),
+            Self::NotFound { kind, .. } => (
+                StatusCode::NOT_FOUND,
+                match kind {
+                    Resource::Service => "ServiceNotFound",
+                    Resource::Function => "FunctionNotFound",
+                    Resource::Trigger => "TriggerNotFound",
+                    Resource::Version => "VersionNotFound",
+                    Resource::Alias => "AliasNotFound",
+                    Resource::AsyncConfig => "AsyncConfigNotExists",
+                    Resource::Route => "PathNotSupported",
+                },
+            ),
+            Self::AlreadyExists { kind, .. } => (
+                StatusCode::CONFLICT,
+                match kind {
+                    Resource::Service => "ServiceAlreadyExists",
+                    Resource::Function => "FunctionAlreadyExists",
+                    Resource::Trigger => "TriggerAlreadyExists",
+                    Resource::Alias => "AliasAlreadyExists",
+                    Resource::Version | Resource::AsyncConfig | Resource::Route => {
+                        "ResourceAlreadyExists"
+                    }
+                },
+            ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflict"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "PreconditionFailed"),
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "ResourceThrottled"),
@@ -95,7 +105,10 @@ impl ApiError {
     }
 
     pub fn not_found(kind: Resource, name: impl Into<String>) -> Self {
-        Self::NotFound { kind, name: name.into() }
+        Self::NotFound {
+            kind,
+            name: name.into(),
+        }
     }
 }
 
@@ -107,7 +120,10 @@ impl IntoResponse for ApiError {
         }
         let body = serde_json::json!({ "ErrorCode": code, "ErrorMessage": self.to_string() });
         let mut response = (status, axum::Json(body)).into_response();
-        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         response
     }
 }

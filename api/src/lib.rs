@@ -1,3 +1,15 @@
-//! wasm-fc's platform around the engine: the FC API, the store, invocation and triggers.
+//! wasm-fc's platform around the engine: the FC OpenAPI front end, the embedded
+//! store, invocation (sync, async with a durable queue, log tail) and `wasm-fc run`.
 
 pub mod auth;
+pub mod body;
+pub mod code;
+pub mod credentials;
+pub mod error;
+pub mod invoke;
+pub mod model;
+pub mod platform;
+pub mod queue;
+pub mod routes;
+pub mod server;
+pub mod store;

@@ -12,7 +12,10 @@ pub const SUPPORTED_RUNTIMES: &[&str] = &["custom", "custom.debian10", "wasm"];
 
 /// FC's time format: UTC, second precision, `Z`.
 pub fn now_timestamp() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format_timestamp(secs)
 }
 
@@ -27,7 +30,12 @@ pub fn format_timestamp(secs: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 pub fn new_id() -> String {
@@ -42,7 +50,9 @@ pub fn new_etag() -> String {
 /// FC name rule: `[A-Za-z_][A-Za-z0-9_-]*`, 1..=max characters.
 pub fn validate_name(what: &str, name: &str, max: usize) -> ApiResult<()> {
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !first_ok || !rest_ok || name.len() > max {
         return Err(ApiError::InvalidArgument(format!(
@@ -78,12 +88,16 @@ pub fn apply_service(mut service: Map<String, Value>, f: &Fields) -> ApiResult<M
         set(&mut service, "internetAccess", json!(b));
     }
     if let Some(log) = f.object("logConfig")? {
-        set(&mut service, "logConfig", json!({
-            "project": log.string("project")?.unwrap_or_default(),
-            "logstore": log.string("logstore")?.unwrap_or_default(),
-            "enableRequestMetrics": log.bool("enableRequestMetrics")?.unwrap_or(false),
-            "enableInstanceMetrics": log.bool("enableInstanceMetrics")?.unwrap_or(false),
-        }));
+        set(
+            &mut service,
+            "logConfig",
+            json!({
+                "project": log.string("project")?.unwrap_or_default(),
+                "logstore": log.string("logstore")?.unwrap_or_default(),
+                "enableRequestMetrics": log.bool("enableRequestMetrics")?.unwrap_or(false),
+                "enableInstanceMetrics": log.bool("enableInstanceMetrics")?.unwrap_or(false),
+            }),
+        );
     }
     if let Some(vpc) = f.raw("vpcConfig") {
         set(&mut service, "vpcConfig", vpc);
@@ -92,7 +106,11 @@ pub fn apply_service(mut service: Map<String, Value>, f: &Fields) -> ApiResult<M
         set(&mut service, "nasConfig", nas_config(&nas)?);
     }
     if let Some(tracing) = f.object("tracingConfig")? {
-        set(&mut service, "tracingConfig", json!({ "type": tracing.raw("type"), "params": tracing.raw("params") }));
+        set(
+            &mut service,
+            "tracingConfig",
+            json!({ "type": tracing.raw("type"), "params": tracing.raw("params") }),
+        );
     }
     Ok(service)
 }
@@ -105,7 +123,9 @@ fn nas_config(nas: &Fields) -> ApiResult<Value> {
             let server_addr = mp.required_string("serverAddr")?;
             let mount_dir = mp.required_string("mountDir")?;
             if !mount_dir.starts_with('/') {
-                return Err(ApiError::InvalidArgument(format!("nasConfig mountDir {mount_dir:?} must be an absolute path")));
+                return Err(ApiError::InvalidArgument(format!(
+                    "nasConfig mountDir {mount_dir:?} must be an absolute path"
+                )));
             }
             mount_points.push(json!({ "serverAddr": server_addr, "mountDir": mount_dir, "enableTLS": mp.bool("enableTLS")?.unwrap_or(false) }));
         }
@@ -131,7 +151,9 @@ pub fn new_service(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
         "vendorConfig": null,
         "tracingConfig": {"type": null, "params": null},
     });
-    let Value::Object(map) = base else { return Err(ApiError::Internal("service template".into())) };
+    let Value::Object(map) = base else {
+        return Err(ApiError::Internal("service template".into()));
+    };
     apply_service(map, f)
 }
 
@@ -139,9 +161,16 @@ pub fn new_service(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
 
 /// Applies create/update fields to a function object, validating FC's ranges.
 /// Code is handled by the caller (it needs the store).
-pub fn apply_function(mut function: Map<String, Value>, f: &Fields) -> ApiResult<Map<String, Value>> {
+pub fn apply_function(
+    mut function: Map<String, Value>,
+    f: &Fields,
+) -> ApiResult<Map<String, Value>> {
     if let Some(runtime) = f.get("runtime") {
-        let Value::String(runtime) = runtime else { return Err(ApiError::InvalidArgument("Runtime is set to an invalid value".into())) };
+        let Value::String(runtime) = runtime else {
+            return Err(ApiError::InvalidArgument(
+                "Runtime is set to an invalid value".into(),
+            ));
+        };
         if !SUPPORTED_RUNTIMES.contains(&runtime.as_str()) {
             return Err(ApiError::InvalidArgument(format!(
                 "runtime {runtime:?} is not supported by wasm-fc; supported runtimes: {} (the code zip holds WebAssembly)",
@@ -159,19 +188,25 @@ pub fn apply_function(mut function: Map<String, Value>, f: &Fields) -> ApiResult
     }
     if let Some(m) = f.int("memorySize")? {
         if !(64..=32_768).contains(&m) || m % 64 != 0 {
-            return Err(ApiError::InvalidArgument(format!("memorySize {m} is invalid: it must be a multiple of 64 MB between 64 and 32768")));
+            return Err(ApiError::InvalidArgument(format!(
+                "memorySize {m} is invalid: it must be a multiple of 64 MB between 64 and 32768"
+            )));
         }
         set(&mut function, "memorySize", json!(m));
     }
     if let Some(t) = f.int("timeout")? {
         if !(1..=86_400).contains(&t) {
-            return Err(ApiError::InvalidArgument(format!("timeout {t} is invalid: it must be between 1 and 86400 seconds")));
+            return Err(ApiError::InvalidArgument(format!(
+                "timeout {t} is invalid: it must be between 1 and 86400 seconds"
+            )));
         }
         set(&mut function, "timeout", json!(t));
     }
     if let Some(t) = f.int("initializationTimeout")? {
         if !(1..=300).contains(&t) {
-            return Err(ApiError::InvalidArgument(format!("initializationTimeout {t} is invalid: it must be between 1 and 300 seconds")));
+            return Err(ApiError::InvalidArgument(format!(
+                "initializationTimeout {t} is invalid: it must be between 1 and 300 seconds"
+            )));
         }
         set(&mut function, "initializationTimeout", json!(t));
     }
@@ -184,17 +219,26 @@ pub fn apply_function(mut function: Map<String, Value>, f: &Fields) -> ApiResult
     }
     if let Some(c) = f.int("instanceConcurrency")? {
         if !(1..=200).contains(&c) {
-            return Err(ApiError::InvalidArgument(format!("instanceConcurrency {c} is invalid: it must be between 1 and 200")));
+            return Err(ApiError::InvalidArgument(format!(
+                "instanceConcurrency {c} is invalid: it must be between 1 and 200"
+            )));
         }
         set(&mut function, "instanceConcurrency", json!(c));
     }
     if let Some(env) = f.string_map("environmentVariables")? {
         let size: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
         if size > 4096 {
-            return Err(ApiError::InvalidArgument(format!("environmentVariables are {size} bytes; the limit is 4 KB")));
+            return Err(ApiError::InvalidArgument(format!(
+                "environmentVariables are {size} bytes; the limit is 4 KB"
+            )));
         }
-        if let Some(bad) = env.keys().find(|k| k.is_empty() || k.contains('=') || k.contains('\0')) {
-            return Err(ApiError::InvalidArgument(format!("environment variable name {bad:?} is invalid")));
+        if let Some(bad) = env
+            .keys()
+            .find(|k| k.is_empty() || k.contains('=') || k.contains('\0'))
+        {
+            return Err(ApiError::InvalidArgument(format!(
+                "environment variable name {bad:?} is invalid"
+            )));
         }
         set(&mut function, "environmentVariables", json!(env));
     }
@@ -230,7 +274,9 @@ pub fn new_function(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
         "instanceConcurrency": 1, "customContainerConfig": null, "caPort": null,
         "instanceType": "e1", "layers": null, "instanceLifecycleConfig": null,
     });
-    let Value::Object(map) = base else { return Err(ApiError::Internal("function template".into())) };
+    let Value::Object(map) = base else {
+        return Err(ApiError::Internal("function template".into()));
+    };
     apply_function(map, f)
 }
 
@@ -256,14 +302,46 @@ mod tests {
     #[test]
     fn function_validation() {
         let f = |s: &str| Fields::parse(s.as_bytes()).unwrap();
-        let ok = new_function("fn", &f(r#"{"runtime":"custom","handler":"index.handler","memorySize":256}"#)).unwrap();
+        let ok = new_function(
+            "fn",
+            &f(r#"{"runtime":"custom","handler":"index.handler","memorySize":256}"#),
+        )
+        .unwrap();
         assert_eq!(ok["memorySize"], 256);
         assert_eq!(ok["timeout"], 3);
-        let err = new_function("fn", &f(r#"{"runtime":"python2.7","handler":"index.handler"}"#)).unwrap_err().to_string();
-        assert!(err.contains("not supported") && err.contains("custom"), "{err}");
-        assert!(new_function("fn", &f(r#"{"runtime":"custom","handler":"index.handler","memorySize":100}"#)).is_err());
-        assert!(new_function("fn", &f(r#"{"runtime":"custom","handler":"index.handler","timeout":0}"#)).is_err());
-        let big_env = format!(r#"{{"runtime":"custom","handler":"index.handler","environmentVariables":{{"K":"{}"}}}}"#, "v".repeat(5000));
-        assert!(new_function("fn", &f(&big_env)).unwrap_err().to_string().contains("4 KB"));
+        let err = new_function(
+            "fn",
+            &f(r#"{"runtime":"python2.7","handler":"index.handler"}"#),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("not supported") && err.contains("custom"),
+            "{err}"
+        );
+        assert!(
+            new_function(
+                "fn",
+                &f(r#"{"runtime":"custom","handler":"index.handler","memorySize":100}"#)
+            )
+            .is_err()
+        );
+        assert!(
+            new_function(
+                "fn",
+                &f(r#"{"runtime":"custom","handler":"index.handler","timeout":0}"#)
+            )
+            .is_err()
+        );
+        let big_env = format!(
+            r#"{{"runtime":"custom","handler":"index.handler","environmentVariables":{{"K":"{}"}}}}"#,
+            "v".repeat(5000)
+        );
+        assert!(
+            new_function("fn", &f(&big_env))
+                .unwrap_err()
+                .to_string()
+                .contains("4 KB")
+        );
     }
 }

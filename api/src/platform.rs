@@ -36,27 +36,47 @@ pub struct Platform {
     pub engine: Engine,
     pub data_dir: PathBuf,
     pub identity: Identity,
+    /// Wakes the async workers when an invocation is enqueued.
+    pub queue_wakeup: tokio::sync::Notify,
     /// Deployed engine functions by (service, version or LATEST, function, code+config stamp).
     deployed: Mutex<HashMap<String, Function>>,
 }
 
 impl std::fmt::Debug for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Platform").field("data_dir", &self.data_dir).field("identity", &self.identity).finish_non_exhaustive()
+        f.debug_struct("Platform")
+            .field("data_dir", &self.data_dir)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
     }
 }
 
 pub fn store_error(kind: Resource, name: &str) -> impl Fn(StoreError) -> ApiError + '_ {
     move |e| match e {
-        StoreError::AlreadyExists => ApiError::AlreadyExists { kind, name: name.to_string() },
+        StoreError::AlreadyExists => ApiError::AlreadyExists {
+            kind,
+            name: name.to_string(),
+        },
         StoreError::NotFound => ApiError::not_found(kind, name),
         StoreError::Backend(msg) => ApiError::Internal(msg),
     }
 }
 
 impl Platform {
-    pub fn new(store: Arc<dyn Store>, engine: Engine, data_dir: PathBuf, identity: Identity) -> Self {
-        Self { store, engine, data_dir, identity, deployed: Mutex::new(HashMap::new()) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        engine: Engine,
+        data_dir: PathBuf,
+        identity: Identity,
+    ) -> Self {
+        Self {
+            store,
+            engine,
+            data_dir,
+            identity,
+            queue_wakeup: tokio::sync::Notify::new(),
+            deployed: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Where a code package's zip and unpacked tree live (content-addressed).
@@ -85,12 +105,19 @@ impl Platform {
 
     /// Compiles (at deploy time) the function's Wasm, so invocations never compile.
     pub async fn precompile(&self, service: &Value, function: &Value) -> ApiResult<()> {
-        self.engine_function(service, function, "LATEST").await.map(|_| ())
+        self.engine_function(service, function, "LATEST")
+            .await
+            .map(|_| ())
     }
 
     /// The engine function for a stored service + function, deployed once per
     /// (version, code, config) and cached.
-    pub async fn engine_function(&self, service: &Value, function: &Value, version: &str) -> ApiResult<Function> {
+    pub async fn engine_function(
+        &self,
+        service: &Value,
+        function: &Value,
+        version: &str,
+    ) -> ApiResult<Function> {
         let stamp = format!(
             "{}/{}/{}/{}/{}",
             str_of(service, "serviceName"),
@@ -99,7 +126,12 @@ impl Platform {
             str_of(function, "_etag"),
             str_of(service, "_etag")
         );
-        if let Some(found) = self.deployed.lock().ok().and_then(|map| map.get(&stamp).cloned()) {
+        if let Some(found) = self
+            .deployed
+            .lock()
+            .ok()
+            .and_then(|map| map.get(&stamp).cloned())
+        {
             return Ok(found);
         }
         let config = self.function_config(service, function)?;
@@ -109,13 +141,26 @@ impl Platform {
         let handler = config.handler.clone();
         let engine = self.engine.clone();
         let loaded = tokio::task::spawn_blocking(move || {
-            engine.load(&wasm_digest, || code::read_handler_wasm(&code_dir, &handler).map(|(_, w)| w).map_err(std::io::Error::other), config)
+            engine.load(
+                &wasm_digest,
+                || {
+                    code::read_handler_wasm(&code_dir, &handler)
+                        .map(|(_, w)| w)
+                        .map_err(std::io::Error::other)
+                },
+                config,
+            )
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::InvalidArgument(format!("the function's code cannot run: {e}")))?;
         if let Ok(mut map) = self.deployed.lock() {
-            let prefix = format!("{}/{}/{}/", str_of(service, "serviceName"), version, str_of(function, "functionName"));
+            let prefix = format!(
+                "{}/{}/{}/",
+                str_of(service, "serviceName"),
+                version,
+                str_of(function, "functionName")
+            );
             map.retain(|key, old| {
                 let stale = key.starts_with(&prefix);
                 if stale {
@@ -130,44 +175,92 @@ impl Platform {
 
     /// FC settings → engine settings.
     fn function_config(&self, service: &Value, function: &Value) -> ApiResult<FunctionConfig> {
-        let mut config = FunctionConfig::new(str_of(service, "serviceName"), str_of(function, "functionName"));
+        let mut config = FunctionConfig::new(
+            str_of(service, "serviceName"),
+            str_of(function, "functionName"),
+        );
         config.handler = str_of(function, "handler").to_string();
-        config.initializer = function["initializer"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        config.initializer = function["initializer"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         config.timeout = secs(function, "timeout", 3);
         config.initialization_timeout = secs(function, "initializationTimeout", 3);
         config.memory_size_mb = function["memorySize"].as_u64().unwrap_or(128) as u32;
         config.instance_concurrency = function["instanceConcurrency"].as_u64().unwrap_or(1) as u32;
         config.internet_access = service["internetAccess"].as_bool().unwrap_or(true);
         if let Some(env) = function["environmentVariables"].as_object() {
-            config.environment = env.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
+            config.environment = env
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect();
         }
         let (_, code_dir) = self.code_paths(str_of(function, "_codeDigest"));
-        config.preopens.push(Preopen { host_path: code_dir, guest_path: "/code".into(), writable: false });
-        for mount in service["nasConfig"]["mountPoints"].as_array().into_iter().flatten() {
+        config.preopens.push(Preopen {
+            host_path: code_dir,
+            guest_path: "/code".into(),
+            writable: false,
+        });
+        for mount in service["nasConfig"]["mountPoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let server_addr = mount["serverAddr"].as_str().unwrap_or_default();
             // `host:/path` uses the path; a bare absolute path is used as is.
-            let host_path = server_addr.split_once(":/").map(|(_, p)| format!("/{p}")).unwrap_or_else(|| server_addr.to_string());
+            let host_path = server_addr
+                .split_once(":/")
+                .map(|(_, p)| format!("/{p}"))
+                .unwrap_or_else(|| server_addr.to_string());
             let guest_path = mount["mountDir"].as_str().unwrap_or_default().to_string();
             if !Path::new(&host_path).is_dir() {
-                return Err(ApiError::InvalidArgument(format!("NAS mount {server_addr:?} → {guest_path}: {host_path} is not a directory on this host")));
+                return Err(ApiError::InvalidArgument(format!(
+                    "NAS mount {server_addr:?} → {guest_path}: {host_path} is not a directory on this host"
+                )));
             }
-            config.preopens.push(Preopen { host_path: PathBuf::from(host_path), guest_path, writable: true });
+            config.preopens.push(Preopen {
+                host_path: PathBuf::from(host_path),
+                guest_path,
+                writable: true,
+            });
         }
         Ok(config)
     }
 
     /// Resolves `service[.qualifier]` + function to what runs.
-    pub fn resolve(&self, service: &str, qualifier: Option<&str>, function: &str) -> ApiResult<Resolved> {
-        let svc = self.store.get(Kind::Service, "", service).map_err(store_error(Resource::Service, service))?.ok_or_else(|| ApiError::not_found(Resource::Service, service))?;
+    pub fn resolve(
+        &self,
+        service: &str,
+        qualifier: Option<&str>,
+        function: &str,
+    ) -> ApiResult<Resolved> {
+        let svc = self
+            .store
+            .get(Kind::Service, "", service)
+            .map_err(store_error(Resource::Service, service))?
+            .ok_or_else(|| ApiError::not_found(Resource::Service, service))?;
         let qualifier = qualifier.unwrap_or("LATEST");
         if qualifier == "LATEST" {
-            let func = self.store.get(Kind::Function, service, function).map_err(store_error(Resource::Function, function))?.ok_or_else(|| ApiError::not_found(Resource::Function, function))?;
-            return Ok(Resolved { service: svc, function: func, qualifier: "LATEST".into(), version_id: String::new() });
+            let func = self
+                .store
+                .get(Kind::Function, service, function)
+                .map_err(store_error(Resource::Function, function))?
+                .ok_or_else(|| ApiError::not_found(Resource::Function, function))?;
+            return Ok(Resolved {
+                service: svc,
+                function: func,
+                qualifier: "LATEST".into(),
+                version_id: String::new(),
+            });
         }
         let version_id = match qualifier.parse::<u64>() {
             Ok(_) => qualifier.to_string(),
             Err(_) => {
-                let alias = self.store.get(Kind::Alias, service, qualifier).map_err(store_error(Resource::Alias, qualifier))?.ok_or_else(|| ApiError::not_found(Resource::Alias, qualifier))?;
+                let alias = self
+                    .store
+                    .get(Kind::Alias, service, qualifier)
+                    .map_err(store_error(Resource::Alias, qualifier))?
+                    .ok_or_else(|| ApiError::not_found(Resource::Alias, qualifier))?;
                 pick_version(&alias)
             }
         };
@@ -181,7 +274,12 @@ impl Platform {
             .and_then(|fns| fns.iter().find(|f| f["functionName"] == function))
             .cloned()
             .ok_or_else(|| ApiError::not_found(Resource::Function, function))?;
-        Ok(Resolved { service: version["_service"].clone(), function: func, qualifier: qualifier.to_string(), version_id })
+        Ok(Resolved {
+            service: version["_service"].clone(),
+            function: func,
+            qualifier: qualifier.to_string(),
+            version_id,
+        })
     }
 
     /// Forgets cached engine functions of a service (after updates and deletes).
@@ -208,7 +306,9 @@ pub fn version_key(version_id: &str) -> String {
 /// An alias's version, honouring `additionalVersionWeight` (weights are 0..1).
 fn pick_version(alias: &Value) -> String {
     let main = str_of(alias, "versionId").to_string();
-    let Some(weights) = alias["additionalVersionWeight"].as_object() else { return main };
+    let Some(weights) = alias["additionalVersionWeight"].as_object() else {
+        return main;
+    };
     let roll: f64 = (uuid::Uuid::new_v4().as_u128() % 1_000_000) as f64 / 1_000_000.0;
     let mut acc = 0.0;
     for (version, weight) in weights {

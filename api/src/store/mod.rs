@@ -110,6 +110,9 @@ pub trait Store: Send + Sync + 'static {
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError>;
     /// Removes a finished invocation.
     fn complete(&self, id: i64) -> Result<(), StoreError>;
+    /// Makes every queued invocation due now. Run at start-up: invocations that
+    /// were leased by a worker when the process died run again (at-least-once).
+    fn requeue_all(&self, now_ms: i64) -> Result<(), StoreError>;
     /// Invocations waiting (for metrics).
     fn queue_depth(&self) -> Result<u64, StoreError>;
 }

@@ -47,16 +47,23 @@ impl SqliteStore {
     /// Opens (creating) the store file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // SQLite rolls back an unfinished transaction; the connection stays usable.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -68,7 +75,11 @@ impl Store for SqliteStore {
     fn get(&self, kind: Kind, scope: &str, name: &str) -> Result<Option<Value>, StoreError> {
         let body: Option<String> = self
             .conn()
-            .query_row("SELECT body FROM resources WHERE kind=?1 AND scope=?2 AND name=?3", params![kind.as_str(), scope, name], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM resources WHERE kind=?1 AND scope=?2 AND name=?3",
+                params![kind.as_str(), scope, name],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(backend)?;
         body.map(parse).transpose()
@@ -77,17 +88,31 @@ impl Store for SqliteStore {
     fn insert(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError> {
         let changed = self
             .conn()
-            .execute("INSERT OR IGNORE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)", params![kind.as_str(), scope, name, body.to_string()])
+            .execute(
+                "INSERT OR IGNORE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)",
+                params![kind.as_str(), scope, name, body.to_string()],
+            )
             .map_err(backend)?;
-        if changed == 0 { Err(StoreError::AlreadyExists) } else { Ok(()) }
+        if changed == 0 {
+            Err(StoreError::AlreadyExists)
+        } else {
+            Ok(())
+        }
     }
 
     fn update(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError> {
         let changed = self
             .conn()
-            .execute("UPDATE resources SET body=?4 WHERE kind=?1 AND scope=?2 AND name=?3", params![kind.as_str(), scope, name, body.to_string()])
+            .execute(
+                "UPDATE resources SET body=?4 WHERE kind=?1 AND scope=?2 AND name=?3",
+                params![kind.as_str(), scope, name, body.to_string()],
+            )
             .map_err(backend)?;
-        if changed == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if changed == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     fn upsert(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError> {
@@ -100,14 +125,25 @@ impl Store for SqliteStore {
     fn delete(&self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError> {
         let changed = self
             .conn()
-            .execute("DELETE FROM resources WHERE kind=?1 AND scope=?2 AND name=?3", params![kind.as_str(), scope, name])
+            .execute(
+                "DELETE FROM resources WHERE kind=?1 AND scope=?2 AND name=?3",
+                params![kind.as_str(), scope, name],
+            )
             .map_err(backend)?;
-        if changed == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if changed == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     fn list(&self, kind: Kind, scope: &str, query: &ListQuery) -> Result<Page, StoreError> {
         let limit = query.limit.max(1);
-        let (cmp, order) = if query.descending { ("<=", "DESC") } else { (">=", "ASC") };
+        let (cmp, order) = if query.descending {
+            ("<=", "DESC")
+        } else {
+            (">=", "ASC")
+        };
         let sql = format!(
             "SELECT name, body FROM resources WHERE kind=?1 AND scope=?2 AND substr(name, 1, length(?3))=?3 \
              AND (?4 IS NULL OR name {cmp} ?4) ORDER BY name {order} LIMIT ?5"
@@ -115,7 +151,16 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
         let rows = stmt
-            .query_map(params![kind.as_str(), scope, query.prefix, query.start, (limit + 1) as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map(
+                params![
+                    kind.as_str(),
+                    scope,
+                    query.prefix,
+                    query.start,
+                    (limit + 1) as i64
+                ],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
             .map_err(backend)?;
         let mut page = Page::default();
         for row in rows {
@@ -131,7 +176,11 @@ impl Store for SqliteStore {
 
     fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError> {
         self.conn()
-            .query_row("SELECT COUNT(*) FROM resources WHERE kind=?1 AND scope=?2", params![kind.as_str(), scope], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT COUNT(*) FROM resources WHERE kind=?1 AND scope=?2",
+                params![kind.as_str(), scope],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n as u64)
             .map_err(backend)
     }
@@ -184,18 +233,38 @@ impl Store for SqliteStore {
 
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError> {
         self.conn()
-            .execute("UPDATE async_queue SET attempts=?2, not_before_ms=?3 WHERE id=?1", params![id, attempts, not_before_ms])
+            .execute(
+                "UPDATE async_queue SET attempts=?2, not_before_ms=?3 WHERE id=?1",
+                params![id, attempts, not_before_ms],
+            )
             .map_err(backend)?;
         Ok(())
     }
 
     fn complete(&self, id: i64) -> Result<(), StoreError> {
-        self.conn().execute("DELETE FROM async_queue WHERE id=?1", params![id]).map_err(backend)?;
+        self.conn()
+            .execute("DELETE FROM async_queue WHERE id=?1", params![id])
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn requeue_all(&self, now_ms: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE async_queue SET not_before_ms = ?1 WHERE not_before_ms > ?1",
+                params![now_ms],
+            )
+            .map_err(backend)?;
         Ok(())
     }
 
     fn queue_depth(&self) -> Result<u64, StoreError> {
-        self.conn().query_row("SELECT COUNT(*) FROM async_queue", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(backend)
+        self.conn()
+            .query_row("SELECT COUNT(*) FROM async_queue", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(backend)
     }
 }
 
@@ -214,18 +283,49 @@ mod tests {
     fn crud_and_paging_follow_fc_rules() {
         let (_dir, s) = store();
         for name in ["abc", "abd", "ade", "bcd", "bde", "zzz"] {
-            s.insert(Kind::Service, "", name, &json!({ "serviceName": name })).unwrap();
+            s.insert(Kind::Service, "", name, &json!({ "serviceName": name }))
+                .unwrap();
         }
-        assert!(matches!(s.insert(Kind::Service, "", "abc", &json!({})), Err(StoreError::AlreadyExists)));
-        let page = s.list(Kind::Service, "", &ListQuery { start: Some("b".into()), limit: 2, ..Default::default() }).unwrap();
-        let names: Vec<&str> = page.items.iter().filter_map(|v| v["serviceName"].as_str()).collect();
+        assert!(matches!(
+            s.insert(Kind::Service, "", "abc", &json!({})),
+            Err(StoreError::AlreadyExists)
+        ));
+        let page = s
+            .list(
+                Kind::Service,
+                "",
+                &ListQuery {
+                    start: Some("b".into()),
+                    limit: 2,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let names: Vec<&str> = page
+            .items
+            .iter()
+            .filter_map(|v| v["serviceName"].as_str())
+            .collect();
         assert_eq!(names, ["bcd", "bde"]);
         assert_eq!(page.next.as_deref(), Some("zzz"));
-        let page = s.list(Kind::Service, "", &ListQuery { prefix: "a".into(), limit: 10, ..Default::default() }).unwrap();
+        let page = s
+            .list(
+                Kind::Service,
+                "",
+                &ListQuery {
+                    prefix: "a".into(),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         assert_eq!(page.items.len(), 3);
         assert!(page.next.is_none());
         s.delete(Kind::Service, "", "abc").unwrap();
-        assert!(matches!(s.delete(Kind::Service, "", "abc"), Err(StoreError::NotFound)));
+        assert!(matches!(
+            s.delete(Kind::Service, "", "abc"),
+            Err(StoreError::NotFound)
+        ));
         assert_eq!(s.count(Kind::Service, "").unwrap(), 5);
     }
 
@@ -237,7 +337,17 @@ mod tests {
             let s = SqliteStore::open(&path).unwrap();
             assert_eq!(s.next_sequence("v/demo").unwrap(), 1);
             assert_eq!(s.next_sequence("v/demo").unwrap(), 2);
-            let inv = QueuedInvocation { id: 0, request_id: "r".into(), service: "s".into(), qualifier: "LATEST".into(), function: "f".into(), payload: b"p".to_vec(), attempts: 0, not_before_ms: 0, enqueued_ms: 0 };
+            let inv = QueuedInvocation {
+                id: 0,
+                request_id: "r".into(),
+                service: "s".into(),
+                qualifier: "LATEST".into(),
+                function: "f".into(),
+                payload: b"p".to_vec(),
+                attempts: 0,
+                not_before_ms: 0,
+                enqueued_ms: 0,
+            };
             s.enqueue(&inv).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();

@@ -5,7 +5,7 @@
 //!
 //! Events: `loop`, `membomb`, `stack`, `shadow-stack`, `panic`, `read:<path>`, `write:<path>`,
 //! `list:<dir>`, `env`, `connect:<host:port>`, `http:<url>`, `flood-stdout:<n>`,
-//! `result:<bytes>`, `counter`, `sleep:<ms>`.
+//! `result:<bytes>`, `counter`, `sleep:<ms>`, `append-fail:<path>`.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +15,13 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
     let event = String::from_utf8(event)?;
+    if event.starts_with('{')
+        && let Ok(sink) = std::env::var("HOSTILE_SINK")
+    {
+        // A JSON event (e.g. an async destination record) is saved where HOSTILE_SINK says.
+        std::fs::write(&sink, &event)?;
+        return Ok(b"saved".to_vec());
+    }
     let (verb, arg) = event.split_once(':').unwrap_or((event.as_str(), ""));
     let outcome = match verb {
         "loop" => spin_forever(),
@@ -69,6 +76,18 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
             "flooded".to_string()
         }
         "result" => return Ok(vec![b'r'; arg.parse().unwrap_or(0)]),
+        "append-fail" => {
+            // Leaves a trace of each attempt, then fails: lets tests count async retries.
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(arg)
+                .and_then(|mut f| f.write_all(b"attempt\n"));
+            return Err(Error::typed(
+                "AttemptFailed",
+                format!("failed on purpose (append: {appended:?})"),
+            ));
+        }
         "counter" => format!("counter={}", COUNTER.fetch_add(1, Ordering::SeqCst) + 1),
         "sleep" => {
             // Blocks inside a host call (wasi:clocks + wasi:io/poll), where epoch

@@ -1,0 +1,77 @@
+//! The access key pair the API accepts. From `WASM_FC_ACCESS_KEY_ID` /
+//! `WASM_FC_ACCESS_KEY_SECRET` when set; otherwise generated on first start and
+//! saved as `credentials.json` (mode 0600) in the data dir, then reused.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// One access key pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    #[serde(rename = "accessKeyId")]
+    pub access_key_id: String,
+    #[serde(rename = "accessKeySecret")]
+    pub access_key_secret: String,
+}
+
+impl Credentials {
+    /// The secret for `key_id`, if it is ours.
+    pub fn secret_for(&self, key_id: &str) -> Option<String> {
+        (key_id == self.access_key_id).then(|| self.access_key_secret.clone())
+    }
+
+    /// Loads the saved pair or generates and saves a new one.
+    pub fn load_or_generate(data_dir: &Path) -> std::io::Result<Self> {
+        let path = data_dir.join("credentials.json");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return serde_json::from_str(&text)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())));
+        }
+        let random = || uuid::Uuid::new_v4().simple().to_string();
+        let created = Self {
+            access_key_id: format!("WFC{}", &random()[..17].to_uppercase()),
+            access_key_secret: format!("{}{}", random(), &random()[..8]),
+        };
+        let text = serde_json::to_string_pretty(&created).map_err(std::io::Error::other)?;
+        write_private(&path, text.as_bytes())?;
+        Ok(created)
+    }
+}
+
+/// Writes a file readable only by its owner.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_then_reused_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Credentials::load_or_generate(dir.path()).unwrap();
+        let again = Credentials::load_or_generate(dir.path()).unwrap();
+        assert_eq!(first, again);
+        assert!(first.secret_for(&first.access_key_id).is_some());
+        assert!(first.secret_for("other").is_none());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("credentials.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The invocation pipeline shared by InvokeFunction (sync) and the async workers:
+//! resolve → engine function (deployed once) → invoke with the FC context.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use wasm_fc_engine::{InvokeContext, InvokeError, Outcome, caps};
+
+use crate::error::{ApiError, ApiResult};
+use crate::platform::{Platform, Resolved, str_of};
+
+/// Payload limits (fc-api.md §3.6): 32 MB sync, 128 KB async.
+pub const MAX_SYNC_PAYLOAD: usize = 32 << 20;
+pub const MAX_ASYNC_PAYLOAD: usize = 128 << 10;
+
+/// Runs one invocation of a resolved function version.
+pub async fn run(
+    p: &Platform,
+    resolved: &Resolved,
+    payload: Bytes,
+    request_id: &str,
+    retry_count: u32,
+) -> ApiResult<Outcome> {
+    let version = if resolved.version_id.is_empty() {
+        "LATEST"
+    } else {
+        resolved.version_id.as_str()
+    };
+    let function = p
+        .engine_function(&resolved.service, &resolved.function, version)
+        .await?;
+    let ctx = InvokeContext {
+        request_id: request_id.to_string(),
+        qualifier: resolved.qualifier.clone(),
+        version_id: resolved.version_id.clone(),
+        region: p.identity.region.clone(),
+        account_id: p.identity.account_id.clone(),
+        log_project: str_of(&resolved.service["logConfig"], "project").to_string(),
+        log_store: str_of(&resolved.service["logConfig"], "logstore").to_string(),
+        retry_count,
+        ..InvokeContext::default()
+    };
+    function
+        .invoke(payload, &ctx)
+        .await
+        .map_err(|err| match err {
+            InvokeError::Throttled { .. } => ApiError::Throttled(err.to_string()),
+            InvokeError::WrongAbi(message) => ApiError::InvalidArgument(message),
+            other => ApiError::Internal(other.to_string()),
+        })
+}
+
+/// FC's log block for one invocation (fc-api.md §7.4).
+pub fn log_block(request_id: &str, outcome: &Outcome) -> Vec<u8> {
+    let mut block = format!("FC Invoke Start RequestId: {request_id}\n").into_bytes();
+    block.extend_from_slice(&outcome.log);
+    if !outcome.log.is_empty() && !outcome.log.ends_with(b"\n") {
+        block.push(b'\n');
+    }
+    block.extend_from_slice(format!("FC Invoke End RequestId: {request_id}\n").as_bytes());
+    block
+}
+
+/// `X-Fc-Log-Result`: base64 of the last 4 KB of the log block.
+pub fn log_result(request_id: &str, outcome: &Outcome) -> String {
+    let block = log_block(request_id, outcome);
+    let start = block.len().saturating_sub(caps::LOG_TAIL_BYTES);
+    BASE64.encode(&block[start..])
+}
+
+/// FC's function-error body: `{"errorMessage","errorType","stackTrace"}`.
+pub fn error_body(error: &wasm_fc_engine::FunctionError) -> serde_json::Value {
+    serde_json::json!({ "errorMessage": error.message, "errorType": error.error_type, "stackTrace": error.stack_trace })
+}

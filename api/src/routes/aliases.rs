@@ -1,0 +1,163 @@
+//! CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases, with weighted
+//! `additionalVersionWeight` routing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::{check_if_match, deleted, list_query, page_response, resource, touch};
+use crate::body::Fields;
+use crate::error::{ApiError, ApiResult, Resource};
+use crate::model;
+use crate::platform::{Platform, store_error, version_key};
+use crate::store::Kind;
+
+fn check_version(p: &Platform, svc: &str, version: &str) -> ApiResult<()> {
+    p.store
+        .get(Kind::Version, svc, &version_key(version))
+        .map_err(store_error(Resource::Version, version))?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found(Resource::Version, version))
+}
+
+/// Applies alias fields, validating versions and weights (each 0..=1, sum ≤ 1).
+fn apply(
+    p: &Platform,
+    svc: &str,
+    mut alias: Map<String, Value>,
+    f: &Fields,
+) -> ApiResult<Map<String, Value>> {
+    if let Some(version) = f.string("versionId")? {
+        check_version(p, svc, &version)?;
+        alias.insert("versionId".into(), json!(version));
+    }
+    if let Some(d) = f.string("description")? {
+        alias.insert("description".into(), json!(d));
+    }
+    if let Some(weights) = f.get("additionalVersionWeight") {
+        let Value::Object(map) = weights else {
+            return Err(ApiError::InvalidArgument(
+                "additionalVersionWeight must be an object of version → weight".into(),
+            ));
+        };
+        let mut sum = 0.0;
+        for (version, weight) in map {
+            let w = weight
+                .as_f64()
+                .filter(|w| (0.0..=1.0).contains(w))
+                .ok_or_else(|| {
+                    ApiError::InvalidArgument(format!(
+                        "weight of version {version} must be a number from 0 to 1"
+                    ))
+                })?;
+            check_version(p, svc, version)?;
+            sum += w;
+        }
+        if sum > 1.0 {
+            return Err(ApiError::InvalidArgument(format!(
+                "additionalVersionWeight sums to {sum}; it must be at most 1"
+            )));
+        }
+        alias.insert("additionalVersionWeight".into(), weights.clone());
+    }
+    Ok(alias)
+}
+
+fn stored(p: &Platform, svc: &str, name: &str) -> ApiResult<Value> {
+    p.store
+        .get(Kind::Alias, svc, name)
+        .map_err(store_error(Resource::Alias, name))?
+        .ok_or_else(|| ApiError::not_found(Resource::Alias, name))
+}
+
+pub async fn create(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    p.store
+        .get(Kind::Service, "", &svc)
+        .map_err(store_error(Resource::Service, &svc))?
+        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    let name = fields.required_string("aliasName")?;
+    model::validate_name("aliasName", &name, 128)?;
+    if name == "LATEST" {
+        return Err(ApiError::InvalidArgument(
+            "LATEST is reserved and cannot be an alias name".into(),
+        ));
+    }
+    fields.required_string("versionId")?;
+    let now = model::now_timestamp();
+    let base = json!({ "aliasName": name, "versionId": "", "description": "", "additionalVersionWeight": {}, "createdTime": now, "lastModifiedTime": now, "_etag": model::new_etag() });
+    let Value::Object(map) = base else {
+        return Err(ApiError::Internal("alias template".into()));
+    };
+    let value = Value::Object(apply(&p, &svc, map, &fields)?);
+    p.store
+        .insert(Kind::Alias, &svc, &name, &value)
+        .map_err(store_error(Resource::Alias, &name))?;
+    Ok(resource(StatusCode::OK, value))
+}
+
+pub async fn get(
+    State(p): State<Arc<Platform>>,
+    Path((svc, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(resource(StatusCode::OK, stored(&p, &svc, &name)?))
+}
+
+pub async fn update(
+    State(p): State<Arc<Platform>>,
+    Path((svc, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    let current = stored(&p, &svc, &name)?;
+    check_if_match(&headers, &current)?;
+    let Value::Object(map) = current else {
+        return Err(ApiError::Internal("corrupt alias row".into()));
+    };
+    let mut alias = apply(&p, &svc, map, &fields)?;
+    touch(&mut alias);
+    let value = Value::Object(alias);
+    p.store
+        .update(Kind::Alias, &svc, &name, &value)
+        .map_err(store_error(Resource::Alias, &name))?;
+    p.forget(&svc, None);
+    Ok(resource(StatusCode::OK, value))
+}
+
+pub async fn delete(
+    State(p): State<Arc<Platform>>,
+    Path((svc, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    check_if_match(&headers, &stored(&p, &svc, &name)?)?;
+    p.store
+        .delete(Kind::Alias, &svc, &name)
+        .map_err(store_error(Resource::Alias, &name))?;
+    Ok(deleted())
+}
+
+pub async fn list(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    p.store
+        .get(Kind::Service, "", &svc)
+        .map_err(store_error(Resource::Service, &svc))?
+        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    let page = p
+        .store
+        .list(Kind::Alias, &svc, &list_query(&params)?)
+        .map_err(store_error(Resource::Alias, ""))?;
+    Ok(page_response("aliases", page))
+}

@@ -1,0 +1,276 @@
+//! CreateFunction, GetFunction, UpdateFunction, DeleteFunction, ListFunctions,
+//! GetFunctionCode (and the download it points to).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{
+    check_if_match, deleted, list_query, page_of, page_response, resource, split_qualifier, touch,
+};
+use crate::body::Fields;
+use crate::code::{CodeLimits, CodePackage};
+use crate::error::{ApiError, ApiResult, Resource};
+use crate::model;
+use crate::platform::{Platform, store_error, str_of};
+use crate::store::Kind;
+
+/// How long a GetFunctionCode URL stays valid. 10 minutes, like a pre-signed OSS URL.
+const CODE_URL_TTL_SECS: u64 = 600;
+
+fn service_row(p: &Platform, svc: &str) -> ApiResult<Value> {
+    p.store
+        .get(Kind::Service, "", svc)
+        .map_err(store_error(Resource::Service, svc))?
+        .ok_or_else(|| ApiError::not_found(Resource::Service, svc))
+}
+
+/// Reads `code.zipFile`, stores the package and records its identities on the function.
+fn attach_code(p: &Platform, function: &mut Map<String, Value>, code: &Fields) -> ApiResult<()> {
+    if code.has("ossBucketName") || code.has("ossObjectName") {
+        return Err(ApiError::InvalidArgument(
+            "code from OSS is not available in wasm-fc; send code.zipFile (a base64 zip)".into(),
+        ));
+    }
+    let zip_file = code
+        .required_string("zipFile")
+        .map_err(|_| ApiError::InvalidArgument("code.zipFile (a base64 zip) is required".into()))?;
+    let package = CodePackage::from_base64(&zip_file, &CodeLimits::default())?;
+    let handler = function
+        .get("handler")
+        .and_then(Value::as_str)
+        .unwrap_or("index.handler")
+        .to_string();
+    let wasm_digest = p.store_code(&package, &handler)?;
+    function.insert("codeSize".into(), json!(package.zip.len()));
+    function.insert("codeChecksum".into(), json!(package.checksum.to_string()));
+    function.insert("_codeDigest".into(), json!(package.digest));
+    function.insert("_wasmDigest".into(), json!(wasm_digest));
+    Ok(())
+}
+
+/// Re-reads the handler's Wasm from the current code (when only the handler changed).
+fn recheck_handler(p: &Platform, function: &mut Map<String, Value>) -> ApiResult<()> {
+    let (_, dir) = p.code_paths(
+        function
+            .get("_codeDigest")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    );
+    let handler = function
+        .get("handler")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let (_, wasm) = crate::code::read_handler_wasm(&dir, handler)?;
+    function.insert(
+        "_wasmDigest".into(),
+        json!(wasm_fc_engine::Engine::digest(&wasm)),
+    );
+    Ok(())
+}
+
+pub async fn create(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    let service = service_row(&p, &svc)?;
+    let name = fields.required_string("functionName")?;
+    if p.store
+        .get(Kind::Function, &svc, &name)
+        .map_err(store_error(Resource::Function, &name))?
+        .is_some()
+    {
+        return Err(ApiError::AlreadyExists {
+            kind: Resource::Function,
+            name,
+        });
+    }
+    let mut function = model::new_function(&name, &fields)?;
+    let code = fields.object("code")?.ok_or_else(|| {
+        ApiError::InvalidArgument("code is required: {\"zipFile\": \"<base64 zip>\"}".into())
+    })?;
+    attach_code(&p, &mut function, &code)?;
+    function.insert("_etag".into(), json!(model::new_etag()));
+    let value = Value::Object(function);
+    p.precompile(&service, &value).await?;
+    p.store
+        .insert(Kind::Function, &svc, &name, &value)
+        .map_err(store_error(Resource::Function, &name))?;
+    Ok(resource(StatusCode::OK, value))
+}
+
+pub async fn get(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (service, qualifier) = split_qualifier(&svc);
+    let resolved = p.resolve(service, qualifier, &func)?;
+    Ok(resource(StatusCode::OK, resolved.function))
+}
+
+pub async fn update(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    let service = service_row(&p, &svc)?;
+    let stored = p
+        .store
+        .get(Kind::Function, &svc, &func)
+        .map_err(store_error(Resource::Function, &func))?
+        .ok_or_else(|| ApiError::not_found(Resource::Function, &func))?;
+    check_if_match(&headers, &stored)?;
+    let Value::Object(map) = stored else {
+        return Err(ApiError::Internal("corrupt function row".into()));
+    };
+    let mut function = model::apply_function(map, &fields)?;
+    match fields.object("code")? {
+        Some(code) => attach_code(&p, &mut function, &code)?,
+        None if fields.has("handler") => recheck_handler(&p, &mut function)?,
+        None => {}
+    }
+    touch(&mut function);
+    let value = Value::Object(function);
+    p.precompile(&service, &value).await?;
+    p.store
+        .update(Kind::Function, &svc, &func, &value)
+        .map_err(store_error(Resource::Function, &func))?;
+    p.forget(&svc, Some(&func));
+    Ok(resource(StatusCode::OK, value))
+}
+
+pub async fn delete(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let stored = p
+        .store
+        .get(Kind::Function, &svc, &func)
+        .map_err(store_error(Resource::Function, &func))?
+        .ok_or_else(|| ApiError::not_found(Resource::Function, &func))?;
+    check_if_match(&headers, &stored)?;
+    let triggers = p
+        .store
+        .count(Kind::Trigger, &format!("{svc}/{func}"))
+        .map_err(store_error(Resource::Trigger, &func))?;
+    if triggers > 0 {
+        return Err(ApiError::Conflict(format!(
+            "function '{func}' still has {triggers} triggers; delete them first"
+        )));
+    }
+    p.store
+        .delete(Kind::Function, &svc, &func)
+        .map_err(store_error(Resource::Function, &func))?;
+    p.forget(&svc, Some(&func));
+    Ok(deleted())
+}
+
+pub async fn list(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let query = list_query(&params)?;
+    let (service, qualifier) = split_qualifier(&svc);
+    let page = match qualifier.filter(|q| *q != "LATEST") {
+        None => {
+            service_row(&p, service)?;
+            p.store
+                .list(Kind::Function, service, &query)
+                .map_err(store_error(Resource::Function, ""))?
+        }
+        Some(q) => {
+            let snapshot = super::versions::snapshot(&p, service, q)?;
+            page_of(
+                snapshot["_functions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+                "functionName",
+                &query,
+            )
+        }
+    };
+    Ok(page_response("functions", page))
+}
+
+/// The HMAC that authorizes one code download until `expires`.
+fn download_signature(p: &Platform, file: &str, expires: u64) -> String {
+    crate::auth::sign(
+        &p.identity.account_id,
+        &format!("{file}\n{expires}\n{}", p.data_dir.display()),
+    )
+}
+
+pub async fn code(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (service, qualifier) = split_qualifier(&svc);
+    let resolved = p.resolve(service, qualifier, &func)?;
+    let file = format!("{}.zip", str_of(&resolved.function, "_codeDigest"));
+    let expires = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        + CODE_URL_TTL_SECS;
+    let signature = download_signature(&p, &file, expires);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(&signature, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let url = format!("http://{host}/_wasm-fc/code/{file}?expires={expires}&signature={encoded}");
+    Ok(
+        axum::Json(json!({ "url": url, "checksum": resolved.function["codeChecksum"] }))
+            .into_response(),
+    )
+}
+
+/// Serves a code zip to a holder of a GetFunctionCode URL.
+pub async fn download(
+    State(p): State<Arc<Platform>>,
+    Path(file): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let denied = || ApiError::Auth(crate::auth::AuthError::SignatureMismatch);
+    let expires: u64 = params
+        .get("expires")
+        .and_then(|e| e.parse().ok())
+        .ok_or_else(denied)?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if expires < now {
+        return Err(ApiError::Auth(crate::auth::AuthError::Expired(
+            expires.to_string(),
+        )));
+    }
+    if params.get("signature") != Some(&download_signature(&p, &file, expires)) {
+        return Err(denied());
+    }
+    let digest = file
+        .strip_suffix(".zip")
+        .filter(|d| d.chars().all(|c| c.is_ascii_hexdigit()))
+        .ok_or_else(denied)?;
+    let (zip_path, _) = p.code_paths(digest);
+    let bytes = tokio::fs::read(&zip_path)
+        .await
+        .map_err(|_| ApiError::not_found(Resource::Function, "code package"))?;
+    Ok(([(header::CONTENT_TYPE, "application/zip")], bytes).into_response())
+}

@@ -1,0 +1,125 @@
+//! InvokeFunction: `POST /services/{svc[.qualifier]}/functions/{fn}/invocations`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::split_qualifier;
+use crate::error::{ApiError, ApiResult};
+use crate::invoke::{MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, error_body, log_result, run};
+use crate::platform::{Platform, str_of};
+use crate::server::RequestId;
+use crate::store::QueuedInvocation;
+
+fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn invoke(
+    State(p): State<Arc<Platform>>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Path((svc, func)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (service, qualifier) = split_qualifier(&svc);
+    let is_async = match header_value(&headers, "x-fc-invocation-type").unwrap_or("Sync") {
+        t if t.eq_ignore_ascii_case("sync") => false,
+        t if t.eq_ignore_ascii_case("async") => true,
+        other => {
+            return Err(ApiError::InvalidArgument(format!(
+                "InvocationType is set to an invalid value (allowed: Sync | Async, actual: '{other}')"
+            )));
+        }
+    };
+    let tail = match header_value(&headers, "x-fc-log-type").unwrap_or("None") {
+        "None" => false,
+        "Tail" if !is_async => true,
+        other if is_async => {
+            return Err(ApiError::InvalidArgument(format!(
+                "LogType is set to an invalid value (allowed: None, actual: '{other}')"
+            )));
+        }
+        other => {
+            return Err(ApiError::InvalidArgument(format!(
+                "LogType is set to an invalid value (allowed: Tail | None, actual: '{other}')"
+            )));
+        }
+    };
+    let resolved = p.resolve(service, qualifier, &func)?;
+    if is_async {
+        if body.len() > MAX_ASYNC_PAYLOAD {
+            return Err(ApiError::EntityTooLarge(MAX_ASYNC_PAYLOAD));
+        }
+        let now = crate::queue::now_ms();
+        let queued = QueuedInvocation {
+            id: 0,
+            request_id,
+            service: service.to_string(),
+            qualifier: resolved.qualifier.clone(),
+            function: func,
+            payload: body.to_vec(),
+            attempts: 0,
+            not_before_ms: now,
+            enqueued_ms: now,
+        };
+        p.store
+            .enqueue(&queued)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        p.queue_wakeup.notify_one();
+        return Ok(StatusCode::ACCEPTED.into_response());
+    }
+    if body.len() > MAX_SYNC_PAYLOAD {
+        return Err(ApiError::EntityTooLarge(MAX_SYNC_PAYLOAD));
+    }
+    let outcome = run(&p, &resolved, body, &request_id, 0).await?;
+    let mut response = match &outcome.result {
+        Ok(result) => (
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            result.clone(),
+        )
+            .into_response(),
+        Err(error) => {
+            let mut r = axum::Json(error_body(error)).into_response();
+            r.headers_mut().insert(
+                "x-fc-error-type",
+                HeaderValue::from_static(error.kind.header_value()),
+            );
+            r
+        }
+    };
+    let h = response.headers_mut();
+    let version = if resolved.version_id.is_empty() {
+        "LATEST".to_string()
+    } else {
+        resolved.version_id.clone()
+    };
+    let pairs = [
+        (
+            "x-fc-invocation-duration",
+            outcome.duration.as_millis().to_string(),
+        ),
+        (
+            "x-fc-max-memory-usage",
+            format!("{:.2}", outcome.max_memory_bytes as f64 / (1 << 20) as f64),
+        ),
+        (
+            "x-fc-code-checksum",
+            str_of(&resolved.function, "codeChecksum").to_string(),
+        ),
+        ("x-fc-invocation-service-version", version),
+    ];
+    for (name, value) in pairs {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            h.insert(name, value);
+        }
+    }
+    if tail && let Ok(value) = HeaderValue::from_str(&log_result(&request_id, &outcome)) {
+        h.insert("x-fc-log-result", value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,188 @@
+//! CreateTrigger, GetTrigger, UpdateTrigger, DeleteTrigger, ListTriggers.
+//! `triggerConfig` is accepted as an object (2016-08-15) or a JSON string (2021-04-06).
+//! Triggers' run-time behaviour (HTTP routing, the timer scheduler) lives in the
+//! trigger issue; this is the stored model and FC's rules about it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{check_if_match, deleted, list_query, page_response, resource, touch};
+use crate::body::Fields;
+use crate::error::{ApiError, ApiResult, Resource};
+use crate::model;
+use crate::platform::{Platform, store_error};
+use crate::store::{Kind, ListQuery};
+
+/// FC's trigger types (fc-api.md §3.7).
+const TRIGGER_TYPES: &[&str] = &[
+    "http",
+    "timer",
+    "oss",
+    "log",
+    "mns_topic",
+    "cdn_events",
+    "tablestore",
+    "rds",
+    "eventbridge",
+];
+
+fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
+    match fields.get("triggerConfig") {
+        None => Ok(None),
+        Some(Value::String(text)) => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_object)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::InvalidArgument("triggerConfig is a string but not a JSON object".into())
+            }),
+        Some(object @ Value::Object(_)) => Ok(Some(object.clone())),
+        Some(_) => Err(ApiError::InvalidArgument(
+            "triggerConfig must be an object (or its JSON text)".into(),
+        )),
+    }
+}
+
+/// A function with an HTTP trigger takes no trigger of another type, and the reverse.
+fn check_exclusivity(p: &Platform, scope: &str, new_type: &str) -> ApiResult<()> {
+    let all = p
+        .store
+        .list(
+            Kind::Trigger,
+            scope,
+            &ListQuery {
+                limit: 1000,
+                ..ListQuery::default()
+            },
+        )
+        .map_err(store_error(Resource::Trigger, ""))?;
+    for existing in all.items {
+        let existing_type = existing["triggerType"].as_str().unwrap_or_default();
+        if (existing_type == "http") != (new_type == "http") {
+            return Err(ApiError::InvalidArgument(format!(
+                "a function with an HTTP trigger cannot have triggers of another type: it already has the {existing_type} trigger '{}'",
+                existing["triggerName"].as_str().unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    p.resolve(&svc, None, &func)?;
+    let name = fields.required_string("triggerName")?;
+    model::validate_name("triggerName", &name, 128)?;
+    let trigger_type = fields.required_string("triggerType")?;
+    if !TRIGGER_TYPES.contains(&trigger_type.as_str()) {
+        return Err(ApiError::InvalidArgument(format!(
+            "triggerType {trigger_type:?} is not one of {}",
+            TRIGGER_TYPES.join(", ")
+        )));
+    }
+    let config = trigger_config(&fields)?
+        .ok_or_else(|| ApiError::InvalidArgument("triggerConfig is required".into()))?;
+    let scope = format!("{svc}/{func}");
+    check_exclusivity(&p, &scope, &trigger_type)?;
+    let now = model::now_timestamp();
+    let source_arn = if trigger_type == "http" {
+        Value::Null
+    } else {
+        fields.raw("sourceArn").unwrap_or(Value::Null)
+    };
+    let value = json!({
+        "triggerName": name, "description": fields.string("description")?.unwrap_or_default(),
+        "triggerId": model::new_id(), "sourceArn": source_arn, "triggerType": trigger_type,
+        "invocationRole": fields.raw("invocationRole").unwrap_or(Value::Null),
+        "qualifier": fields.raw("qualifier").unwrap_or(Value::Null),
+        "triggerConfig": config, "createdTime": now, "lastModifiedTime": now,
+        "_etag": model::new_etag(),
+    });
+    p.store
+        .insert(Kind::Trigger, &scope, &name, &value)
+        .map_err(store_error(Resource::Trigger, &name))?;
+    Ok(resource(StatusCode::OK, value))
+}
+
+fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
+    p.store
+        .get(Kind::Trigger, &format!("{svc}/{func}"), name)
+        .map_err(store_error(Resource::Trigger, name))?
+        .ok_or_else(|| ApiError::not_found(Resource::Trigger, name))
+}
+
+pub async fn get(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func, name)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    Ok(resource(StatusCode::OK, stored(&p, &svc, &func, &name)?))
+}
+
+pub async fn update(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func, name)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    let Value::Object(mut trigger) = stored(&p, &svc, &func, &name)? else {
+        return Err(ApiError::Internal("corrupt trigger row".into()));
+    };
+    check_if_match(&headers, &Value::Object(trigger.clone()))?;
+    if let Some(config) = trigger_config(&fields)? {
+        trigger.insert("triggerConfig".into(), config);
+    }
+    for key in ["invocationRole", "qualifier"] {
+        if let Some(v) = fields.raw(key) {
+            trigger.insert(key.into(), v);
+        }
+    }
+    if let Some(d) = fields.string("description")? {
+        trigger.insert("description".into(), json!(d));
+    }
+    touch(&mut trigger);
+    let value = Value::Object(trigger);
+    p.store
+        .update(Kind::Trigger, &format!("{svc}/{func}"), &name, &value)
+        .map_err(store_error(Resource::Trigger, &name))?;
+    Ok(resource(StatusCode::OK, value))
+}
+
+pub async fn delete(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func, name)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    check_if_match(&headers, &stored(&p, &svc, &func, &name)?)?;
+    p.store
+        .delete(Kind::Trigger, &format!("{svc}/{func}"), &name)
+        .map_err(store_error(Resource::Trigger, &name))?;
+    Ok(deleted())
+}
+
+pub async fn list(
+    State(p): State<Arc<Platform>>,
+    Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    p.resolve(&svc, None, &func)?;
+    let page = p
+        .store
+        .list(
+            Kind::Trigger,
+            &format!("{svc}/{func}"),
+            &list_query(&params)?,
+        )
+        .map_err(store_error(Resource::Trigger, ""))?;
+    Ok(page_response("triggers", page))
+}

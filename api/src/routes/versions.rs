@@ -1,0 +1,180 @@
+//! PublishServiceVersion, ListServiceVersions, DeleteServiceVersion. A version
+//! freezes the service config and every function (code and config); invoking
+//! it keeps running that code after LATEST changes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{check_if_match, deleted, list_query, resource};
+use crate::body::Fields;
+use crate::error::{ApiError, ApiResult, Resource};
+use crate::model;
+use crate::platform::{Platform, store_error, version_key};
+use crate::store::{Kind, ListQuery};
+
+/// The stored version row for a version id or alias name.
+pub fn snapshot(p: &Platform, service: &str, qualifier: &str) -> ApiResult<Value> {
+    let version_id = if qualifier.parse::<u64>().is_ok() {
+        qualifier.to_string()
+    } else {
+        let alias = p
+            .store
+            .get(Kind::Alias, service, qualifier)
+            .map_err(store_error(Resource::Alias, qualifier))?
+            .ok_or_else(|| ApiError::not_found(Resource::Alias, qualifier))?;
+        alias["versionId"].as_str().unwrap_or_default().to_string()
+    };
+    p.store
+        .get(Kind::Version, service, &version_key(&version_id))
+        .map_err(store_error(Resource::Version, &version_id))?
+        .ok_or_else(|| ApiError::not_found(Resource::Version, &version_id))
+}
+
+/// What a version's content is, for "nothing changed since the last version".
+fn fingerprint(service: &Value, functions: &[Value]) -> String {
+    let mut parts = vec![service["_etag"].to_string()];
+    parts.extend(
+        functions
+            .iter()
+            .map(|f| format!("{}={}", f["functionName"], f["_etag"])),
+    );
+    parts.join(",")
+}
+
+pub async fn publish(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let fields = Fields::parse(&body)?;
+    let service = p
+        .store
+        .get(Kind::Service, "", &svc)
+        .map_err(store_error(Resource::Service, &svc))?
+        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    check_if_match(&headers, &service)?;
+    let functions = p
+        .store
+        .list(
+            Kind::Function,
+            &svc,
+            &ListQuery {
+                limit: 100_000,
+                ..ListQuery::default()
+            },
+        )
+        .map_err(store_error(Resource::Function, ""))?
+        .items;
+    let fingerprint = fingerprint(&service, &functions);
+    let latest = p
+        .store
+        .list(
+            Kind::Version,
+            &svc,
+            &ListQuery {
+                limit: 1,
+                descending: true,
+                ..ListQuery::default()
+            },
+        )
+        .map_err(store_error(Resource::Version, ""))?;
+    if let Some(last) = latest.items.first()
+        && last["_fingerprint"].as_str() == Some(fingerprint.as_str())
+    {
+        return Err(ApiError::InvalidArgument(format!(
+            "nothing changed in service '{svc}' since version {}; publishing needs a change",
+            last["versionId"].as_str().unwrap_or_default()
+        )));
+    }
+    let version_id = p
+        .store
+        .next_sequence(&format!("version/{svc}"))
+        .map_err(store_error(Resource::Version, ""))?
+        .to_string();
+    let now = model::now_timestamp();
+    let value = json!({
+        "versionId": version_id, "description": fields.string("description")?.unwrap_or_default(),
+        "createdTime": now, "lastModifiedTime": now,
+        "_service": service, "_functions": functions, "_fingerprint": fingerprint,
+    });
+    p.store
+        .insert(Kind::Version, &svc, &version_key(&version_id), &value)
+        .map_err(store_error(Resource::Version, &version_id))?;
+    Ok(resource(StatusCode::OK, value))
+}
+
+pub async fn list(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    p.store
+        .get(Kind::Service, "", &svc)
+        .map_err(store_error(Resource::Service, &svc))?
+        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    let mut query = list_query(&params)?;
+    let direction = params
+        .get("direction")
+        .map(String::as_str)
+        .unwrap_or("BACKWARD");
+    query.descending = match direction {
+        "BACKWARD" => true,
+        "FORWARD" => false,
+        other => {
+            return Err(ApiError::InvalidArgument(format!(
+                "direction {other:?} must be BACKWARD or FORWARD"
+            )));
+        }
+    };
+    query.start = query.start.map(|s| version_key(&s));
+    let page = p
+        .store
+        .list(Kind::Version, &svc, &query)
+        .map_err(store_error(Resource::Version, ""))?;
+    let items: Vec<Value> = page.items.into_iter().map(model::public).collect();
+    let mut body = json!({ "versions": items, "direction": direction });
+    if let Some(next) = page.next {
+        body["nextToken"] = json!(next.trim_start_matches('0'));
+    }
+    Ok(axum::response::IntoResponse::into_response(axum::Json(
+        body,
+    )))
+}
+
+pub async fn delete(
+    State(p): State<Arc<Platform>>,
+    Path((svc, version)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let aliases = p
+        .store
+        .list(
+            Kind::Alias,
+            &svc,
+            &ListQuery {
+                limit: 100_000,
+                ..ListQuery::default()
+            },
+        )
+        .map_err(store_error(Resource::Alias, ""))?;
+    if let Some(alias) = aliases.items.iter().find(|a| {
+        a["versionId"].as_str() == Some(version.as_str())
+            || a["additionalVersionWeight"].get(&version).is_some()
+    }) {
+        return Err(ApiError::Conflict(format!(
+            "version {version} is used by alias '{}'; update or delete the alias first",
+            alias["aliasName"].as_str().unwrap_or_default()
+        )));
+    }
+    p.store
+        .delete(Kind::Version, &svc, &version_key(&version))
+        .map_err(store_error(Resource::Version, &version))?;
+    p.forget(&svc, None);
+    Ok(deleted())
+}

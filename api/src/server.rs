@@ -1,0 +1,193 @@
+//! The HTTP server: request ids on every response, FC signature checks on every
+//! API request, `/healthz`, and graceful shutdown that drains in-flight work.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use wasm_fc_engine::{Engine, EngineConfig};
+
+use crate::auth::{SignedRequest, verify};
+use crate::credentials::Credentials;
+use crate::error::ApiError;
+use crate::platform::{Identity, Platform};
+use crate::store::sqlite::SqliteStore;
+
+/// Everything `wasm-fc run` is configured with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub identity: Identity,
+    /// `None`: load or generate the pair saved in the data dir.
+    pub credentials: Option<Credentials>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data dir {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("engine: {0}")]
+    Engine(#[from] wasm_fc_engine::DeployError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// The id of the current request (`X-Fc-Request-Id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A bound server, ready to serve.
+pub struct Bound {
+    pub addr: SocketAddr,
+    pub credentials: Credentials,
+    pub platform: Arc<Platform>,
+    listener: tokio::net::TcpListener,
+    app: Router,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the data dir, store and engine, and binds the listener.
+pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
+    let data_dir = &config.data_dir;
+    let dir_error = |source| StartError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(data_dir).map_err(dir_error)?;
+    let credentials = match config.credentials.clone() {
+        Some(c) => c,
+        None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
+    };
+    let store = Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?);
+    crate::store::Store::requeue_all(store.as_ref(), crate::queue::now_ms())?;
+    let engine = Engine::new(EngineConfig {
+        artifact_dir: data_dir.join("artifacts"),
+        ..EngineConfig::default()
+    })?;
+    let platform = Arc::new(Platform::new(
+        store,
+        engine,
+        data_dir.clone(),
+        config.identity.clone(),
+    ));
+    let keys = Arc::new(credentials.clone());
+    let app = Router::new()
+        .merge(crate::routes::api_router(platform.clone()))
+        .route_layer(middleware::from_fn_with_state(keys, authenticate))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
+        .layer(middleware::from_fn(request_id));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    Ok(Bound {
+        addr,
+        credentials,
+        platform,
+        listener,
+        app,
+    })
+}
+
+impl Bound {
+    /// Serves until `shutdown` completes, then drains HTTP requests and async work.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = tokio::spawn(crate::queue::run_workers(self.platform.clone(), stop_rx));
+        axum::serve(
+            self.listener,
+            self.app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        let _ = stop_tx.send(true);
+        let _ = workers.await;
+        Ok(())
+    }
+}
+
+/// Engine counters, for tests and operators (`/metrics` comes with observability).
+async fn stats(State(p): State<Arc<Platform>>) -> Response {
+    let s = p.engine.stats();
+    axum::Json(serde_json::json!({
+        "compiles": s.compiles, "artifactLoads": s.artifact_loads, "coldStarts": s.cold_starts,
+        "warmHits": s.warm_hits, "throttled": s.throttled, "liveInstances": s.live_instances,
+        "asyncQueueDepth": p.store.queue_depth().unwrap_or(0),
+    }))
+    .into_response()
+}
+
+/// Gives every request an id and every response the `X-Fc-Request-Id` header.
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-fc-request-id", value);
+    }
+    response
+}
+
+/// Verifies FC's signature on every API request (fc-api.md §2.10).
+async fn authenticate(
+    State(keys): State<Arc<Credentials>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/_wasm-fc/code/") {
+        return next.run(request).await; // authorized by its own signed URL
+    }
+    let headers = request
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect();
+    let signed = SignedRequest {
+        method: request.method().as_str(),
+        path: request.uri().path(),
+        query: request.uri().query(),
+        headers,
+    };
+    match verify(&signed, |id| keys.secret_for(id), SystemTime::now()) {
+        Ok(_) => next.run(request).await,
+        Err(err) => ApiError::Auth(err).into_response(),
+    }
+}
