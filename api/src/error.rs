@@ -39,6 +39,7 @@ pub enum Resource {
     Version,
     Alias,
     AsyncConfig,
+    Layer,
     Route,
 }
 
@@ -51,6 +52,7 @@ impl std::fmt::Display for Resource {
             Self::Version => "version",
             Self::Alias => "alias",
             Self::AsyncConfig => "async invoke config",
+            Self::Layer => "layer version",
             Self::Route => "path",
         })
     }
@@ -75,6 +77,7 @@ impl ApiError {
                     Resource::Version => "VersionNotFound",
                     Resource::Alias => "AliasNotFound",
                     Resource::AsyncConfig => "AsyncConfigNotExists",
+                    Resource::Layer => "LayerNotFound",
                     Resource::Route => "PathNotSupported",
                 },
             ),
@@ -85,9 +88,10 @@ impl ApiError {
                     Resource::Function => "FunctionAlreadyExists",
                     Resource::Trigger => "TriggerAlreadyExists",
                     Resource::Alias => "AliasAlreadyExists",
-                    Resource::Version | Resource::AsyncConfig | Resource::Route => {
-                        "ResourceAlreadyExists"
-                    }
+                    Resource::Version
+                    | Resource::AsyncConfig
+                    | Resource::Layer
+                    | Resource::Route => "ResourceAlreadyExists",
                 },
             ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflict"),

@@ -88,6 +88,14 @@ impl Platform {
     /// Stores a code package (idempotent: same bytes, same place) and checks its handler.
     /// Returns the sha256 of the handler's Wasm.
     pub fn store_code(&self, package: &code::CodePackage, handler: &str) -> ApiResult<String> {
+        self.store_package(package)?;
+        let (_, dir) = self.code_paths(&package.digest);
+        let (_, wasm) = code::read_handler_wasm(&dir, handler)?;
+        Ok(Engine::digest(&wasm))
+    }
+
+    /// Stores and unpacks a zip (function code or a layer) under its digest.
+    pub fn store_package(&self, package: &code::CodePackage) -> ApiResult<()> {
         let (zip_path, dir) = self.code_paths(&package.digest);
         let io = |e: std::io::Error| ApiError::Internal(format!("storing code: {e}"));
         std::fs::create_dir_all(self.data_dir.join("code")).map_err(io)?;
@@ -99,8 +107,36 @@ impl Platform {
             std::fs::write(&tmp, &package.zip).map_err(io)?;
             std::fs::rename(&tmp, &zip_path).map_err(io)?;
         }
-        let (_, wasm) = code::read_handler_wasm(&dir, handler)?;
-        Ok(Engine::digest(&wasm))
+        Ok(())
+    }
+
+    /// One read-only directory holding the function's layers, merged in order
+    /// (a later layer overrides an earlier one's files), built once per layer list.
+    fn merged_layers(&self, arns: &[String]) -> ApiResult<PathBuf> {
+        let digests: Vec<String> = arns
+            .iter()
+            .map(|arn| {
+                crate::routes::layer_for_arn(self, arn)
+                    .map(|layer| str_of(&layer, "_codeDigest").to_string())
+            })
+            .collect::<ApiResult<_>>()?;
+        let key = Engine::digest(digests.join(",").as_bytes());
+        let merged = self.data_dir.join("layers").join(&key);
+        if merged.is_dir() {
+            return Ok(merged);
+        }
+        let staging = merged.with_extension("merging");
+        let _ = std::fs::remove_dir_all(&staging);
+        for digest in &digests {
+            let (_, dir) = self.code_paths(digest);
+            link_tree(&dir, &staging)
+                .map_err(|e| ApiError::Internal(format!("merging layers: {e}")))?;
+        }
+        std::fs::create_dir_all(&staging)
+            .map_err(|e| ApiError::Internal(format!("merging layers: {e}")))?;
+        std::fs::rename(&staging, &merged)
+            .map_err(|e| ApiError::Internal(format!("merging layers: {e}")))?;
+        Ok(merged)
     }
 
     /// Compiles (at deploy time) the function's Wasm, so invocations never compile.
@@ -201,6 +237,20 @@ impl Platform {
             guest_path: "/code".into(),
             writable: false,
         });
+        let layers: Vec<String> = function["layers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str().map(str::to_string))
+            .collect();
+        if !layers.is_empty() {
+            let host_path = self.merged_layers(&layers)?;
+            config.preopens.push(Preopen {
+                host_path,
+                guest_path: "/opt".into(),
+                writable: false,
+            });
+        }
         for mount in service["nasConfig"]["mountPoints"]
             .as_array()
             .into_iter()
@@ -296,6 +346,24 @@ impl Platform {
             });
         }
     }
+}
+
+/// Hard-links (or copies) every file under `from` into `to`, replacing existing files.
+fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            link_tree(&entry.path(), &target)?;
+        } else {
+            let _ = std::fs::remove_file(&target);
+            if std::fs::hard_link(entry.path(), &target).is_err() {
+                std::fs::copy(entry.path(), &target)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Version rows are named by zero-padded id so they sort numerically.

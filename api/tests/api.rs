@@ -803,3 +803,108 @@ fn ctrl_c_drains_in_flight_requests_and_exits_cleanly() {
     };
     assert!(status.success(), "clean exit: {status:?}");
 }
+
+fn zip_of(files: &[(&str, &[u8])]) -> String {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        for (name, data) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+}
+
+#[test]
+fn layers_are_merged_read_only_under_opt() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let publish = |layer: &str, files: &[(&str, &[u8])]| {
+        let body = json!({ "description": "libs", "code": { "zipFile": zip_of(files) }, "compatibleRuntime": ["custom"] });
+        let r = call(
+            &s,
+            "POST",
+            &format!("{P}/layers/{layer}/versions"),
+            &[],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["arn"].as_str().unwrap().to_string()
+    };
+    let base = publish(
+        "base",
+        &[("data.txt", b"from base"), ("only-base.txt", b"base only")],
+    );
+    let over = publish("override", &[("data.txt", b"from override")]);
+    assert!(base.ends_with(":layers/base/versions/1"), "{base}");
+    assert_eq!(
+        call(&s, "GET", &format!("{P}/layers/base/versions/1"), &[], b"").json()["layerName"],
+        "base"
+    );
+    assert_eq!(
+        call(&s, "GET", &format!("{P}/layers"), &[], b"").json()["layers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    assert_eq!(create_service(&s, "lay", json!({})).status, 200);
+    let body = function_body(
+        "reader",
+        wasm_fc_test_guests::HOSTILE,
+        json!({ "layers": [base, over] }),
+    );
+    let created = call(
+        &s,
+        "POST",
+        &format!("{P}/services/lay/functions"),
+        &[],
+        &body,
+    );
+    assert_eq!(created.status, 200, "{}", created.text());
+    let read = |path: &str| {
+        call(
+            &s,
+            "POST",
+            &format!("{P}/services/lay/functions/reader/invocations"),
+            &[],
+            format!("read:{path}").as_bytes(),
+        )
+        .text()
+    };
+    assert_eq!(
+        read("/opt/data.txt"),
+        "read ok: from override",
+        "the later layer wins"
+    );
+    assert_eq!(read("/opt/only-base.txt"), "read ok: base only");
+    let write = call(
+        &s,
+        "POST",
+        &format!("{P}/services/lay/functions/reader/invocations"),
+        &[],
+        b"write:/opt/new.txt",
+    )
+    .text();
+    assert!(write.starts_with("denied"), "layers are read-only: {write}");
+
+    let missing = function_body(
+        "broken",
+        wasm_fc_test_guests::HOSTILE,
+        json!({ "layers": ["acs:fc:local:1:layers/nope/versions/1"] }),
+    );
+    let r = call(
+        &s,
+        "POST",
+        &format!("{P}/services/lay/functions"),
+        &[],
+        &missing,
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("does not exist"), "{}", r.text());
+}

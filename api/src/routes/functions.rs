@@ -55,6 +55,19 @@ fn attach_code(p: &Platform, function: &mut Map<String, Value>, code: &Fields) -
     Ok(())
 }
 
+/// Every layer ARN must name a published layer version.
+fn check_layers(p: &Platform, function: &Map<String, Value>) -> ApiResult<()> {
+    for arn in function
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        super::layer_for_arn(p, arn.as_str().unwrap_or_default())?;
+    }
+    Ok(())
+}
+
 /// Re-reads the handler's Wasm from the current code (when only the handler changed).
 fn recheck_handler(p: &Platform, function: &mut Map<String, Value>) -> ApiResult<()> {
     let (_, dir) = p.code_paths(
@@ -98,6 +111,7 @@ pub async fn create(
         ApiError::InvalidArgument("code is required: {\"zipFile\": \"<base64 zip>\"}".into())
     })?;
     attach_code(&p, &mut function, &code)?;
+    check_layers(&p, &function)?;
     function.insert("_etag".into(), json!(model::new_etag()));
     let value = Value::Object(function);
     p.precompile(&service, &value).await?;
@@ -139,6 +153,7 @@ pub async fn update(
         None if fields.has("handler") => recheck_handler(&p, &mut function)?,
         None => {}
     }
+    check_layers(&p, &function)?;
     touch(&mut function);
     let value = Value::Object(function);
     p.precompile(&service, &value).await?;

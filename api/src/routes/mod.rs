@@ -2,6 +2,8 @@
 
 mod aliases;
 pub mod async_config;
+mod layers;
+pub use layers::layer_for_arn;
 mod functions;
 mod invoke;
 mod services;
@@ -68,6 +70,20 @@ pub fn api_router(platform: Arc<Platform>) -> Router {
                 &format!("{prefix}/services/{{svc}}/functions/{{func}}/async-invoke-configs"),
                 get(async_config::list),
             )
+            .route(&format!("{prefix}/layers"), get(layers::list))
+            .route(
+                &format!("{prefix}/layers/{{layer}}/versions"),
+                get(layers::list_versions).post(layers::publish),
+            )
+            .route(
+                &format!("{prefix}/layers/{{layer}}/versions/{{version}}"),
+                get(layers::get).delete(layers::delete),
+            )
+            .route(
+                &format!("{prefix}/layerarn/{{arn}}"),
+                get(layers::get_by_arn),
+            )
+            .route(&format!("{prefix}/account-settings"), get(account_settings))
             .route(
                 &format!("{prefix}/services/{{svc}}/functions/{{func}}/invocations"),
                 post(invoke::invoke),
@@ -108,6 +124,11 @@ pub fn api_router(platform: Arc<Platform>) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(platform)
+}
+
+/// GetAccountSettings: a local platform has no availability zones.
+async fn account_settings() -> Response {
+    axum::Json(serde_json::json!({ "availableAZs": [] })).into_response()
 }
 
 /// `svc` or `svc.qualifier` (service names cannot contain `.`).

@@ -35,6 +35,8 @@ pub enum Kind {
     Alias,
     /// scope: `service/function`; name: qualifier
     AsyncConfig,
+    /// scope: layer name; name: zero-padded version
+    Layer,
 }
 
 impl Kind {
@@ -46,6 +48,7 @@ impl Kind {
             Self::Version => "version",
             Self::Alias => "alias",
             Self::AsyncConfig => "async-config",
+            Self::Layer => "layer",
         }
     }
 }
@@ -97,6 +100,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes; `NotFound` if the row does not exist.
     fn delete(&self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError>;
     fn list(&self, kind: Kind, scope: &str, query: &ListQuery) -> Result<Page, StoreError>;
+    /// Every row of `kind`, in any scope.
+    fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError>;
     /// Number of rows of `kind` in `scope`.
     fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError>;
     /// The next value of a named counter (starts at 1; never reused).

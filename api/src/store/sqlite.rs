@@ -174,6 +174,18 @@ impl Store for SqliteStore {
         Ok(page)
     }
 
+    fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT body FROM resources WHERE kind=?1 ORDER BY scope, name")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![kind.as_str()], |r| r.get::<_, String>(0))
+            .map_err(backend)?;
+        rows.map(|row| row.map_err(backend).and_then(parse))
+            .collect()
+    }
+
     fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError> {
         self.conn()
             .query_row(
