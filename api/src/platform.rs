@@ -277,6 +277,20 @@ impl Platform {
         Ok(config)
     }
 
+    /// The stored row, or FC's NotFound error for `resource`.
+    pub fn existing(
+        &self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        resource: Resource,
+    ) -> ApiResult<Value> {
+        self.store
+            .get(kind, scope, name)
+            .map_err(store_error(resource, name))?
+            .ok_or_else(|| ApiError::not_found(resource, name))
+    }
+
     /// Resolves `service[.qualifier]` + function to what runs.
     pub fn resolve(
         &self,
@@ -284,18 +298,10 @@ impl Platform {
         qualifier: Option<&str>,
         function: &str,
     ) -> ApiResult<Resolved> {
-        let svc = self
-            .store
-            .get(Kind::Service, "", service)
-            .map_err(store_error(Resource::Service, service))?
-            .ok_or_else(|| ApiError::not_found(Resource::Service, service))?;
+        let svc = self.existing(Kind::Service, "", service, Resource::Service)?;
         let qualifier = qualifier.unwrap_or("LATEST");
         if qualifier == "LATEST" {
-            let func = self
-                .store
-                .get(Kind::Function, service, function)
-                .map_err(store_error(Resource::Function, function))?
-                .ok_or_else(|| ApiError::not_found(Resource::Function, function))?;
+            let func = self.existing(Kind::Function, service, function, Resource::Function)?;
             return Ok(Resolved {
                 service: svc,
                 function: func,
@@ -306,11 +312,7 @@ impl Platform {
         let version_id = match qualifier.parse::<u64>() {
             Ok(_) => qualifier.to_string(),
             Err(_) => {
-                let alias = self
-                    .store
-                    .get(Kind::Alias, service, qualifier)
-                    .map_err(store_error(Resource::Alias, qualifier))?
-                    .ok_or_else(|| ApiError::not_found(Resource::Alias, qualifier))?;
+                let alias = self.existing(Kind::Alias, service, qualifier, Resource::Alias)?;
                 pick_version(&alias)
             }
         };

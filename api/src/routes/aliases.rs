@@ -69,10 +69,7 @@ fn apply(
 }
 
 fn stored(p: &Platform, svc: &str, name: &str) -> ApiResult<Value> {
-    p.store
-        .get(Kind::Alias, svc, name)
-        .map_err(store_error(Resource::Alias, name))?
-        .ok_or_else(|| ApiError::not_found(Resource::Alias, name))
+    p.existing(Kind::Alias, svc, name, Resource::Alias)
 }
 
 pub async fn create(
@@ -81,10 +78,7 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    p.store
-        .get(Kind::Service, "", &svc)
-        .map_err(store_error(Resource::Service, &svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    p.existing(Kind::Service, "", &svc, Resource::Service)?;
     let name = fields.required_string("aliasName")?;
     model::validate_name("aliasName", &name, 128)?;
     if name == "LATEST" {
@@ -151,10 +145,7 @@ pub async fn list(
     Path(svc): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    p.store
-        .get(Kind::Service, "", &svc)
-        .map_err(store_error(Resource::Service, &svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    p.existing(Kind::Service, "", &svc, Resource::Service)?;
     let page = p
         .store
         .list(Kind::Alias, &svc, &list_query(&params)?)

@@ -25,10 +25,7 @@ use crate::store::Kind;
 const CODE_URL_TTL_SECS: u64 = 600;
 
 fn service_row(p: &Platform, svc: &str) -> ApiResult<Value> {
-    p.store
-        .get(Kind::Service, "", svc)
-        .map_err(store_error(Resource::Service, svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, svc))
+    p.existing(Kind::Service, "", svc, Resource::Service)
 }
 
 /// Reads `code.zipFile`, stores the package and records its identities on the function.
@@ -138,11 +135,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
     let service = service_row(&p, &svc)?;
-    let stored = p
-        .store
-        .get(Kind::Function, &svc, &func)
-        .map_err(store_error(Resource::Function, &func))?
-        .ok_or_else(|| ApiError::not_found(Resource::Function, &func))?;
+    let stored = p.existing(Kind::Function, &svc, &func, Resource::Function)?;
     check_if_match(&headers, &stored)?;
     let Value::Object(map) = stored else {
         return Err(ApiError::Internal("corrupt function row".into()));
@@ -169,11 +162,7 @@ pub async fn delete(
     Path((svc, func)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let stored = p
-        .store
-        .get(Kind::Function, &svc, &func)
-        .map_err(store_error(Resource::Function, &func))?
-        .ok_or_else(|| ApiError::not_found(Resource::Function, &func))?;
+    let stored = p.existing(Kind::Function, &svc, &func, Resource::Function)?;
     check_if_match(&headers, &stored)?;
     let triggers = p
         .store

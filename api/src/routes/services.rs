@@ -54,11 +54,7 @@ pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Re
 pub async fn get(State(p): State<Arc<Platform>>, Path(svc): Path<String>) -> ApiResult<Response> {
     let (name, qualifier) = split_qualifier(&svc);
     let service = match qualifier.filter(|q| *q != "LATEST") {
-        None => p
-            .store
-            .get(Kind::Service, "", name)
-            .map_err(store_error(Resource::Service, name))?
-            .ok_or_else(|| ApiError::not_found(Resource::Service, name))?,
+        None => p.existing(Kind::Service, "", name, Resource::Service)?,
         Some(q) => super::versions::snapshot(&p, name, q)?["_service"].clone(),
     };
     Ok(resource(StatusCode::OK, service))
@@ -71,11 +67,7 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let stored = p
-        .store
-        .get(Kind::Service, "", &svc)
-        .map_err(store_error(Resource::Service, &svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    let stored = p.existing(Kind::Service, "", &svc, Resource::Service)?;
     check_if_match(&headers, &stored)?;
     let Value::Object(map) = stored else {
         return Err(ApiError::Internal("corrupt service row".into()));
@@ -96,11 +88,7 @@ pub async fn delete(
     Path(svc): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let stored = p
-        .store
-        .get(Kind::Service, "", &svc)
-        .map_err(store_error(Resource::Service, &svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    let stored = p.existing(Kind::Service, "", &svc, Resource::Service)?;
     check_if_match(&headers, &stored)?;
     let err = store_error(Resource::Service, &svc);
     for (kind, what) in [

@@ -115,10 +115,12 @@ pub async fn create(
 }
 
 fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
-    p.store
-        .get(Kind::Trigger, &format!("{svc}/{func}"), name)
-        .map_err(store_error(Resource::Trigger, name))?
-        .ok_or_else(|| ApiError::not_found(Resource::Trigger, name))
+    p.existing(
+        Kind::Trigger,
+        &format!("{svc}/{func}"),
+        name,
+        Resource::Trigger,
+    )
 }
 
 pub async fn get(

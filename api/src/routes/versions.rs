@@ -23,11 +23,7 @@ pub fn snapshot(p: &Platform, service: &str, qualifier: &str) -> ApiResult<Value
     let version_id = if qualifier.parse::<u64>().is_ok() {
         qualifier.to_string()
     } else {
-        let alias = p
-            .store
-            .get(Kind::Alias, service, qualifier)
-            .map_err(store_error(Resource::Alias, qualifier))?
-            .ok_or_else(|| ApiError::not_found(Resource::Alias, qualifier))?;
+        let alias = p.existing(Kind::Alias, service, qualifier, Resource::Alias)?;
         alias["versionId"].as_str().unwrap_or_default().to_string()
     };
     p.store
@@ -54,11 +50,7 @@ pub async fn publish(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let service = p
-        .store
-        .get(Kind::Service, "", &svc)
-        .map_err(store_error(Resource::Service, &svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    let service = p.existing(Kind::Service, "", &svc, Resource::Service)?;
     check_if_match(&headers, &service)?;
     let functions = p
         .store
@@ -115,10 +107,7 @@ pub async fn list(
     Path(svc): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    p.store
-        .get(Kind::Service, "", &svc)
-        .map_err(store_error(Resource::Service, &svc))?
-        .ok_or_else(|| ApiError::not_found(Resource::Service, &svc))?;
+    p.existing(Kind::Service, "", &svc, Resource::Service)?;
     let mut query = list_query(&params)?;
     let direction = params
         .get("direction")

@@ -1,0 +1,246 @@
+//! The HTTP invocation paths: wasi:http components (warm or fresh) and WASI
+//! commands through CGI.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
+
+use super::{Function, Unavailable, failed_outcome};
+use crate::abi::{Loaded, cgi, command, http as http_abi};
+use crate::config::{InvokeContext, caps};
+use crate::error::{FunctionError, InvokeError};
+use crate::host::context::{FcContext, is_context_header};
+use crate::outcome::{BodyError, HttpOutcome, Outcome, ResponseBody};
+use crate::pool::Exports;
+
+impl Function {
+    /// Invokes the function with an HTTP request (HTTP triggers). The request's
+    /// URI path should be the path after the function segment. Caller-supplied
+    /// `x-fc-*` headers are replaced by the platform's context headers.
+    pub async fn invoke_http<B>(
+        &self,
+        request: http::Request<B>,
+        ctx: &InvokeContext,
+        client_ip: Option<IpAddr>,
+    ) -> Result<HttpOutcome, InvokeError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Display,
+    {
+        let started = Instant::now();
+        let permit = self.admit().await?;
+        match &self.inner.loaded {
+            Loaded::Http(_) => {
+                self.http_on_component(request, ctx, client_ip, permit, started)
+                    .await
+            }
+            Loaded::Command(pre) => {
+                self.http_on_command(pre, request, ctx, client_ip, permit, started)
+                    .await
+            }
+            Loaded::Event(_) => Err(InvokeError::WrongAbi(format!(
+                "function {} is an event handler (fc:function world); HTTP triggers need a wasi:http component or a WASI command (CGI)",
+                self.inner.config.function
+            ))),
+        }
+    }
+
+    pub(super) async fn http_on_component<B>(
+        &self,
+        request: http::Request<B>,
+        ctx: &InvokeContext,
+        client_ip: Option<IpAddr>,
+        permit: OwnedSemaphorePermit,
+        started: Instant,
+    ) -> Result<HttpOutcome, InvokeError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Display,
+    {
+        let (done_tx, finished) = oneshot::channel();
+        let (mut instance, cold_start) = match self.checkout().await {
+            Ok(found) => found,
+            Err(Unavailable::Platform(err)) => return Err(err),
+            Err(Unavailable::Guest(error, log)) => {
+                let _ = done_tx.send(failed_outcome(error.clone(), log, started, true));
+                return Ok(HttpOutcome {
+                    response: Err(error),
+                    cold_start: true,
+                    finished,
+                });
+            }
+        };
+        let request = with_context(
+            request,
+            &FcContext {
+                function: &self.inner.config,
+                invoke: ctx,
+                instance_id: &instance.id,
+            },
+            client_ip,
+        );
+        let (prepared, response_rx) = http_abi::prepare(&mut instance.store, request)
+            .map_err(|e| InvokeError::Internal(format!("{e:#}")))?;
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let _permit = permit;
+            let Exports::Http(proxy) = &instance.exports else {
+                return Err(FunctionError::unhandled(
+                    "InternalError",
+                    "http instance has the wrong exports",
+                ));
+            };
+            let result =
+                http_abi::call(&mut instance.store, proxy, prepared, &this.inner.config).await;
+            let log = instance.store.data().log.take();
+            let max_memory_bytes = instance.store.data().limiter.peak_bytes() as u64;
+            let instance_id = instance.id.clone();
+            this.release(instance, result.is_ok());
+            let record = Outcome {
+                result: result.clone().map(|()| Bytes::new()),
+                log,
+                duration: started.elapsed(),
+                max_memory_bytes,
+                instance_id,
+                cold_start,
+            };
+            let _ = done_tx.send(record);
+            result
+        });
+        let response = match response_rx.await {
+            Ok(Ok(response)) => {
+                Ok(response.map(|body| body.map_err(|e| BodyError(e.to_string())).boxed_unsync()))
+            }
+            Ok(Err(code)) => Err(http_abi::error_code(&code)),
+            Err(_) => match task.await {
+                Ok(Err(error)) => Err(error),
+                Ok(Ok(())) => Err(FunctionError::unhandled(
+                    "NoResponse",
+                    "the function returned without sending a response",
+                )),
+                Err(join) => Err(FunctionError::unhandled("InternalError", join.to_string())),
+            },
+        };
+        Ok(HttpOutcome {
+            response,
+            cold_start,
+            finished,
+        })
+    }
+
+    async fn http_on_command<B>(
+        &self,
+        pre: &wasmtime::InstancePre<crate::host::state::CommandState>,
+        request: http::Request<B>,
+        ctx: &InvokeContext,
+        client_ip: Option<IpAddr>,
+        permit: OwnedSemaphorePermit,
+        started: Instant,
+    ) -> Result<HttpOutcome, InvokeError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Display,
+    {
+        let (done_tx, finished) = oneshot::channel();
+        let _live = self.live_slot().await?;
+        let (parts, body) = request.into_parts();
+        let body = body.map_err(|e| BodyError(e.to_string()));
+        let body = match Limited::new(body, caps::MAX_RESULT_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                return Err(InvokeError::Internal(format!(
+                    "reading the request body: {e}"
+                )));
+            }
+        };
+        let instance_id = uuid::Uuid::new_v4().to_string();
+        let mut env = FcContext {
+            function: &self.inner.config,
+            invoke: ctx,
+            instance_id: &instance_id,
+        }
+        .env();
+        env.extend(
+            cgi::request_env(&parts, body.len(), client_ip)
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("HTTP_X_FC_")),
+        );
+        let run = command::run(pre, &self.inner.config, &env, body)
+            .await
+            .map_err(|e| InvokeError::Internal(e.to_string()))?;
+        drop(permit);
+        self.count(|c| &c.cold_starts);
+        let response = run.result.clone().and_then(|stdout| cgi_response(&stdout));
+        let record = Outcome {
+            result: run.result.map(|_| Bytes::new()),
+            log: run.log,
+            duration: started.elapsed(),
+            max_memory_bytes: run.peak_memory_bytes as u64,
+            instance_id,
+            cold_start: true,
+        };
+        let _ = done_tx.send(record);
+        Ok(HttpOutcome {
+            response,
+            cold_start: true,
+            finished,
+        })
+    }
+}
+
+/// Replaces caller `x-fc-*` headers with the platform's context headers and
+/// makes sure the request has an authority (wasi:http requires one).
+fn with_context<B>(
+    mut request: http::Request<B>,
+    ctx: &FcContext<'_>,
+    client_ip: Option<IpAddr>,
+) -> http::Request<B> {
+    let headers = request.headers_mut();
+    let spoofed: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|k| is_context_header(k.as_str()))
+        .cloned()
+        .collect();
+    for name in spoofed {
+        headers.remove(name);
+    }
+    let mut fields = ctx.fields();
+    if let Some(ip) = client_ip {
+        fields.push(crate::host::context::Field {
+            header: "x-fc-client-ip",
+            env: "",
+            value: ip.to_string(),
+        });
+    }
+    for field in fields {
+        if let Ok(value) = http::HeaderValue::from_str(&field.value) {
+            headers.insert(field.header, value);
+        }
+    }
+    if !headers.contains_key(http::header::HOST) && request.uri().authority().is_none() {
+        request.headers_mut().insert(
+            http::header::HOST,
+            http::HeaderValue::from_static("localhost"),
+        );
+    }
+    request
+}
+
+/// A CGI stdout as an HTTP response.
+fn cgi_response(stdout: &Bytes) -> Result<http::Response<ResponseBody>, FunctionError> {
+    let parsed =
+        cgi::parse_response(stdout).map_err(|e| FunctionError::unhandled("BadCgiResponse", e))?;
+    let mut builder = http::Response::builder().status(parsed.status);
+    for (name, value) in &parsed.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let body = Full::new(stdout.slice(parsed.body_offset..))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    builder
+        .body(body)
+        .map_err(|e| FunctionError::unhandled("BadCgiResponse", e.to_string()))
+}
