@@ -86,27 +86,23 @@ pub(crate) fn load(
             // output, and are never modified in place (written to a temp name, then renamed).
             let component =
                 unsafe { Component::deserialize_file(&engine.wasmtime, path) }.map_err(invalid)?;
-            let exports = export_names(&engine.wasmtime, &component);
             let pre = engine
                 .component_linker
                 .instantiate_pre(&component)
                 .map_err(unsupported)?;
-            if exports
-                .iter()
-                .any(|name| name.starts_with("wasi:http/incoming-handler@0.2"))
-            {
-                let pre =
-                    wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map_err(unsupported)?;
-                Ok(Loaded::Http(pre))
-            } else if exports.iter().any(|name| name == "handle") {
+            // The event world exports a plain `handle` function: a direct lookup.
+            if component.get_export_index(None, "handle").is_some() {
                 let pre = event::EventHandlerPre::new(pre).map_err(unsupported)?;
-                Ok(Loaded::Event(pre))
-            } else {
-                Err(DeployError::UnsupportedAbi(format!(
+                return Ok(Loaded::Event(pre));
+            }
+            // wasi:http/incoming-handler at any 0.2.x version (ProxyPre matches semver).
+            match wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre) {
+                Ok(pre) => Ok(Loaded::Http(pre)),
+                Err(_) => Err(DeployError::UnsupportedAbi(format!(
                     "the component exports [{}]; expected the fc:function event world (`handle`, `initialize`) \
                      or `wasi:http/incoming-handler@0.2.x`",
-                    exports.join(", ")
-                )))
+                    export_names(&engine.wasmtime, &component).join(", ")
+                ))),
             }
         }
         WasmKind::Module => {
