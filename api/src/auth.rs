@@ -55,7 +55,21 @@ pub struct SignedRequest<'a> {
     pub headers: Vec<(String, String)>,
 }
 
-impl SignedRequest<'_> {
+impl<'a> SignedRequest<'a> {
+    /// The signed parts of an HTTP request (headers that are not text are skipped).
+    pub fn from_http<B>(request: &'a http::Request<B>) -> Self {
+        Self {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query(),
+            headers: request
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect(),
+        }
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

@@ -26,6 +26,12 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("{0}")]
     Throttled(String),
+    /// An HTTP trigger does not allow the request's method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The function cannot answer an HTTP trigger (e.g. it is an event handler).
+    #[error("{0}")]
+    BadGateway(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -97,6 +103,8 @@ impl ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflict"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "PreconditionFailed"),
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "ResourceThrottled"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
+            Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "FunctionNotHttpHandler"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
         }
     }

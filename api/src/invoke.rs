@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use wasm_fc_engine::{InvokeContext, InvokeError, Outcome, caps};
+use wasm_fc_engine::{Function, InvokeContext, InvokeError, Outcome, caps};
 
 use crate::error::{ApiError, ApiResult};
 use crate::platform::{Platform, Resolved, str_of};
@@ -21,33 +21,9 @@ pub async fn run(
     request_id: &str,
     retry_count: u32,
 ) -> ApiResult<Outcome> {
-    let version = if resolved.version_id.is_empty() {
-        "LATEST"
-    } else {
-        resolved.version_id.as_str()
-    };
-    let function = p
-        .engine_function(&resolved.service, &resolved.function, version)
-        .await?;
-    let ctx = InvokeContext {
-        request_id: request_id.to_string(),
-        qualifier: resolved.qualifier.clone(),
-        version_id: resolved.version_id.clone(),
-        region: p.identity.region.clone(),
-        account_id: p.identity.account_id.clone(),
-        log_project: str_of(&resolved.service["logConfig"], "project").to_string(),
-        log_store: str_of(&resolved.service["logConfig"], "logstore").to_string(),
-        retry_count,
-        ..InvokeContext::default()
-    };
-    function
-        .invoke(payload, &ctx)
-        .await
-        .map_err(|err| match err {
-            InvokeError::Throttled { .. } => ApiError::Throttled(err.to_string()),
-            InvokeError::WrongAbi(message) => ApiError::InvalidArgument(message),
-            other => ApiError::Internal(other.to_string()),
-        })
+    let function = function_for(p, resolved).await?;
+    let ctx = context(p, resolved, request_id, retry_count);
+    function.invoke(payload, &ctx).await.map_err(invoke_error)
 }
 
 /// FC's log block for one invocation (fc-api.md §7.4).
@@ -71,4 +47,44 @@ pub fn log_result(request_id: &str, outcome: &Outcome) -> String {
 /// FC's function-error body: `{"errorMessage","errorType","stackTrace"}`.
 pub fn error_body(error: &wasm_fc_engine::FunctionError) -> serde_json::Value {
     serde_json::json!({ "errorMessage": error.message, "errorType": error.error_type, "stackTrace": error.stack_trace })
+}
+
+/// The FC context of one invocation of a resolved function version.
+pub fn context(
+    p: &Platform,
+    resolved: &Resolved,
+    request_id: &str,
+    retry_count: u32,
+) -> InvokeContext {
+    InvokeContext {
+        request_id: request_id.to_string(),
+        qualifier: resolved.qualifier.clone(),
+        version_id: resolved.version_id.clone(),
+        region: p.identity.region.clone(),
+        account_id: p.identity.account_id.clone(),
+        log_project: str_of(&resolved.service["logConfig"], "project").to_string(),
+        log_store: str_of(&resolved.service["logConfig"], "logstore").to_string(),
+        retry_count,
+        ..InvokeContext::default()
+    }
+}
+
+/// The engine function that runs a resolved version (deployed once, then cached).
+pub async fn function_for(p: &Platform, resolved: &Resolved) -> ApiResult<Function> {
+    let version = if resolved.version_id.is_empty() {
+        "LATEST"
+    } else {
+        resolved.version_id.as_str()
+    };
+    p.engine_function(&resolved.service, &resolved.function, version)
+        .await
+}
+
+/// Engine refusals as FC errors.
+pub fn invoke_error(err: InvokeError) -> ApiError {
+    match err {
+        InvokeError::Throttled { .. } => ApiError::Throttled(err.to_string()),
+        InvokeError::WrongAbi(message) => ApiError::InvalidArgument(message),
+        other => ApiError::Internal(other.to_string()),
+    }
 }

@@ -1,5 +1,6 @@
 //! wasm-fc's platform around the engine: the FC OpenAPI front end, the embedded
-//! store, invocation (sync, async with a durable queue, log tail) and `wasm-fc run`.
+//! store, invocation (sync, async with a durable queue, log tail), triggers (HTTP,
+//! WebSocket, timers) and `wasm-fc run`.
 
 pub mod auth;
 pub mod body;
@@ -7,9 +8,11 @@ pub mod code;
 pub mod credentials;
 pub mod error;
 pub mod invoke;
+pub mod metrics;
 pub mod model;
 pub mod platform;
 pub mod queue;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod triggers;

@@ -8,9 +8,13 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use wasm_fc_engine::{Engine, Function, FunctionConfig, Preopen};
 
+use dashmap::DashMap;
+
 use crate::code;
 use crate::error::{ApiError, ApiResult, Resource};
+use crate::metrics::TimerMetrics;
 use crate::store::{Kind, Store, StoreError};
+use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 
 /// Who this platform says it is (FC's account id and region).
 #[derive(Debug, Clone)]
@@ -40,6 +44,19 @@ pub struct Platform {
     pub queue_wakeup: tokio::sync::Notify,
     /// Deployed engine functions by (service, version or LATEST, function, code+config stamp).
     deployed: Mutex<HashMap<String, Function>>,
+    /// Changes the running timers.
+    pub timers: SchedulerHandle,
+    /// The scheduler task, until the server starts it.
+    scheduler: Mutex<Option<Scheduler>>,
+    /// Timer fires waiting in the queue, by request id → scheduled Unix ms (for lag).
+    pub timer_fires_pending: DashMap<String, i64>,
+    pub metrics: Metrics,
+}
+
+/// Platform counters besides the engine's.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub timers: TimerMetrics,
 }
 
 impl std::fmt::Debug for Platform {
@@ -69,6 +86,7 @@ impl Platform {
         data_dir: PathBuf,
         identity: Identity,
     ) -> Self {
+        let (timers, scheduler) = crate::triggers::scheduler::channel();
         Self {
             store,
             engine,
@@ -76,7 +94,16 @@ impl Platform {
             identity,
             queue_wakeup: tokio::sync::Notify::new(),
             deployed: Mutex::new(HashMap::new()),
+            timers,
+            scheduler: Mutex::new(Some(scheduler)),
+            timer_fires_pending: DashMap::new(),
+            metrics: Metrics::default(),
         }
+    }
+
+    /// The scheduler task's state; `None` once taken (it runs once per platform).
+    pub fn take_scheduler(&self) -> Option<Scheduler> {
+        self.scheduler.lock().ok()?.take()
     }
 
     /// Where a code package's zip and unpacked tree live (content-addressed).

@@ -116,6 +116,14 @@ fn policy(p: &Platform, inv: &QueuedInvocation) -> Policy {
 }
 
 async fn process(p: &Platform, inv: QueuedInvocation) {
+    if let Some((_, scheduled_ms)) = p.timer_fires_pending.remove(&inv.request_id) {
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        let lag_us = (now_us - scheduled_ms * 1000).max(0) as u64;
+        p.metrics.timers.record_lag(Duration::from_micros(lag_us));
+    }
     let policy = policy(p, &inv);
     if now_ms() - inv.enqueued_ms > policy.max_age_ms {
         tracing::warn!(request_id = %inv.request_id, "async invocation is older than maxAsyncEventAgeInSeconds; dropped");

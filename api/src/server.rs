@@ -97,7 +97,8 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     let keys = Arc::new(credentials.clone());
     let app = Router::new()
         .merge(crate::routes::api_router(platform.clone()))
-        .route_layer(middleware::from_fn_with_state(keys, authenticate))
+        .route_layer(middleware::from_fn_with_state(keys.clone(), authenticate))
+        .merge(crate::triggers::proxy_router(platform.clone(), keys))
         .route("/healthz", get(|| async { "ok" }))
         .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
         .layer(middleware::from_fn(request_id));
@@ -127,6 +128,7 @@ impl Bound {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
         let workers = tokio::spawn(crate::queue::run_workers(self.platform.clone(), stop_rx));
         axum::serve(
             self.listener,
@@ -135,6 +137,9 @@ impl Bound {
         .with_graceful_shutdown(shutdown)
         .await?;
         let _ = stop_tx.send(true);
+        if let Some(timers) = timers {
+            let _ = timers.await;
+        }
         let _ = workers.await;
         Ok(())
     }
@@ -143,7 +148,11 @@ impl Bound {
 /// Engine counters, for tests and operators (`/metrics` comes with observability).
 async fn stats(State(p): State<Arc<Platform>>) -> Response {
     let s = p.engine.stats();
+    let t = p.metrics.timers.snapshot();
     axum::Json(serde_json::json!({
+        "timerFires": t.fires, "timerLagSamples": t.lag_samples,
+        "timerLagP50Ms": t.lag_p50.as_secs_f64() * 1e3, "timerLagP99Ms": t.lag_p99.as_secs_f64() * 1e3,
+        "timerLagMaxMs": t.lag_max.as_secs_f64() * 1e3,
         "compiles": s.compiles, "artifactLoads": s.artifact_loads, "coldStarts": s.cold_starts,
         "warmHits": s.warm_hits, "throttled": s.throttled, "liveInstances": s.live_instances,
         "asyncQueueDepth": p.store.queue_depth().unwrap_or(0),
@@ -171,21 +180,7 @@ async fn authenticate(
     if request.uri().path().starts_with("/_wasm-fc/code/") {
         return next.run(request).await; // authorized by its own signed URL
     }
-    let headers = request
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_string(), v.to_string()))
-        })
-        .collect();
-    let signed = SignedRequest {
-        method: request.method().as_str(),
-        path: request.uri().path(),
-        query: request.uri().query(),
-        headers,
-    };
+    let signed = SignedRequest::from_http(&request);
     match verify(&signed, |id| keys.secret_for(id), SystemTime::now()) {
         Ok(_) => next.run(request).await,
         Err(err) => ApiError::Auth(err).into_response(),

@@ -604,17 +604,6 @@ fn a_restart_keeps_everything_recompiles_nothing_and_loses_no_async_work() {
     );
 }
 
-fn wait_for(check: impl Fn() -> bool, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting: {what}");
-}
-
 #[test]
 fn async_retries_follow_the_async_config_and_failures_reach_the_destination() {
     let dir = tempfile::tempdir().unwrap();

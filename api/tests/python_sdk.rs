@@ -52,6 +52,7 @@ fn the_official_python_sdk_walks_the_api() {
         .env("WASM_FC_KEY_ID", common::KEY_ID)
         .env("WASM_FC_KEY_SECRET", common::SECRET)
         .env("GUEST_EVENT_HELLO", wasm_fc_test_guests::EVENT_HELLO)
+        .env("GUEST_HTTP_HELLO", wasm_fc_test_guests::HTTP_HELLO)
         .env("GUEST_HOSTILE", wasm_fc_test_guests::HOSTILE)
         .env("NAS_DIR", nas.path())
         .output()

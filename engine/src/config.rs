@@ -154,6 +154,10 @@ pub struct InvokeContext {
     pub security_token: String,
     /// Async retry count (FC `x-fc-retry-count`).
     pub retry_count: u32,
+    /// Extra `x-fc-*` request headers the platform adds to HTTP invocations
+    /// (`x-fc-base-path`, WebSocket events). Callers' own `x-fc-*` headers are
+    /// always dropped; these are added after. Default: none.
+    pub http_headers: Vec<(String, String)>,
 }
 
 /// Size caps on what an invocation may produce.

@@ -1,7 +1,7 @@
 //! CreateTrigger, GetTrigger, UpdateTrigger, DeleteTrigger, ListTriggers.
 //! `triggerConfig` is accepted as an object (2016-08-15) or a JSON string (2021-04-06).
-//! Triggers' run-time behaviour (HTTP routing, the timer scheduler) lives in the
-//! trigger issue; this is the stored model and FC's rules about it.
+//! Each change is checked by its trigger type and then applied to the running
+//! trigger (the scheduler for timers) at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,19 +18,7 @@ use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
 use crate::platform::{Platform, store_error};
 use crate::store::{Kind, ListQuery};
-
-/// FC's trigger types (fc-api.md §3.7).
-const TRIGGER_TYPES: &[&str] = &[
-    "http",
-    "timer",
-    "oss",
-    "log",
-    "mns_topic",
-    "cdn_events",
-    "tablestore",
-    "rds",
-    "eventbridge",
-];
+use crate::triggers::{self, TriggerKey};
 
 fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
     match fields.get("triggerConfig") {
@@ -49,8 +37,14 @@ fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
     }
 }
 
-/// A function with an HTTP trigger takes no trigger of another type, and the reverse.
-fn check_exclusivity(p: &Platform, scope: &str, new_type: &str) -> ApiResult<()> {
+/// A function with an HTTP trigger takes no trigger of another type, and the
+/// reverse; and it has one HTTP trigger per qualifier.
+fn check_exclusivity(
+    p: &Platform,
+    scope: &str,
+    new_type: &str,
+    new_qualifier: &str,
+) -> ApiResult<()> {
     let all = p
         .store
         .list(
@@ -70,6 +64,13 @@ fn check_exclusivity(p: &Platform, scope: &str, new_type: &str) -> ApiResult<()>
                 existing["triggerName"].as_str().unwrap_or_default()
             )));
         }
+        if new_type == "http" && existing_type == "http" && qualifier_of(&existing) == new_qualifier
+        {
+            return Err(ApiError::InvalidArgument(format!(
+                "the function already has the HTTP trigger '{}' for qualifier {new_qualifier}; one HTTP trigger per function and qualifier",
+                existing["triggerName"].as_str().unwrap_or_default()
+            )));
+        }
     }
     Ok(())
 }
@@ -84,16 +85,22 @@ pub async fn create(
     let name = fields.required_string("triggerName")?;
     model::validate_name("triggerName", &name, 128)?;
     let trigger_type = fields.required_string("triggerType")?;
-    if !TRIGGER_TYPES.contains(&trigger_type.as_str()) {
-        return Err(ApiError::InvalidArgument(format!(
+    let kind = triggers::type_named(&trigger_type).ok_or_else(|| {
+        ApiError::InvalidArgument(format!(
             "triggerType {trigger_type:?} is not one of {}",
-            TRIGGER_TYPES.join(", ")
-        )));
-    }
+            triggers::types()
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
     let config = trigger_config(&fields)?
         .ok_or_else(|| ApiError::InvalidArgument("triggerConfig is required".into()))?;
+    kind.validate(&config).map_err(ApiError::InvalidArgument)?;
+    let qualifier = fields.raw("qualifier").unwrap_or(Value::Null);
     let scope = format!("{svc}/{func}");
-    check_exclusivity(&p, &scope, &trigger_type)?;
+    check_exclusivity(&p, &scope, &trigger_type, qualifier_of_value(&qualifier))?;
     let now = model::now_timestamp();
     let source_arn = if trigger_type == "http" {
         Value::Null
@@ -104,14 +111,35 @@ pub async fn create(
         "triggerName": name, "description": fields.string("description")?.unwrap_or_default(),
         "triggerId": model::new_id(), "sourceArn": source_arn, "triggerType": trigger_type,
         "invocationRole": fields.raw("invocationRole").unwrap_or(Value::Null),
-        "qualifier": fields.raw("qualifier").unwrap_or(Value::Null),
+        "qualifier": qualifier,
         "triggerConfig": config, "createdTime": now, "lastModifiedTime": now,
-        "_etag": model::new_etag(),
+        "_etag": model::new_etag(), "_service": svc, "_function": func,
     });
     p.store
         .insert(Kind::Trigger, &scope, &name, &value)
         .map_err(store_error(Resource::Trigger, &name))?;
+    kind.apply(&p, &key(&svc, &func, &name), Some(&value));
     Ok(resource(StatusCode::OK, value))
+}
+
+fn key(svc: &str, func: &str, name: &str) -> TriggerKey {
+    TriggerKey {
+        service: svc.to_string(),
+        function: func.to_string(),
+        trigger: name.to_string(),
+    }
+}
+
+/// A trigger's qualifier; none means LATEST.
+fn qualifier_of(trigger: &Value) -> &str {
+    qualifier_of_value(&trigger["qualifier"])
+}
+
+fn qualifier_of_value(qualifier: &Value) -> &str {
+    qualifier
+        .as_str()
+        .filter(|q| !q.is_empty())
+        .unwrap_or("LATEST")
 }
 
 fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
@@ -141,8 +169,23 @@ pub async fn update(
         return Err(ApiError::Internal("corrupt trigger row".into()));
     };
     check_if_match(&headers, &Value::Object(trigger.clone()))?;
+    let trigger_type = trigger
+        .get("triggerType")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let kind = triggers::type_named(&trigger_type).ok_or_else(|| {
+        ApiError::Internal(format!("stored trigger of unknown type {trigger_type}"))
+    })?;
     if let Some(config) = trigger_config(&fields)? {
+        kind.validate(&config).map_err(ApiError::InvalidArgument)?;
         trigger.insert("triggerConfig".into(), config);
+    }
+    if trigger_type == "http"
+        && let Some(q) = fields.raw("qualifier")
+        && qualifier_of_value(&q) != qualifier_of(&Value::Object(trigger.clone()))
+    {
+        check_exclusivity(&p, &format!("{svc}/{func}"), "http", qualifier_of_value(&q))?;
     }
     for key in ["invocationRole", "qualifier"] {
         if let Some(v) = fields.raw(key) {
@@ -153,10 +196,13 @@ pub async fn update(
         trigger.insert("description".into(), json!(d));
     }
     touch(&mut trigger);
+    trigger.insert("_service".into(), json!(svc));
+    trigger.insert("_function".into(), json!(func));
     let value = Value::Object(trigger);
     p.store
         .update(Kind::Trigger, &format!("{svc}/{func}"), &name, &value)
         .map_err(store_error(Resource::Trigger, &name))?;
+    kind.apply(&p, &key(&svc, &func, &name), Some(&value));
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -165,10 +211,14 @@ pub async fn delete(
     Path((svc, func, name)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    check_if_match(&headers, &stored(&p, &svc, &func, &name)?)?;
+    let trigger = stored(&p, &svc, &func, &name)?;
+    check_if_match(&headers, &trigger)?;
     p.store
         .delete(Kind::Trigger, &format!("{svc}/{func}"), &name)
         .map_err(store_error(Resource::Trigger, &name))?;
+    if let Some(kind) = triggers::type_named(trigger["triggerType"].as_str().unwrap_or_default()) {
+        kind.apply(&p, &key(&svc, &func, &name), None);
+    }
     Ok(deleted())
 }
 

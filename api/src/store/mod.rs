@@ -109,6 +109,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Durably enqueues an async invocation; returns its queue id.
     fn enqueue(&self, invocation: &QueuedInvocation) -> Result<i64, StoreError>;
+    /// Durably enqueues several invocations in one transaction (timer fires).
+    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<(), StoreError>;
     /// Up to `max` invocations whose `not_before` has passed, oldest first.
     fn due(&self, now_ms: i64, max: usize) -> Result<Vec<QueuedInvocation>, StoreError>;
     /// Reschedules an invocation after a failed attempt.

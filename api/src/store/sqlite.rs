@@ -217,6 +217,33 @@ impl Store for SqliteStore {
         Ok(conn.last_insert_rowid())
     }
 
+    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(backend)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(backend)?;
+            for inv in invocations {
+                insert
+                    .execute(params![
+                        inv.request_id,
+                        inv.service,
+                        inv.qualifier,
+                        inv.function,
+                        inv.payload,
+                        inv.attempts,
+                        inv.not_before_ms,
+                        inv.enqueued_ms
+                    ])
+                    .map_err(backend)?;
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
     fn due(&self, now_ms: i64, max: usize) -> Result<Vec<QueuedInvocation>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn

@@ -212,3 +212,15 @@ pub fn function_body(name: &str, guest: &str, extra: Value) -> Vec<u8> {
     }
     serde_json::to_vec(&body).unwrap()
 }
+
+/// Polls `check` every 50 ms for up to 30 s.
+pub fn wait_for(check: impl Fn() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting: {what}");
+}

@@ -3,7 +3,7 @@
 Run by api/tests/python_sdk.rs, which starts the server, builds the guests and
 passes everything in the environment:
   WASM_FC_ENDPOINT, WASM_FC_KEY_ID, WASM_FC_KEY_SECRET,
-  GUEST_EVENT_HELLO, GUEST_HOSTILE (paths of built .wasm files), NAS_DIR.
+  GUEST_EVENT_HELLO, GUEST_HTTP_HELLO, GUEST_HOSTILE (paths of built .wasm files), NAS_DIR.
 """
 
 import base64
@@ -187,6 +187,52 @@ def test_triggers_crud_and_exclusivity(client, tmp_path):
     assert error_code(e) == "TriggerNotFound"
     h = client.create_trigger("py_trg", "fn", "web", "http", {"authType": "anonymous", "methods": ["GET"]}, "dummy_arn", "")
     assert h.data["sourceArn"] is None
+
+
+def test_http_trigger_crud_and_signed_proxy_requests(client, tmp_path):
+    client.create_service("py_http")
+    client.create_function("py_http", "web", "custom", "index.handler", codeZipFile=code_zip(tmp_path, "GUEST_HTTP_HELLO"))
+    config = {"authType": "function", "methods": ["GET", "POST"]}
+    t = client.create_trigger("py_http", "web", "web", "http", config, "dummy_arn", "")
+    assert t.data["triggerConfig"] == config
+    assert client.get_trigger("py_http", "web", "web").data["triggerType"] == "http"
+    # The SDK signs proxy requests in FC's proxy mode (decoded path, sorted query).
+    r = client.do_http_request("POST", "py_http", "web", "/hello world", params={"b": "2", "a": "1"}, body=b"from python")
+    assert r.status_code == 200, r.text
+    assert "method=POST" in r.text and "path=/hello world" in r.text and "body=from python" in r.text
+    assert r.headers["x-fc-request-id"]
+    unsigned = requests_get(os.environ["WASM_FC_ENDPOINT"] + "/2016-08-15/proxy/py_http/web/")
+    assert unsigned.status_code == 403
+    r = client.do_http_request("PUT", "py_http", "web", "/")
+    assert r.status_code == 405
+    updated = client.update_trigger("py_http", "web", "web", triggerConfig={"authType": "anonymous", "methods": ["PUT"]})
+    assert updated.data["triggerConfig"]["methods"] == ["PUT"]
+    assert client.do_http_request("PUT", "py_http", "web", "/").status_code == 200
+    client.delete_trigger("py_http", "web", "web")
+    assert client.do_http_request("PUT", "py_http", "web", "/").status_code == 404
+
+
+def test_timer_trigger_fires_through_the_sdk(client, tmp_path):
+    nas = os.environ["NAS_DIR"]
+    client.create_service("py_timer", nasConfig={"userId": -1, "groupId": -1, "mountPoints": [{"serverAddr": "local:" + nas, "mountDir": "/mnt/nas"}]})
+    client.create_function("py_timer", "sink", "custom", "index.handler", codeZipFile=code_zip(tmp_path, "GUEST_HOSTILE"), environmentVariables={"HOSTILE_SINK": "/mnt/nas/"})
+    with pytest.raises(FcError) as e:
+        client.create_trigger("py_timer", "sink", "bad", "timer", {"cronExpression": "0 0 25 * * *", "enable": True, "payload": ""}, None, None)
+    assert e.value.status_code == 400 and "Hours" in str(e.value)
+    client.create_trigger("py_timer", "sink", "tick", "timer", {"cronExpression": "* * * * * *", "enable": True, "payload": "from-sdk"}, None, None)
+    log = os.path.join(nas, "events.jsonl")
+    deadline = time.time() + 15
+    while time.time() < deadline and not (os.path.exists(log) and "from-sdk" in open(log).read()):
+        time.sleep(0.05)
+    event = json.loads(open(log).read().splitlines()[0])
+    assert event["triggerName"] == "tick" and event["payload"] == "from-sdk"
+    client.delete_trigger("py_timer", "sink", "tick")
+
+
+def requests_get(url):
+    import requests
+
+    return requests.get(url, timeout=30)
 
 
 def test_async_invocations_run(client, tmp_path):

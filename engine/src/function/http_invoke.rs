@@ -168,6 +168,12 @@ impl Function {
                 .into_iter()
                 .filter(|(k, _)| !k.starts_with("HTTP_X_FC_")),
         );
+        env.extend(ctx.http_headers.iter().map(|(name, value)| {
+            (
+                format!("HTTP_{}", name.to_ascii_uppercase().replace('-', "_")),
+                value.clone(),
+            )
+        }));
         let run = command::run(pre, &self.inner.config, &env, body)
             .await
             .map_err(|e| InvokeError::Internal(e.to_string()))?;
@@ -218,6 +224,14 @@ fn with_context<B>(
     for field in fields {
         if let Ok(value) = http::HeaderValue::from_str(&field.value) {
             headers.insert(field.header, value);
+        }
+    }
+    for (name, value) in &ctx.invoke.http_headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
         }
     }
     if !headers.contains_key(http::header::HOST) && request.uri().authority().is_none() {

@@ -18,8 +18,18 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<Vec<u8>, Error> {
     if event.starts_with('{')
         && let Ok(sink) = std::env::var("HOSTILE_SINK")
     {
-        // A JSON event (e.g. an async destination record) is saved where HOSTILE_SINK says.
-        std::fs::write(&sink, &event)?;
+        // A JSON event (e.g. an async destination record or a timer event) is saved
+        // where HOSTILE_SINK says; a sink ending in `/` is a directory that collects
+        // one line per event in `events.jsonl`.
+        if let Some(dir) = sink.strip_suffix('/') {
+            let mut log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(format!("{dir}/events.jsonl"))?;
+            writeln!(log, "{event}")?;
+        } else {
+            std::fs::write(&sink, &event)?;
+        }
         return Ok(b"saved".to_vec());
     }
     let (verb, arg) = event.split_once(':').unwrap_or((event.as_str(), ""));

@@ -1,0 +1,68 @@
+//! Platform counters that are not the engine's: timer fires and their lag.
+//! Read by `/_wasm-fc/stats` (and the benches).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How many recent lag samples the percentiles are computed over.
+const LAG_WINDOW: usize = 10_000;
+
+/// Timer counters.
+#[derive(Debug, Default)]
+pub struct TimerMetrics {
+    fires: AtomicU64,
+    /// Recent lags from a fire's scheduled second to the start of its invocation.
+    lags: Mutex<VecDeque<Duration>>,
+}
+
+/// A snapshot of [`TimerMetrics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TimerSnapshot {
+    pub fires: u64,
+    pub lag_samples: u64,
+    pub lag_p50: Duration,
+    pub lag_p99: Duration,
+    pub lag_max: Duration,
+}
+
+impl TimerMetrics {
+    pub fn record_fires(&self, n: usize) {
+        self.fires.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn record_lag(&self, lag: Duration) {
+        if let Ok(mut lags) = self.lags.lock() {
+            if lags.len() == LAG_WINDOW {
+                lags.pop_front();
+            }
+            lags.push_back(lag);
+        }
+    }
+
+    pub fn snapshot(&self) -> TimerSnapshot {
+        let mut sorted: Vec<Duration> = self
+            .lags
+            .lock()
+            .map(|l| l.iter().copied().collect())
+            .unwrap_or_default();
+        sorted.sort_unstable();
+        TimerSnapshot {
+            fires: self.fires.load(Ordering::Relaxed),
+            lag_samples: sorted.len() as u64,
+            lag_p50: percentile(&sorted, 0.50),
+            lag_p99: percentile(&sorted, 0.99),
+            lag_max: sorted.last().copied().unwrap_or_default(),
+        }
+    }
+}
+
+/// The `q` quantile of sorted samples (nearest rank); zero when empty.
+pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}

@@ -1,0 +1,351 @@
+//! The HTTP trigger's data plane: `/{api}/proxy/{service}[.{qualifier}]/{function}/{path…}`
+//! (fc-api.md §3.8).
+//!
+//! The guest gets the method, the path after the function segment, the query,
+//! the headers (minus hop-by-hop ones; `x-fc-*` are replaced by the platform's
+//! context), the body (streamed) and the client IP. Its status, headers (minus the
+//! ones FC reserves) and body (streamed) go back. A function failure is a 502 with
+//! `{"errorMessage","errorType","stackTrace"}`, `X-Fc-Error-Type` and the request
+//! id, as FC answers. wasm-fc does not force `Content-Disposition: attachment`
+//! (FC does that only on its shared `*.aliyuncs.com` domain, never locally).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use http_body_util::Limited;
+use serde_json::json;
+use wasm_fc_engine::{FunctionError, HttpOutcome, InvokeContext, InvokeError};
+
+use super::http::HttpConfig;
+use crate::auth::{SignedRequest, verify};
+use crate::credentials::Credentials;
+use crate::error::{ApiError, ApiResult, Resource};
+use crate::invoke::{self, MAX_SYNC_PAYLOAD};
+use crate::platform::{Platform, Resolved, str_of};
+use crate::routes::{API_PREFIXES, split_qualifier};
+use crate::server::RequestId;
+use crate::store::{Kind, ListQuery};
+
+/// FC's request limits for HTTP triggers: headers (names + values) and path + query.
+pub const MAX_HEADER_BYTES: usize = 8 << 10;
+pub const MAX_PATH_BYTES: usize = 4 << 10;
+
+/// Request headers the function never sees (besides `x-fc-*`): hop-by-hop ones.
+pub(super) const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Response headers a function may not set (FC's list plus hop-by-hop ones).
+const RESERVED_RESPONSE: [&str; 8] = [
+    "connection",
+    "content-length",
+    "date",
+    "keep-alive",
+    "server",
+    "upgrade",
+    "transfer-encoding",
+    "trailer",
+];
+
+pub(super) struct ProxyState {
+    pub platform: Arc<Platform>,
+    pub keys: Arc<Credentials>,
+}
+
+/// The proxy routes for every API prefix. They check auth themselves (`authType`).
+pub fn proxy_router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
+    let mut router = Router::new();
+    for prefix in API_PREFIXES {
+        router = router.route(&format!("{prefix}/proxy/{{*target}}"), any(proxy));
+    }
+    router.with_state(Arc::new(ProxyState { platform, keys }))
+}
+
+async fn proxy(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
+    handle(&state, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// What the proxy path names.
+pub(super) struct Target {
+    pub resolved: Resolved,
+    /// The path after the function segment, percent-encoded as sent, starting with `/`.
+    pub path: String,
+    /// `/{api}/proxy/{service[.qualifier]}/{function}/`.
+    pub base_path: String,
+}
+
+async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
+    let p = &state.platform;
+    check_limits(&request)?;
+    let target = target_of(p, request.uri().path())?;
+    let config = http_trigger(p, &target.resolved)?;
+    if !config.allows(request.method()) {
+        return Err(ApiError::MethodNotAllowed(format!(
+            "method {} is not allowed by the HTTP trigger (allowed: {})",
+            request.method(),
+            config
+                .methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if !config.anonymous {
+        authenticate(&state.keys, &request)?;
+    }
+    if request
+        .headers()
+        .get("x-fc-invocation-type")
+        .is_some_and(|t| t.as_bytes().eq_ignore_ascii_case(b"async"))
+    {
+        return Err(ApiError::InvalidArgument(
+            "asynchronous HTTP-trigger requests are not supported by wasm-fc; use InvokeFunction with X-Fc-Invocation-Type: Async".into(),
+        ));
+    }
+    let request_id = request_id_of(&request);
+    if super::websocket::is_upgrade(&request) {
+        return super::websocket::accept(p.clone(), target, request, request_id).await;
+    }
+    if request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_SYNC_PAYLOAD)
+    {
+        return Err(ApiError::InvalidArgument(format!(
+            "the request body is larger than {MAX_SYNC_PAYLOAD} bytes"
+        )));
+    }
+    let client_ip = client_ip(&request);
+    let function = invoke::function_for(p, &target.resolved).await?;
+    let ctx = context(p, &target, &request_id, Vec::new());
+    let guest_request = to_guest(request, &target.path)?;
+    let outcome = function
+        .invoke_http(guest_request, &ctx, client_ip)
+        .await
+        .map_err(http_invoke_error)?;
+    Ok(to_client(outcome).await)
+}
+
+/// FC's limits on the request line and headers: 400 InvalidArgument past them.
+fn check_limits(request: &Request) -> ApiResult<()> {
+    let uri = request.uri();
+    let path_len = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if path_len > MAX_PATH_BYTES {
+        return Err(ApiError::InvalidArgument(format!(
+            "the path and query are {path_len} bytes; the limit is {MAX_PATH_BYTES}"
+        )));
+    }
+    let header_len: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if header_len > MAX_HEADER_BYTES {
+        return Err(ApiError::InvalidArgument(format!(
+            "the request headers are {header_len} bytes; the limit is {MAX_HEADER_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
+/// Splits `/{api}/proxy/{svc[.q]}/{fn}/{rest}` and resolves the function.
+fn target_of(p: &Platform, path: &str) -> ApiResult<Target> {
+    let (api, after) = path
+        .split_once("/proxy/")
+        .ok_or_else(|| ApiError::not_found(Resource::Route, path))?;
+    let (service_part, rest) = after.split_once('/').unwrap_or((after, ""));
+    let (function, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    if service_part.is_empty() || function.is_empty() {
+        return Err(ApiError::InvalidArgument(
+            "an HTTP trigger path is /proxy/{service}[.{qualifier}]/{function}/{path}".into(),
+        ));
+    }
+    let (service, qualifier) = split_qualifier(service_part);
+    let resolved = p.resolve(service, qualifier, function)?;
+    Ok(Target {
+        resolved,
+        path: format!("/{tail}"),
+        base_path: format!("{api}/proxy/{service_part}/{function}/"),
+    })
+}
+
+/// The function's HTTP trigger for the qualifier asked (no qualifier = LATEST).
+fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<HttpConfig> {
+    let service = str_of(&resolved.service, "serviceName");
+    let function = str_of(&resolved.function, "functionName");
+    let all = p
+        .store
+        .list(
+            Kind::Trigger,
+            &format!("{service}/{function}"),
+            &ListQuery {
+                limit: 1000,
+                ..ListQuery::default()
+            },
+        )
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let trigger = all
+        .items
+        .iter()
+        .find(|t| {
+            t["triggerType"] == "http"
+                && t["qualifier"]
+                    .as_str()
+                    .filter(|q| !q.is_empty())
+                    .unwrap_or("LATEST")
+                    == resolved.qualifier
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(
+                Resource::Trigger,
+                format!(
+                    "HTTP trigger of {service}.{}/{function}",
+                    resolved.qualifier
+                ),
+            )
+        })?;
+    HttpConfig::parse(&trigger["triggerConfig"]).map_err(ApiError::Internal)
+}
+
+/// `authType: function`: FC's proxy-mode signature or a signed URL. Anything else is 403.
+fn authenticate(keys: &Credentials, request: &Request) -> ApiResult<()> {
+    verify(
+        &SignedRequest::from_http(request),
+        |id| keys.secret_for(id),
+        SystemTime::now(),
+    )
+    .map(|_| ())
+    .map_err(ApiError::Auth)
+}
+
+fn request_id_of(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+pub(super) fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// The FC context, plus the headers the platform adds for HTTP invocations.
+pub(super) fn context(
+    p: &Platform,
+    target: &Target,
+    request_id: &str,
+    mut extra: Vec<(String, String)>,
+) -> InvokeContext {
+    extra.push(("x-fc-base-path".into(), target.base_path.clone()));
+    InvokeContext {
+        http_headers: extra,
+        ..invoke::context(p, &target.resolved, request_id, 0)
+    }
+}
+
+/// The request as the guest sees it: the path after the function, no hop-by-hop
+/// headers, and a body stream capped at FC's 32 MB.
+fn to_guest(request: Request, path: &str) -> ApiResult<axum::http::Request<Limited<Body>>> {
+    let (mut parts, body) = request.into_parts();
+    let path_and_query = match parts.uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    };
+    parts.uri = path_and_query
+        .parse()
+        .map_err(|e| ApiError::InvalidArgument(format!("bad request path: {e}")))?;
+    strip(&mut parts.headers, &HOP_BY_HOP);
+    parts.extensions = Default::default();
+    Ok(axum::http::Request::from_parts(
+        parts,
+        Limited::new(body, MAX_SYNC_PAYLOAD),
+    ))
+}
+
+pub(super) fn strip(headers: &mut HeaderMap, names: &[&str]) {
+    for name in names {
+        headers.remove(*name);
+    }
+}
+
+/// The guest's response, or FC's 502 for a function failure.
+async fn to_client(outcome: HttpOutcome) -> Response {
+    match outcome.response {
+        Ok(response) => {
+            let (mut parts, body) = response.into_parts();
+            strip(&mut parts.headers, &RESERVED_RESPONSE);
+            let reserved: Vec<HeaderName> = parts
+                .headers
+                .keys()
+                .filter(|k| k.as_str().starts_with("x-fc-"))
+                .cloned()
+                .collect();
+            for name in reserved {
+                parts.headers.remove(name);
+            }
+            Response::from_parts(parts, Body::new(body))
+        }
+        Err(error) => {
+            let finished = outcome.finished.await.ok();
+            function_failure(&error, finished.as_ref())
+        }
+    }
+}
+
+/// FC's HTTP-trigger answer to a failed function: 502, the error as JSON, no ErrorCode.
+pub(super) fn function_failure(
+    error: &FunctionError,
+    finished: Option<&wasm_fc_engine::Outcome>,
+) -> Response {
+    let (duration_ms, memory_mb) = finished.map_or((0, 0.0), |o| {
+        (
+            o.duration.as_millis(),
+            o.max_memory_bytes as f64 / f64::from(1 << 20),
+        )
+    });
+    let body = json!({
+        "errorMessage": format!(
+            "{} (duration: {duration_ms}ms, maxMemoryUsage: {memory_mb:.2}MB)",
+            error.message
+        ),
+        "errorType": error.error_type,
+        "stackTrace": error.stack_trace,
+    });
+    let mut response = (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        "x-fc-error-type",
+        HeaderValue::from_static(error.kind.header_value()),
+    );
+    response
+}
+
+/// An engine refusal on the HTTP path: a function that cannot serve HTTP is a 502.
+pub(super) fn http_invoke_error(err: InvokeError) -> ApiError {
+    match err {
+        InvokeError::WrongAbi(message) => ApiError::BadGateway(message),
+        other => invoke::invoke_error(other),
+    }
+}

@@ -1,0 +1,91 @@
+//! Triggers: how functions run besides InvokeFunction. The whole model is one
+//! small trait, [`TriggerType`]; each trigger type is one file.
+//!
+//! - [`http`]: the HTTP trigger (`/proxy/...`, `authType`, `methods`, WebSocket);
+//! - [`timer`]: the timer trigger and its scheduler;
+//! - [`stored`]: event sources outside this machine (OSS, SLS, MNS, ...), kept with
+//!   their config so FC tools round-trip; nothing delivers their events locally.
+
+pub mod http;
+mod http_proxy;
+pub mod schedule;
+pub mod scheduler;
+mod stored;
+pub mod timer;
+mod websocket;
+
+pub use http_proxy::proxy_router;
+
+use serde_json::Value;
+
+use crate::platform::{Platform, str_of};
+use crate::store::Kind;
+
+/// One trigger type.
+pub trait TriggerType: Send + Sync {
+    /// FC's `triggerType`.
+    fn name(&self) -> &'static str;
+
+    /// Checks a `triggerConfig` on create and update; the error tells the user what is wrong.
+    fn validate(&self, config: &Value) -> Result<(), String>;
+
+    /// Brings the running trigger in line with its stored row (`None`: deleted).
+    /// Called after every change and, for every stored trigger, at start-up.
+    fn apply(&self, _platform: &Platform, _key: &TriggerKey, _trigger: Option<&Value>) {}
+}
+
+/// Which trigger a row is: service, function and trigger name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerKey {
+    pub service: String,
+    pub function: String,
+    pub trigger: String,
+}
+
+impl TriggerKey {
+    /// `service/function/trigger`, unique on the platform.
+    pub fn path(&self) -> String {
+        format!("{}/{}/{}", self.service, self.function, self.trigger)
+    }
+}
+
+/// Every trigger type wasm-fc knows, by FC's name.
+pub fn types() -> &'static [&'static dyn TriggerType] {
+    &[
+        &http::Http,
+        &timer::Timer,
+        &stored::Stored("oss"),
+        &stored::Stored("log"),
+        &stored::Stored("mns_topic"),
+        &stored::Stored("cdn_events"),
+        &stored::Stored("tablestore"),
+        &stored::Stored("rds"),
+        &stored::Stored("eventbridge"),
+    ]
+}
+
+/// The trigger type called `name`.
+pub fn type_named(name: &str) -> Option<&'static dyn TriggerType> {
+    types().iter().copied().find(|t| t.name() == name)
+}
+
+/// Starts every stored trigger (at server start).
+pub fn start_all(platform: &Platform) {
+    let rows = match platform.store.list_all(Kind::Trigger) {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read triggers; none will run");
+            return;
+        }
+    };
+    for row in rows {
+        let key = TriggerKey {
+            service: str_of(&row, "_service").to_string(),
+            function: str_of(&row, "_function").to_string(),
+            trigger: str_of(&row, "triggerName").to_string(),
+        };
+        if let Some(kind) = type_named(str_of(&row, "triggerType")) {
+            kind.apply(platform, &key, Some(&row));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The timer trigger: `{"cronExpression", "enable", "payload"}` (fc-api.md §6.1).
+//!
+//! Each fire becomes an async invocation in the durable queue, with FC's event
+//! `{"triggerTime":"<RFC 3339 UTC, seconds>","triggerName","payload"}` and the
+//! trigger's qualifier. `enable` defaults to true; `payload` to "" (at most
+//! 128 KB, the async payload limit). Timers are reloaded from the store at start;
+//! fires missed while the server was down are not made up.
+
+use std::sync::{Arc, Weak};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::schedule::Schedule;
+use super::scheduler::{Fire, FireSink};
+use super::{TriggerKey, TriggerType, scheduler};
+use crate::invoke::MAX_ASYNC_PAYLOAD;
+use crate::platform::{Platform, str_of};
+use crate::store::QueuedInvocation;
+
+/// The `timer` trigger type.
+#[derive(Debug)]
+pub struct Timer;
+
+impl TriggerType for Timer {
+    fn name(&self) -> &'static str {
+        "timer"
+    }
+
+    fn validate(&self, config: &Value) -> Result<(), String> {
+        let expression = config["cronExpression"]
+            .as_str()
+            .ok_or("a timer's triggerConfig needs cronExpression (a string)")?;
+        Schedule::parse(expression, Utc::now()).map_err(|e| e.to_string())?;
+        if !matches!(config["enable"], Value::Bool(_) | Value::Null) {
+            return Err("triggerConfig.enable must be true or false".into());
+        }
+        match &config["payload"] {
+            Value::Null => {}
+            Value::String(p) if p.len() <= MAX_ASYNC_PAYLOAD => {}
+            Value::String(_) => {
+                return Err(format!(
+                    "triggerConfig.payload is larger than {MAX_ASYNC_PAYLOAD} bytes"
+                ));
+            }
+            _ => return Err("triggerConfig.payload must be a string".into()),
+        }
+        Ok(())
+    }
+
+    fn apply(&self, platform: &Platform, key: &TriggerKey, trigger: Option<&Value>) {
+        let path = key.path();
+        let Some(trigger) = trigger else {
+            platform.timers.remove(&path);
+            return;
+        };
+        let config = &trigger["triggerConfig"];
+        if config["enable"] == Value::Bool(false) {
+            platform.timers.remove(&path);
+            return;
+        }
+        // Intervals are phased from the trigger's last change, so restarts keep the phase.
+        let anchor = DateTime::parse_from_rfc3339(str_of(trigger, "lastModifiedTime"))
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|_| Utc::now());
+        match Schedule::parse(str_of(config, "cronExpression"), anchor) {
+            Ok(schedule) => platform.timers.upsert(scheduler::Timer {
+                key: path,
+                service: key.service.clone(),
+                function: key.function.clone(),
+                trigger: key.trigger.clone(),
+                qualifier: trigger["qualifier"]
+                    .as_str()
+                    .filter(|q| !q.is_empty())
+                    .unwrap_or("LATEST")
+                    .to_string(),
+                payload: str_of(config, "payload").to_string(),
+                schedule,
+            }),
+            Err(e) => tracing::error!(trigger = %path, error = %e, "stored timer cannot run"),
+        }
+    }
+}
+
+/// FC's timer event.
+pub fn event(fire: &Fire) -> Value {
+    json!({
+        "triggerTime": fire.scheduled.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "triggerName": fire.timer.trigger,
+        "payload": fire.timer.payload,
+    })
+}
+
+/// Turns fires into async invocations: one store transaction per batch, off the
+/// scheduler task so a slow disk never delays the next fire.
+#[derive(Debug)]
+pub struct QueueSink(pub Weak<Platform>);
+
+impl FireSink for QueueSink {
+    fn fire(&self, batch: Vec<Fire>) {
+        let Some(platform) = self.0.upgrade() else {
+            return;
+        };
+        platform.metrics.timers.record_fires(batch.len());
+        let invocations: Vec<QueuedInvocation> = batch
+            .iter()
+            .map(|fire| {
+                let scheduled_ms = fire.scheduled.timestamp_millis();
+                let request_id = uuid::Uuid::new_v4().to_string();
+                platform
+                    .timer_fires_pending
+                    .insert(request_id.clone(), scheduled_ms);
+                QueuedInvocation {
+                    id: 0,
+                    request_id,
+                    service: fire.timer.service.clone(),
+                    qualifier: fire.timer.qualifier.clone(),
+                    function: fire.timer.function.clone(),
+                    payload: event(fire).to_string().into_bytes(),
+                    attempts: 0,
+                    not_before_ms: scheduled_ms,
+                    enqueued_ms: scheduled_ms,
+                }
+            })
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = platform.store.enqueue_many(&invocations) {
+                tracing::error!(error = %e, fires = invocations.len(), "cannot enqueue timer fires");
+                for inv in &invocations {
+                    platform.timer_fires_pending.remove(&inv.request_id);
+                }
+            }
+            platform.queue_wakeup.notify_one();
+        });
+    }
+}
+
+/// Starts the scheduler task for the platform's timers (the stored ones included).
+pub fn spawn_scheduler(
+    platform: &Arc<Platform>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let scheduler = platform.take_scheduler()?;
+    super::start_all(platform);
+    let sink = Arc::new(QueueSink(Arc::downgrade(platform)));
+    Some(tokio::spawn(scheduler.run(sink, stop)))
+}
