@@ -13,7 +13,7 @@ use dashmap::DashMap;
 use crate::code;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::metrics::TimerMetrics;
-use crate::store::{Kind, Store, StoreError};
+use crate::store::{Kind, QueuedInvocation, Store, StoreError};
 use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 
 /// Who this platform says it is (FC's account id and region).
@@ -44,6 +44,10 @@ pub struct Platform {
     pub queue_wakeup: tokio::sync::Notify,
     /// Deployed engine functions by (service, version or LATEST, function, code+config stamp).
     deployed: Mutex<HashMap<String, Function>>,
+    /// Hands freshly accepted (already leased) invocations to the workers, so a new
+    /// invocation costs one store write and no polling.
+    pub handoff: tokio::sync::mpsc::UnboundedSender<QueuedInvocation>,
+    handoff_receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<QueuedInvocation>>>,
     /// Changes the running timers.
     pub timers: SchedulerHandle,
     /// The scheduler task, until the server starts it.
@@ -87,6 +91,7 @@ impl Platform {
         identity: Identity,
     ) -> Self {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
+        let (handoff, handoff_receiver) = tokio::sync::mpsc::unbounded_channel();
         Self {
             store,
             engine,
@@ -94,11 +99,18 @@ impl Platform {
             identity,
             queue_wakeup: tokio::sync::Notify::new(),
             deployed: Mutex::new(HashMap::new()),
+            handoff,
+            handoff_receiver: Mutex::new(Some(handoff_receiver)),
             timers,
             scheduler: Mutex::new(Some(scheduler)),
             timer_fires_pending: DashMap::new(),
             metrics: Metrics::default(),
         }
+    }
+
+    /// The workers' end of [`Platform::handoff`]; `None` once taken.
+    pub fn take_handoff(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<QueuedInvocation>> {
+        self.handoff_receiver.lock().ok()?.take()
     }
 
     /// The scheduler task's state; `None` once taken (it runs once per platform).

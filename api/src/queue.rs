@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::platform::Platform;
 use serde_json::Value;
 
-use crate::store::{Kind, QueuedInvocation};
+use crate::store::{Kind, QueuedInvocation, StoreError};
 
 /// Retries after a function error by default (FC: 3; `maxAsyncRetryAttempts` 0-8).
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
@@ -22,6 +22,10 @@ pub const DEFAULT_MAX_AGE_SECS: i64 = 86_400;
 const MAX_BACKOFF_AGE_MS: i64 = 5 * 3600 * 1000;
 /// Invocations run at once by the workers. 8 keeps a 2-core host responsive.
 const CONCURRENCY: usize = 8;
+/// How long a claimed invocation is leased to its worker: 25 h, longer than any
+/// function timeout (FC's maximum is 86,400 s), so a long run is never claimed twice.
+/// A crash never waits for a lease: start-up makes every queued invocation due.
+const LEASE_MS: i64 = 25 * 3600 * 1000;
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -30,21 +34,47 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Durably accepts invocations (one transaction) and hands them straight to the
+/// workers, leased, so they start without polling. After a crash, start-up makes
+/// them due again: accepted means never lost.
+pub fn submit(p: &Platform, mut invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
+    let lease = now_ms() + LEASE_MS;
+    for inv in &mut invocations {
+        inv.not_before_ms = lease;
+    }
+    let ids = p.store.enqueue_many(&invocations)?;
+    for (mut inv, id) in invocations.into_iter().zip(ids) {
+        inv.id = id;
+        let _ = p.handoff.send(inv); // closed only at shutdown; the row stays queued
+    }
+    Ok(())
+}
+
 /// Runs the queue until `shutdown` resolves; in-flight invocations finish first.
 pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let Some(mut handoff) = p.take_handoff() else {
+        tracing::error!("the async workers already run");
+        return;
+    };
     loop {
         if *shutdown.borrow() {
             break;
         }
+        while let Ok(invocation) = handoff.try_recv() {
+            start(&p, &permits, invocation).await;
+        }
         let free = permits.available_permits();
+        // Lease: nobody else picks them up while they run.
+        let lease = now_ms() + LEASE_MS;
         let due = if free == 0 {
             Vec::new()
         } else {
-            p.store.due(now_ms(), free).unwrap_or_default()
+            p.store.claim(now_ms(), free, lease).unwrap_or_default()
         };
         if due.is_empty() {
             tokio::select! {
+                Some(invocation) = handoff.recv() => start(&p, &permits, invocation).await,
                 _ = p.queue_wakeup.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = shutdown.changed() => {}
@@ -52,26 +82,25 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
             continue;
         }
         for invocation in due {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            // Lease: nobody else picks it up while it runs.
-            let lease = now_ms() + 15 * 60 * 1000;
-            if p.store
-                .reschedule(invocation.id, invocation.attempts, lease)
-                .is_err()
-            {
-                continue;
-            }
-            let p = p.clone();
-            tokio::spawn(async move {
-                process(&p, invocation).await;
-                drop(permit);
-            });
+            start(&p, &permits, invocation).await;
         }
     }
     // Drain: wait for running invocations to finish.
     let _ = permits.acquire_many(CONCURRENCY as u32).await;
+}
+
+/// Runs one leased invocation when a worker slot is free.
+async fn start(p: &Arc<Platform>, permits: &Arc<tokio::sync::Semaphore>, inv: QueuedInvocation) {
+    let Ok(permit) = permits.clone().acquire_owned().await else {
+        return;
+    };
+    let p = p.clone();
+    tokio::spawn(async move {
+        process(&p, inv).await;
+        drop(permit);
+        // A free worker slot: look for more work at once.
+        p.queue_wakeup.notify_one();
+    });
 }
 
 /// The function's async config, or FC's defaults.
@@ -248,10 +277,9 @@ fn deliver(
         not_before_ms: now,
         enqueued_ms: now,
     };
-    if let Err(e) = p.store.enqueue(&queued) {
+    if let Err(e) = submit(p, vec![queued]) {
         tracing::error!(request_id = %inv.request_id, error = %e, "cannot enqueue the destination invocation");
     }
-    p.queue_wakeup.notify_one();
 }
 
 /// FC's binary exponential backoff: 0.5 s, 1 s, 2 s, ... capped at 5 minutes.

@@ -182,6 +182,35 @@ fn http_triggers_serve_every_method_with_fc_rules() {
     );
     assert!(body.get("ErrorCode").is_none());
 
+    // A timeout is a 502 that says so; the next request is served normally.
+    create_function(
+        &s,
+        "web",
+        "slow",
+        wasm_fc_test_guests::HTTP_HELLO,
+        json!({ "timeout": 1 }),
+    );
+    ok(create_trigger(
+        &s,
+        "web",
+        "slow",
+        http_trigger("h", "anonymous", &["GET"]),
+    ));
+    let r = unsigned(&s, "GET", &format!("{P}/proxy/web/slow/spin"), &[], b"");
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert!(
+        r.json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        unsigned(&s, "GET", &format!("{P}/proxy/web/slow/"), &[], b"").status,
+        200
+    );
+
     // FC's request limits.
     let big = "v".repeat(9 << 10);
     let r = unsigned(

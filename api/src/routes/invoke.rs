@@ -67,10 +67,7 @@ pub async fn invoke(
             not_before_ms: now,
             enqueued_ms: now,
         };
-        p.store
-            .enqueue(&queued)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        p.queue_wakeup.notify_one();
+        crate::queue::submit(&p, vec![queued]).map_err(|e| ApiError::Internal(e.to_string()))?;
         return Ok(StatusCode::ACCEPTED.into_response());
     }
     if body.len() > MAX_SYNC_PAYLOAD {

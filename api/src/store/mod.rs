@@ -107,12 +107,17 @@ pub trait Store: Send + Sync + 'static {
     /// The next value of a named counter (starts at 1; never reused).
     fn next_sequence(&self, name: &str) -> Result<i64, StoreError>;
 
-    /// Durably enqueues an async invocation; returns its queue id.
-    fn enqueue(&self, invocation: &QueuedInvocation) -> Result<i64, StoreError>;
-    /// Durably enqueues several invocations in one transaction (timer fires).
-    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<(), StoreError>;
-    /// Up to `max` invocations whose `not_before` has passed, oldest first.
-    fn due(&self, now_ms: i64, max: usize) -> Result<Vec<QueuedInvocation>, StoreError>;
+    /// Durably enqueues several invocations in one transaction; returns their ids.
+    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<Vec<i64>, StoreError>;
+    /// Claims up to `max` invocations whose `not_before` has passed, oldest first:
+    /// in one transaction, their `not_before` becomes `lease_until_ms`, so nobody
+    /// else runs them meanwhile and a crash means a retry after the lease.
+    fn claim(
+        &self,
+        now_ms: i64,
+        max: usize,
+        lease_until_ms: i64,
+    ) -> Result<Vec<QueuedInvocation>, StoreError>;
     /// Reschedules an invocation after a failed attempt.
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError>;
     /// Removes a finished invocation.

@@ -207,19 +207,10 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
-    fn enqueue(&self, inv: &QueuedInvocation) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![inv.request_id, inv.service, inv.qualifier, inv.function, inv.payload, inv.attempts, inv.not_before_ms, inv.enqueued_ms],
-        )
-        .map_err(backend)?;
-        Ok(conn.last_insert_rowid())
-    }
-
-    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<(), StoreError> {
+    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<Vec<i64>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
+        let mut ids = Vec::with_capacity(invocations.len());
         {
             let mut insert = tx
                 .prepare_cached(
@@ -239,35 +230,58 @@ impl Store for SqliteStore {
                         inv.enqueued_ms
                     ])
                     .map_err(backend)?;
+                ids.push(tx.last_insert_rowid());
             }
         }
-        tx.commit().map_err(backend)
+        tx.commit().map_err(backend)?;
+        Ok(ids)
     }
 
-    fn due(&self, now_ms: i64, max: usize) -> Result<Vec<QueuedInvocation>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms FROM async_queue \
-                 WHERE not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT ?2",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(params![now_ms, max as i64], |r| {
-                Ok(QueuedInvocation {
-                    id: r.get(0)?,
-                    request_id: r.get(1)?,
-                    service: r.get(2)?,
-                    qualifier: r.get(3)?,
-                    function: r.get(4)?,
-                    payload: r.get(5)?,
-                    attempts: r.get(6)?,
-                    not_before_ms: r.get(7)?,
-                    enqueued_ms: r.get(8)?,
+    fn claim(
+        &self,
+        now_ms: i64,
+        max: usize,
+        lease_until_ms: i64,
+    ) -> Result<Vec<QueuedInvocation>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(backend)?;
+        let claimed = {
+            let mut select = tx
+                .prepare_cached(
+                    "SELECT id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms FROM async_queue \
+                     WHERE not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let rows = select
+                .query_map(params![now_ms, max as i64], |r| {
+                    Ok(QueuedInvocation {
+                        id: r.get(0)?,
+                        request_id: r.get(1)?,
+                        service: r.get(2)?,
+                        qualifier: r.get(3)?,
+                        function: r.get(4)?,
+                        payload: r.get(5)?,
+                        attempts: r.get(6)?,
+                        not_before_ms: r.get(7)?,
+                        enqueued_ms: r.get(8)?,
+                    })
                 })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+                .map_err(backend)?;
+            let claimed = rows.collect::<Result<Vec<_>, _>>().map_err(backend)?;
+            let mut lease = tx
+                .prepare_cached("UPDATE async_queue SET not_before_ms = ?2 WHERE id = ?1")
+                .map_err(backend)?;
+            for inv in &claimed {
+                lease
+                    .execute(params![inv.id, lease_until_ms])
+                    .map_err(backend)?;
+            }
+            claimed
+        };
+        if !claimed.is_empty() {
+            tx.commit().map_err(backend)?;
+        }
+        Ok(claimed)
     }
 
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError> {
@@ -387,15 +401,17 @@ mod tests {
                 not_before_ms: 0,
                 enqueued_ms: 0,
             };
-            s.enqueue(&inv).unwrap();
+            s.enqueue_many(&[inv]).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.next_sequence("v/demo").unwrap(), 3);
-        let due = s.due(1, 10).unwrap();
+        let due = s.claim(1, 10, 500).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].payload, b"p");
+        assert!(s.claim(499, 10, 500).unwrap().is_empty(), "leased");
+        assert_eq!(s.claim(500, 10, 600).unwrap().len(), 1, "the lease ran out");
         s.reschedule(due[0].id, 1, 1000).unwrap();
-        assert!(s.due(999, 10).unwrap().is_empty());
+        assert!(s.claim(999, 10, 2000).unwrap().is_empty());
         s.complete(due[0].id).unwrap();
         assert_eq!(s.queue_depth().unwrap(), 0);
     }

@@ -41,6 +41,10 @@ pub trait FireSink: Send + Sync + 'static {
     fn fire(&self, batch: Vec<Fire>);
 }
 
+/// How much earlier than a fire the task wakes, to finish on the clock (≈ tokio's
+/// 1 ms timer tick plus scheduling slack). The wait is at most this long per fire time.
+const EARLY_WAKE: std::time::Duration = std::time::Duration::from_micros(1500);
+
 enum Command {
     Upsert(Timer),
     Remove(String),
@@ -104,9 +108,14 @@ impl Scheduler {
         let mut heap: BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>> = BinaryHeap::new();
         let mut generation = 0u64;
         loop {
-            let sleep_for = heap
-                .peek()
-                .map(|Reverse((at, _, _))| (*at - Utc::now()).to_std().unwrap_or_default());
+            // Wake a little early and finish on the clock: tokio's timer rounds a
+            // sleep up to its next 1 ms tick, which would be lag on every fire.
+            let sleep_for = heap.peek().map(|Reverse((at, _, _))| {
+                (*at - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .saturating_sub(EARLY_WAKE)
+            });
             tokio::select! {
                 command = self.commands.recv() => {
                     let Some(command) = command else { break };
@@ -127,9 +136,17 @@ impl Scheduler {
                     }
                 }
                 _ = tokio::time::sleep(sleep_for.unwrap_or_default()), if sleep_for.is_some() => {
-                    let batch = due(&mut heap, &timers, Utc::now());
+                    if let Some(Reverse((at, _, _))) = heap.peek() {
+                        while Utc::now() < *at {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    let now = Utc::now();
+                    let batch = due(&mut heap, &timers, now);
                     if !batch.is_empty() {
-                        sink.fire(batch);
+                        // Deliver first; computing next times can wait.
+                        sink.fire(batch.clone());
+                        reschedule(&mut heap, &timers, &batch, now);
                     }
                 }
                 _ = stop.changed() => break,
@@ -138,7 +155,8 @@ impl Scheduler {
     }
 }
 
-/// Pops every due entry, returns the live ones as fires and pushes their next times.
+/// Pops every due entry and returns the live ones (removed or replaced timers'
+/// entries are dropped here).
 fn due(
     heap: &mut BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>>,
     timers: &HashMap<String, (u64, Arc<Timer>)>,
@@ -152,20 +170,31 @@ fn due(
         let Some(Reverse((at, entry_generation, key))) = heap.pop() else {
             break;
         };
-        let Some((generation, timer)) = timers.get(&key) else {
-            continue; // removed
-        };
-        if *generation != entry_generation {
-            continue; // replaced
-        }
-        batch.push(Fire {
-            timer: timer.clone(),
-            scheduled: at,
-        });
-        // No backfill: the next fire after both the one just made and now.
-        if let Some(next) = timer.schedule.next_after(at.max(now)) {
-            heap.push(Reverse((next, *generation, key)));
+        match timers.get(&key) {
+            Some((generation, timer)) if *generation == entry_generation => batch.push(Fire {
+                timer: timer.clone(),
+                scheduled: at,
+            }),
+            _ => {} // removed or replaced
         }
     }
     batch
+}
+
+/// Pushes each fired timer's next time. No backfill: the next fire after both the
+/// one just made and now.
+fn reschedule(
+    heap: &mut BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>>,
+    timers: &HashMap<String, (u64, Arc<Timer>)>,
+    fired: &[Fire],
+    now: DateTime<Utc>,
+) {
+    for fire in fired {
+        let key = &fire.timer.key;
+        if let Some((generation, timer)) = timers.get(key)
+            && let Some(next) = timer.schedule.next_after(fire.scheduled.max(now))
+        {
+            heap.push(Reverse((next, *generation, key.clone())));
+        }
+    }
 }

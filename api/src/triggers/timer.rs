@@ -124,13 +124,14 @@ impl FireSink for QueueSink {
             })
             .collect();
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = platform.store.enqueue_many(&invocations) {
-                tracing::error!(error = %e, fires = invocations.len(), "cannot enqueue timer fires");
-                for inv in &invocations {
-                    platform.timer_fires_pending.remove(&inv.request_id);
+            let request_ids: Vec<String> =
+                invocations.iter().map(|i| i.request_id.clone()).collect();
+            if let Err(e) = crate::queue::submit(&platform, invocations) {
+                tracing::error!(error = %e, fires = request_ids.len(), "cannot enqueue timer fires");
+                for id in &request_ids {
+                    platform.timer_fires_pending.remove(id);
                 }
             }
-            platform.queue_wakeup.notify_one();
         });
     }
 }

@@ -1,5 +1,6 @@
 //! HTTP hello: echoes the method, path, query, headers and body as text, one
-//! `key=value` per line. `/status/<code>` answers with that status, `/panic` fails.
+//! `key=value` per line. `/status/<code>` answers with that status, `/panic` fails,
+//! `/spin` runs until its timeout.
 //! As a WebSocket function (wasm-fc's `x-fc-websocket-event` contract) it greets on
 //! connect, echoes each message as `echo: <message>`, and refuses `/ws-refuse`.
 
@@ -27,6 +28,11 @@ fn handler(req: Request, resp: &mut Response, ctx: &Context) {
     }
     if req.path == "/panic" {
         panic!("http-hello panicked on purpose");
+    }
+    if req.path == "/spin" {
+        loop {
+            std::hint::spin_loop(); // runs until the platform's timeout stops it
+        }
     }
     if let Some(code) = req.path.strip_prefix("/status/") {
         resp.set_status_code(code.parse().unwrap_or(500));
