@@ -41,6 +41,13 @@ impl TimerMetrics {
         }
     }
 
+    /// Forgets the lag samples (benches measure phases separately).
+    pub fn reset_lags(&self) {
+        if let Ok(mut lags) = self.lags.lock() {
+            lags.clear();
+        }
+    }
+
     pub fn snapshot(&self) -> TimerSnapshot {
         let mut sorted: Vec<Duration> = self
             .lags

@@ -13,7 +13,8 @@ use dashmap::DashMap;
 use crate::code;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::metrics::TimerMetrics;
-use crate::store::{Kind, QueuedInvocation, Store, StoreError};
+use crate::queue::Handoff;
+use crate::store::{Kind, Store, StoreError};
 use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 
 /// Who this platform says it is (FC's account id and region).
@@ -46,8 +47,8 @@ pub struct Platform {
     deployed: Mutex<HashMap<String, Function>>,
     /// Hands freshly accepted (already leased) invocations to the workers, so a new
     /// invocation costs one store write and no polling.
-    pub handoff: tokio::sync::mpsc::UnboundedSender<QueuedInvocation>,
-    handoff_receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<QueuedInvocation>>>,
+    pub handoff: tokio::sync::mpsc::UnboundedSender<Handoff>,
+    handoff_receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Handoff>>>,
     /// Changes the running timers.
     pub timers: SchedulerHandle,
     /// The scheduler task, until the server starts it.
@@ -109,7 +110,7 @@ impl Platform {
     }
 
     /// The workers' end of [`Platform::handoff`]; `None` once taken.
-    pub fn take_handoff(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<QueuedInvocation>> {
+    pub fn take_handoff(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Handoff>> {
         self.handoff_receiver.lock().ok()?.take()
     }
 

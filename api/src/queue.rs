@@ -34,25 +34,90 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Durably accepts invocations (one transaction) and hands them straight to the
-/// workers, leased, so they start without polling. After a crash, start-up makes
-/// them due again: accepted means never lost.
-pub fn submit(p: &Platform, mut invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
+/// An accepted invocation on its way to a worker.
+#[derive(Debug)]
+pub struct Handoff {
+    pub invocation: QueuedInvocation,
+    pub stored: StoredId,
+}
+
+/// The queue row of a handed-off invocation: known, or still being committed.
+#[derive(Debug)]
+pub enum StoredId {
+    Known(i64),
+    /// Resolves once the row is committed; closed if the commit failed.
+    Pending(tokio::sync::oneshot::Receiver<i64>),
+}
+
+impl StoredId {
+    async fn resolve(self) -> Option<i64> {
+        match self {
+            Self::Known(id) => Some(id),
+            Self::Pending(rx) => rx.await.ok(),
+        }
+    }
+}
+
+fn leased(mut invocations: Vec<QueuedInvocation>) -> Vec<QueuedInvocation> {
     let lease = now_ms() + LEASE_MS;
     for inv in &mut invocations {
         inv.not_before_ms = lease;
     }
+    invocations
+}
+
+/// Durably accepts invocations (one transaction) and hands them straight to the
+/// workers, leased, so they start without polling. After a crash, start-up makes
+/// them due again: accepted means never lost.
+pub fn submit(p: &Platform, invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
+    let invocations = leased(invocations);
     let ids = p.store.enqueue_many(&invocations)?;
-    for (mut inv, id) in invocations.into_iter().zip(ids) {
-        inv.id = id;
-        let _ = p.handoff.send(inv); // closed only at shutdown; the row stays queued
+    for (mut invocation, id) in invocations.into_iter().zip(ids) {
+        invocation.id = id;
+        // Closed only at shutdown; the row stays queued for the next start.
+        let _ = p.handoff.send(Handoff {
+            invocation,
+            stored: StoredId::Known(id),
+        });
     }
     Ok(())
 }
 
+/// Hands invocations to the workers at once and commits their rows meanwhile
+/// (timer fires: the commit's fsync would otherwise be most of a fire's lag). A
+/// worker records the outcome only after the commit. A crash before the commit
+/// loses those fires, as if they fell in the downtime (timers do not backfill);
+/// a crash after it runs them again at start-up.
+pub fn submit_eagerly(p: &Arc<Platform>, invocations: Vec<QueuedInvocation>) {
+    let invocations = leased(invocations);
+    let mut committed = Vec::with_capacity(invocations.len());
+    for invocation in &invocations {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        committed.push(tx);
+        let _ = p.handoff.send(Handoff {
+            invocation: invocation.clone(),
+            stored: StoredId::Pending(rx),
+        });
+    }
+    let p = p.clone();
+    tokio::task::spawn_blocking(move || match p.store.enqueue_many(&invocations) {
+        Ok(ids) => {
+            for (tx, id) in committed.into_iter().zip(ids) {
+                let _ = tx.send(id);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, count = invocations.len(), "cannot store async invocations; they run once, without retries");
+        }
+    });
+}
+
 /// Runs the queue until `shutdown` resolves; in-flight invocations finish first.
 pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let slots = Slots {
+        running: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
+        recording: Arc::new(tokio::sync::Semaphore::new(MAX_RECORDING)),
+    };
     let Some(mut handoff) = p.take_handoff() else {
         tracing::error!("the async workers already run");
         return;
@@ -61,10 +126,10 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
         if *shutdown.borrow() {
             break;
         }
-        while let Ok(invocation) = handoff.try_recv() {
-            start(&p, &permits, invocation).await;
+        while let Ok(handoff) = handoff.try_recv() {
+            start(&p, &slots, handoff).await;
         }
-        let free = permits.available_permits();
+        let free = slots.running.available_permits();
         // Lease: nobody else picks them up while they run.
         let lease = now_ms() + LEASE_MS;
         let due = if free == 0 {
@@ -74,7 +139,7 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
         };
         if due.is_empty() {
             tokio::select! {
-                Some(invocation) = handoff.recv() => start(&p, &permits, invocation).await,
+                Some(handoff) = handoff.recv() => start(&p, &slots, handoff).await,
                 _ = p.queue_wakeup.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = shutdown.changed() => {}
@@ -82,24 +147,52 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
             continue;
         }
         for invocation in due {
-            start(&p, &permits, invocation).await;
+            let stored = StoredId::Known(invocation.id);
+            start(&p, &slots, Handoff { invocation, stored }).await;
         }
     }
-    // Drain: wait for running invocations to finish.
-    let _ = permits.acquire_many(CONCURRENCY as u32).await;
+    // Drain: wait for running invocations to finish and their outcomes to be stored.
+    let _ = slots.running.acquire_many(CONCURRENCY as u32).await;
+    let _ = slots.recording.acquire_many(MAX_RECORDING as u32).await;
+}
+
+/// Outcomes being written after their invocation finished, at most this many at once.
+const MAX_RECORDING: usize = 1024;
+
+/// The workers' slots: invocations running, and finished ones whose outcome is
+/// still being written. Shutdown drains both.
+#[derive(Clone)]
+struct Slots {
+    running: Arc<tokio::sync::Semaphore>,
+    recording: Arc<tokio::sync::Semaphore>,
 }
 
 /// Runs one leased invocation when a worker slot is free.
-async fn start(p: &Arc<Platform>, permits: &Arc<tokio::sync::Semaphore>, inv: QueuedInvocation) {
-    let Ok(permit) = permits.clone().acquire_owned().await else {
+async fn start(p: &Arc<Platform>, slots: &Slots, handoff: Handoff) {
+    let Ok(permit) = slots.running.clone().acquire_owned().await else {
         return;
     };
     let p = p.clone();
+    let recording = slots.recording.clone();
     tokio::spawn(async move {
-        process(&p, inv).await;
+        let Handoff { invocation, stored } = handoff;
+        let next = attempt(&p, &invocation).await;
+        // The worker slot is free once the function is done; the outcome is written
+        // off the runtime's threads (a commit's fsync must not stall other tasks).
+        let Ok(_recording) = recording.acquire_owned().await else {
+            return;
+        };
         drop(permit);
-        // A free worker slot: look for more work at once.
         p.queue_wakeup.notify_one();
+        let Some(id) = stored.resolve().await else {
+            return;
+        };
+        let store = p.store.clone();
+        let _ = tokio::task::spawn_blocking(move || match next {
+            Next::Done => store.complete(id),
+            Next::RetryAt(attempts, at) => store.reschedule(id, attempts, at),
+        })
+        .await;
     });
 }
 
@@ -144,7 +237,14 @@ fn policy(p: &Platform, inv: &QueuedInvocation) -> Policy {
     }
 }
 
-async fn process(p: &Platform, inv: QueuedInvocation) {
+/// What happens to a queued invocation after an attempt.
+enum Next {
+    Done,
+    RetryAt(u32, i64),
+}
+
+/// One attempt at a queued invocation, with FC's retry rules and destinations.
+async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
     if let Some((_, scheduled_ms)) = p.timer_fires_pending.remove(&inv.request_id) {
         let now_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -153,26 +253,24 @@ async fn process(p: &Platform, inv: QueuedInvocation) {
         let lag_us = (now_us - scheduled_ms * 1000).max(0) as u64;
         p.metrics.timers.record_lag(Duration::from_micros(lag_us));
     }
-    let policy = policy(p, &inv);
+    let policy = policy(p, inv);
     if now_ms() - inv.enqueued_ms > policy.max_age_ms {
         tracing::warn!(request_id = %inv.request_id, "async invocation is older than maxAsyncEventAgeInSeconds; dropped");
         deliver(
             p,
-            &inv,
+            inv,
             policy.on_failure.as_deref(),
             "EventMaxAgeExceeded",
             None,
             Some("the event expired before it could run"),
         );
-        let _ = p.store.complete(inv.id);
-        return;
+        return Next::Done;
     }
     let resolved = match p.resolve(&inv.service, Some(&inv.qualifier), &inv.function) {
         Ok(resolved) => resolved,
         Err(err) => {
             tracing::warn!(request_id = %inv.request_id, error = %err, "dropping async invocation of a function that no longer exists");
-            let _ = p.store.complete(inv.id);
-            return;
+            return Next::Done;
         }
     };
     let result = crate::invoke::run(
@@ -189,53 +287,47 @@ async fn process(p: &Platform, inv: QueuedInvocation) {
             Ok(body) => {
                 deliver(
                     p,
-                    &inv,
+                    inv,
                     policy.on_success.as_deref(),
                     "Success",
                     Some(&body),
                     None,
                 );
-                let _ = p.store.complete(inv.id);
+                Next::Done
             }
             Err(error) if attempts > policy.max_retries => {
                 tracing::warn!(request_id = %inv.request_id, error = %error.message, attempts, "async invocation failed for good");
                 deliver(
                     p,
-                    &inv,
+                    inv,
                     policy.on_failure.as_deref(),
                     "RetryExhausted",
                     None,
                     Some(&error.message),
                 );
-                let _ = p.store.complete(inv.id);
+                Next::Done
             }
-            Err(_) => {
-                let _ = p
-                    .store
-                    .reschedule(inv.id, attempts, now_ms() + backoff_ms(attempts));
-            }
+            Err(_) => Next::RetryAt(attempts, now_ms() + backoff_ms(attempts)),
         },
         Err(err @ (ApiError::Throttled(_) | ApiError::Internal(_))) => {
             if now_ms() - inv.enqueued_ms > MAX_BACKOFF_AGE_MS {
                 tracing::warn!(request_id = %inv.request_id, error = %err, "async invocation expired after 5 hours of retries");
                 deliver(
                     p,
-                    &inv,
+                    inv,
                     policy.on_failure.as_deref(),
                     "RetryExhausted",
                     None,
                     Some(&err.to_string()),
                 );
-                let _ = p.store.complete(inv.id);
+                Next::Done
             } else {
-                let _ = p
-                    .store
-                    .reschedule(inv.id, attempts, now_ms() + backoff_ms(attempts));
+                Next::RetryAt(attempts, now_ms() + backoff_ms(attempts))
             }
         }
         Err(err) => {
             tracing::warn!(request_id = %inv.request_id, error = %err, "async invocation cannot run");
-            let _ = p.store.complete(inv.id);
+            Next::Done
         }
     }
 }

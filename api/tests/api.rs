@@ -689,8 +689,12 @@ fn async_retries_follow_the_async_config_and_failures_reach_the_destination() {
         b"append-fail:/mnt/nas/once.txt",
     );
     let request_id = r.header("x-fc-request-id").unwrap().to_string();
+    // The guest creates the file, then writes it: wait for a whole JSON record.
     wait_for(
-        || nas.path().join("destination.json").exists(),
+        || {
+            std::fs::read_to_string(nas.path().join("destination.json"))
+                .is_ok_and(|text| serde_json::from_str::<serde_json::Value>(&text).is_ok())
+        },
         "the onFailure destination got the record",
     );
     let record: serde_json::Value = serde_json::from_str(

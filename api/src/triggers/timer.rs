@@ -4,7 +4,8 @@
 //! `{"triggerTime":"<RFC 3339 UTC, seconds>","triggerName","payload"}` and the
 //! trigger's qualifier. `enable` defaults to true; `payload` to "" (at most
 //! 128 KB, the async payload limit). Timers are reloaded from the store at start;
-//! fires missed while the server was down are not made up.
+//! fires missed while the server was down are not made up. A fire starts on a
+//! worker while its queue row commits (see [`crate::queue::submit_eagerly`]).
 
 use std::sync::{Arc, Weak};
 
@@ -91,8 +92,9 @@ pub fn event(fire: &Fire) -> Value {
     })
 }
 
-/// Turns fires into async invocations: one store transaction per batch, off the
-/// scheduler task so a slow disk never delays the next fire.
+/// Turns fires into async invocations that start at once while their rows are
+/// committed (one transaction per batch, off the scheduler task), so neither the
+/// disk nor the next fire waits for the other.
 #[derive(Debug)]
 pub struct QueueSink(pub Weak<Platform>);
 
@@ -123,16 +125,7 @@ impl FireSink for QueueSink {
                 }
             })
             .collect();
-        tokio::task::spawn_blocking(move || {
-            let request_ids: Vec<String> =
-                invocations.iter().map(|i| i.request_id.clone()).collect();
-            if let Err(e) = crate::queue::submit(&platform, invocations) {
-                tracing::error!(error = %e, fires = request_ids.len(), "cannot enqueue timer fires");
-                for id in &request_ids {
-                    platform.timer_fires_pending.remove(id);
-                }
-            }
-        });
+        crate::queue::submit_eagerly(&platform, invocations);
     }
 }
 

@@ -242,7 +242,8 @@ def test_async_invocations_run(client, tmp_path):
     client.invoke_function("py_async", "hostile", payload="write:/mnt/nas/from-python.txt", headers={"x-fc-invocation-type": "Async"})
     deadline = time.time() + 30
     target = os.path.join(nas, "from-python.txt")
-    while time.time() < deadline and not os.path.exists(target):
+    # The guest creates the file, then writes it: wait for the content, not the name.
+    while time.time() < deadline and not (os.path.exists(target) and open(target).read() == "pwned"):
         time.sleep(0.05)
     assert open(target).read() == "pwned"
 
