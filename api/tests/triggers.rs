@@ -328,6 +328,38 @@ fn methods_and_auth_type_function_are_enforced() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(line(&r.text(), "body"), Some("signed"));
 
+    // CORS as FC: the platform answers a preflight the trigger does not take
+    // (before auth: browsers send none), and allows the origin on answers.
+    let r = unsigned(
+        &s,
+        "OPTIONS",
+        &path,
+        &[
+            ("origin", "https://app.example"),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "x-token"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(r.header("access-control-allow-methods"), Some("GET, POST"));
+    assert_eq!(r.header("access-control-allow-headers"), Some("x-token"));
+    assert_eq!(r.header("access-control-max-age"), Some("3600"));
+    let r = call(&s, "GET", &path, &[("origin", "https://app.example")], b"");
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        unsigned(&s, "OPTIONS", &path, &[], b"").status,
+        405,
+        "a plain OPTIONS is a method like any other"
+    );
+
     // Signed URLs: valid, expired, tampered.
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -635,13 +667,30 @@ fn timers_fire_into_a_mounted_dir_follow_enable_and_survive_restart() {
 
     // Deleting the trigger stops it.
     assert_eq!(call(&s, "DELETE", &path, &[], b"").status, 204);
+    // So does deleting the function: its triggers go with it.
+    let fn_path = format!("{P}/services/cron/functions/sink");
+    ok(create_trigger(
+        &s,
+        "cron",
+        "sink",
+        timer("again", "* * * * * *", true, "again"),
+    ));
+    wait_for(
+        || events(nas.path()).iter().any(|e| e["payload"] == "again"),
+        "the second timer fired",
+    );
+    assert_eq!(call(&s, "DELETE", &fn_path, &[], b"").status, 204);
+    assert_eq!(
+        call(&s, "GET", &format!("{fn_path}/triggers/again"), &[], b"").status,
+        404
+    );
     std::thread::sleep(Duration::from_millis(1500));
     let after_delete = events(nas.path()).len();
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(
         events(nas.path()).len(),
         after_delete,
-        "a deleted timer does not fire"
+        "a deleted timer (and function) does not fire"
     );
     // Fires start before their rows commit; each row is still completed after its
     // commit, so nothing is left behind in the queue to run again.

@@ -164,15 +164,8 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let stored = p.existing(Kind::Function, &svc, &func, Resource::Function)?;
     check_if_match(&headers, &stored)?;
-    let triggers = p
-        .store
-        .count(Kind::Trigger, &format!("{svc}/{func}"))
-        .map_err(store_error(Resource::Trigger, &func))?;
-    if triggers > 0 {
-        return Err(ApiError::Conflict(format!(
-            "function '{func}' still has {triggers} triggers; delete them first"
-        )));
-    }
+    // Its triggers go with it, and stop at once (a timer never outlives its function).
+    crate::triggers::delete_all_of(&p, &svc, &func)?;
     p.store
         .delete(Kind::Function, &svc, &func)
         .map_err(store_error(Resource::Function, &func))?;

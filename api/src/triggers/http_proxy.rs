@@ -6,7 +6,8 @@
 //! context), the body (streamed) and the client IP. Its status, headers (minus the
 //! ones FC reserves) and body (streamed) go back. A function failure is a 502 with
 //! `{"errorMessage","errorType","stackTrace"}`, `X-Fc-Error-Type` and the request
-//! id, as FC answers. wasm-fc does not force `Content-Disposition: attachment`
+//! id, as FC answers. Cross-origin requests are allowed as on FC ([`super::cors`]).
+//! wasm-fc does not force `Content-Disposition: attachment`
 //! (FC does that only on its shared `*.aliyuncs.com` domain, never locally).
 
 use std::net::SocketAddr;
@@ -96,6 +97,9 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     check_limits(&request)?;
     let target = target_of(p, request.uri().path())?;
     let config = http_trigger(p, &target.resolved)?;
+    if let Some(answer) = super::cors::preflight(request.method(), request.headers(), &config) {
+        return Ok(answer);
+    }
     if !config.allows(request.method()) {
         return Err(ApiError::MethodNotAllowed(format!(
             "method {} is not allowed by the HTTP trigger (allowed: {})",
@@ -135,6 +139,7 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
         )));
     }
     let client_ip = client_ip(&request);
+    let origin = request.headers().get(header::ORIGIN).cloned();
     let function = invoke::function_for(p, &target.resolved).await?;
     let ctx = context(p, &target, &request_id, Vec::new());
     let guest_request = to_guest(request, &target.path)?;
@@ -142,7 +147,9 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
         .invoke_http(guest_request, &ctx, client_ip)
         .await
         .map_err(http_invoke_error)?;
-    Ok(to_client(outcome).await)
+    let mut response = to_client(outcome).await;
+    super::cors::allow_origin(origin.as_ref(), &mut response);
+    Ok(response)
 }
 
 /// FC's limits on the request line and headers: 400 InvalidArgument past them.

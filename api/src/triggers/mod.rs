@@ -6,6 +6,7 @@
 //! - [`stored`]: event sources outside this machine (OSS, SLS, MNS, ...), kept with
 //!   their config so FC tools round-trip; nothing delivers their events locally.
 
+mod cors;
 pub mod http;
 mod http_proxy;
 pub mod schedule;
@@ -18,8 +19,9 @@ pub use http_proxy::proxy_router;
 
 use serde_json::Value;
 
+use crate::error::{ApiError, ApiResult};
 use crate::platform::{Platform, str_of};
-use crate::store::Kind;
+use crate::store::{Kind, ListQuery};
 
 /// One trigger type.
 pub trait TriggerType: Send + Sync {
@@ -67,6 +69,37 @@ pub fn types() -> &'static [&'static dyn TriggerType] {
 /// The trigger type called `name`.
 pub fn type_named(name: &str) -> Option<&'static dyn TriggerType> {
     types().iter().copied().find(|t| t.name() == name)
+}
+
+/// Deletes and stops every trigger of a function (DeleteFunction).
+pub fn delete_all_of(platform: &Platform, service: &str, function: &str) -> ApiResult<()> {
+    let scope = format!("{service}/{function}");
+    let rows = platform
+        .store
+        .list(
+            Kind::Trigger,
+            &scope,
+            &ListQuery {
+                limit: 10_000,
+                ..ListQuery::default()
+            },
+        )
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    for row in rows.items {
+        let key = TriggerKey {
+            service: service.to_string(),
+            function: function.to_string(),
+            trigger: str_of(&row, "triggerName").to_string(),
+        };
+        platform
+            .store
+            .delete(Kind::Trigger, &scope, &key.trigger)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        if let Some(kind) = type_named(str_of(&row, "triggerType")) {
+            kind.apply(platform, &key, None);
+        }
+    }
+    Ok(())
 }
 
 /// Starts every stored trigger (at server start).
