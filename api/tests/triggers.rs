@@ -612,6 +612,17 @@ fn timers_fire_into_a_mounted_dir_follow_enable_and_survive_restart() {
         r.text()
     );
 
+    let r = create_trigger(&s, "cron", "sink", timer("feb31", "0 0 0 31 2 *", true, ""));
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("never fires"),
+        "{}",
+        r.text()
+    );
+
     // Every second; the 2021 SDK's JSON-string triggerConfig is accepted too.
     let config =
         json!({ "cronExpression": "* * * * * *", "enable": true, "payload": "tick" }).to_string();

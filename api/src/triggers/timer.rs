@@ -32,7 +32,12 @@ impl TriggerType for Timer {
         let expression = config["cronExpression"]
             .as_str()
             .ok_or("a timer's triggerConfig needs cronExpression (a string)")?;
-        Schedule::parse(expression, Utc::now()).map_err(|e| e.to_string())?;
+        let schedule = Schedule::parse(expression, Utc::now()).map_err(|e| e.to_string())?;
+        if matches!(schedule, Schedule::Cron { .. }) && schedule.next_after(Utc::now()).is_none() {
+            return Err(format!(
+                "cronExpression {expression:?} never fires: no date matches it"
+            ));
+        }
         if !matches!(config["enable"], Value::Bool(_) | Value::Null) {
             return Err("triggerConfig.enable must be true or false".into());
         }
