@@ -17,7 +17,7 @@ use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
 use crate::platform::{Platform, store_error};
-use crate::store::{Kind, ListQuery};
+use crate::store::Kind;
 use crate::triggers::{self, TriggerKey};
 
 fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
@@ -41,22 +41,12 @@ fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
 /// reverse; and it has one HTTP trigger per qualifier.
 fn check_exclusivity(
     p: &Platform,
-    scope: &str,
+    service: &str,
+    function: &str,
     new_type: &str,
     new_qualifier: &str,
 ) -> ApiResult<()> {
-    let all = p
-        .store
-        .list(
-            Kind::Trigger,
-            scope,
-            &ListQuery {
-                limit: 1000,
-                ..ListQuery::default()
-            },
-        )
-        .map_err(store_error(Resource::Trigger, ""))?;
-    for existing in all.items {
+    for existing in triggers::of_function(p, service, function)? {
         let existing_type = existing["triggerType"].as_str().unwrap_or_default();
         if (existing_type == "http") != (new_type == "http") {
             return Err(ApiError::InvalidArgument(format!(
@@ -64,7 +54,9 @@ fn check_exclusivity(
                 existing["triggerName"].as_str().unwrap_or_default()
             )));
         }
-        if new_type == "http" && existing_type == "http" && qualifier_of(&existing) == new_qualifier
+        if new_type == "http"
+            && existing_type == "http"
+            && triggers::qualifier_of(&existing["qualifier"]) == new_qualifier
         {
             return Err(ApiError::InvalidArgument(format!(
                 "the function already has the HTTP trigger '{}' for qualifier {new_qualifier}; one HTTP trigger per function and qualifier",
@@ -100,7 +92,13 @@ pub async fn create(
     kind.validate(&config).map_err(ApiError::InvalidArgument)?;
     let qualifier = fields.raw("qualifier").unwrap_or(Value::Null);
     let scope = format!("{svc}/{func}");
-    check_exclusivity(&p, &scope, &trigger_type, qualifier_of_value(&qualifier))?;
+    check_exclusivity(
+        &p,
+        &svc,
+        &func,
+        &trigger_type,
+        triggers::qualifier_of(&qualifier),
+    )?;
     let now = model::now_timestamp();
     let source_arn = if trigger_type == "http" {
         Value::Null
@@ -128,18 +126,6 @@ fn key(svc: &str, func: &str, name: &str) -> TriggerKey {
         function: func.to_string(),
         trigger: name.to_string(),
     }
-}
-
-/// A trigger's qualifier; none means LATEST.
-fn qualifier_of(trigger: &Value) -> &str {
-    qualifier_of_value(&trigger["qualifier"])
-}
-
-fn qualifier_of_value(qualifier: &Value) -> &str {
-    qualifier
-        .as_str()
-        .filter(|q| !q.is_empty())
-        .unwrap_or("LATEST")
 }
 
 fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
@@ -183,9 +169,10 @@ pub async fn update(
     }
     if trigger_type == "http"
         && let Some(q) = fields.raw("qualifier")
-        && qualifier_of_value(&q) != qualifier_of(&Value::Object(trigger.clone()))
+        && triggers::qualifier_of(&q)
+            != triggers::qualifier_of(trigger.get("qualifier").unwrap_or(&Value::Null))
     {
-        check_exclusivity(&p, &format!("{svc}/{func}"), "http", qualifier_of_value(&q))?;
+        check_exclusivity(&p, &svc, &func, "http", triggers::qualifier_of(&q))?;
     }
     for key in ["invocationRole", "qualifier"] {
         if let Some(v) = fields.raw(key) {

@@ -16,7 +16,7 @@ pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH",
 
 /// The `http` trigger type.
 #[derive(Debug)]
-pub struct Http;
+pub struct HttpTrigger;
 
 /// A parsed HTTP trigger config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl HttpConfig {
     }
 }
 
-impl TriggerType for Http {
+impl TriggerType for HttpTrigger {
     fn name(&self) -> &'static str {
         "http"
     }

@@ -33,7 +33,6 @@ use crate::invoke::{self, MAX_SYNC_PAYLOAD};
 use crate::platform::{Platform, Resolved, str_of};
 use crate::routes::{API_PREFIXES, split_qualifier};
 use crate::server::RequestId;
-use crate::store::{Kind, ListQuery};
 
 /// FC's request limits for HTTP triggers: headers (names + values) and path + query.
 pub const MAX_HEADER_BYTES: usize = 8 << 10;
@@ -199,27 +198,10 @@ fn target_of(p: &Platform, path: &str) -> ApiResult<Target> {
 fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<HttpConfig> {
     let service = str_of(&resolved.service, "serviceName");
     let function = str_of(&resolved.function, "functionName");
-    let all = p
-        .store
-        .list(
-            Kind::Trigger,
-            &format!("{service}/{function}"),
-            &ListQuery {
-                limit: 1000,
-                ..ListQuery::default()
-            },
-        )
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let trigger = all
-        .items
-        .iter()
+    let trigger = super::of_function(p, service, function)?
+        .into_iter()
         .find(|t| {
-            t["triggerType"] == "http"
-                && t["qualifier"]
-                    .as_str()
-                    .filter(|q| !q.is_empty())
-                    .unwrap_or("LATEST")
-                    == resolved.qualifier
+            t["triggerType"] == "http" && super::qualifier_of(&t["qualifier"]) == resolved.qualifier
         })
         .ok_or_else(|| {
             ApiError::not_found(

@@ -54,15 +54,15 @@ impl TriggerKey {
 /// Every trigger type wasm-fc knows, by FC's name.
 pub fn types() -> &'static [&'static dyn TriggerType] {
     &[
-        &http::Http,
-        &timer::Timer,
-        &stored::Stored("oss"),
-        &stored::Stored("log"),
-        &stored::Stored("mns_topic"),
-        &stored::Stored("cdn_events"),
-        &stored::Stored("tablestore"),
-        &stored::Stored("rds"),
-        &stored::Stored("eventbridge"),
+        &http::HttpTrigger,
+        &timer::TimerTrigger,
+        &stored::StoredTrigger("oss"),
+        &stored::StoredTrigger("log"),
+        &stored::StoredTrigger("mns_topic"),
+        &stored::StoredTrigger("cdn_events"),
+        &stored::StoredTrigger("tablestore"),
+        &stored::StoredTrigger("rds"),
+        &stored::StoredTrigger("eventbridge"),
     ]
 }
 
@@ -71,21 +71,35 @@ pub fn type_named(name: &str) -> Option<&'static dyn TriggerType> {
     types().iter().copied().find(|t| t.name() == name)
 }
 
-/// Deletes and stops every trigger of a function (DeleteFunction).
-pub fn delete_all_of(platform: &Platform, service: &str, function: &str) -> ApiResult<()> {
-    let scope = format!("{service}/{function}");
-    let rows = platform
+/// Every trigger of a function, by name. (A function has a handful; 10,000 is a
+/// bound, not a page size anyone reaches.)
+pub fn of_function(platform: &Platform, service: &str, function: &str) -> ApiResult<Vec<Value>> {
+    platform
         .store
         .list(
             Kind::Trigger,
-            &scope,
+            &format!("{service}/{function}"),
             &ListQuery {
                 limit: 10_000,
                 ..ListQuery::default()
             },
         )
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    for row in rows.items {
+        .map(|page| page.items)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The qualifier a trigger serves, from its `qualifier` field: none or empty means LATEST.
+pub fn qualifier_of(qualifier: &Value) -> &str {
+    qualifier
+        .as_str()
+        .filter(|q| !q.is_empty())
+        .unwrap_or("LATEST")
+}
+
+/// Deletes and stops every trigger of a function (DeleteFunction).
+pub fn delete_all_of(platform: &Platform, service: &str, function: &str) -> ApiResult<()> {
+    let scope = format!("{service}/{function}");
+    for row in of_function(platform, service, function)? {
         let key = TriggerKey {
             service: service.to_string(),
             function: function.to_string(),

@@ -8,9 +8,9 @@ use super::TriggerType;
 
 /// A stored-only trigger type, by FC's name.
 #[derive(Debug)]
-pub struct Stored(pub &'static str);
+pub struct StoredTrigger(pub &'static str);
 
-impl TriggerType for Stored {
+impl TriggerType for StoredTrigger {
     fn name(&self) -> &'static str {
         self.0
     }

@@ -21,9 +21,9 @@ use crate::store::QueuedInvocation;
 
 /// The `timer` trigger type.
 #[derive(Debug)]
-pub struct Timer;
+pub struct TimerTrigger;
 
-impl TriggerType for Timer {
+impl TriggerType for TimerTrigger {
     fn name(&self) -> &'static str {
         "timer"
     }
@@ -75,11 +75,7 @@ impl TriggerType for Timer {
                 service: key.service.clone(),
                 function: key.function.clone(),
                 trigger: key.trigger.clone(),
-                qualifier: trigger["qualifier"]
-                    .as_str()
-                    .filter(|q| !q.is_empty())
-                    .unwrap_or("LATEST")
-                    .to_string(),
+                qualifier: super::qualifier_of(&trigger["qualifier"]).to_string(),
                 payload: str_of(config, "payload").to_string(),
                 schedule,
             }),

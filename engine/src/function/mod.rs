@@ -363,41 +363,25 @@ impl Function {
         guard::install(&mut store);
         let budget = config.initialization_timeout;
         guard::arm(&mut store, budget);
-        let exports = match &self.inner.loaded {
-            Loaded::Event(pre) => {
-                let outcome = tokio::time::timeout(
-                    guard::backstop(budget),
-                    pre.instantiate_async(&mut store),
-                )
-                .await;
-                guard::finish(
-                    &mut store,
-                    outcome,
-                    "Instance start",
-                    budget,
-                    config.memory_size_mb,
-                )
-                .map(Exports::Event)
-            }
-            Loaded::Http(pre) => {
-                let outcome = tokio::time::timeout(
-                    guard::backstop(budget),
-                    pre.instantiate_async(&mut store),
-                )
-                .await;
-                guard::finish(
-                    &mut store,
-                    outcome,
-                    "Instance start",
-                    budget,
-                    config.memory_size_mb,
-                )
-                .map(Exports::Http)
-            }
+        let backstop = guard::backstop(budget);
+        let outcome = match &self.inner.loaded {
+            Loaded::Event(pre) => tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
+                .await
+                .map(|started| started.map(Exports::Event)),
+            Loaded::Http(pre) => tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
+                .await
+                .map(|started| started.map(Exports::Http)),
             Loaded::Command(_) => {
                 return Err(InvokeError::Internal("commands have no warm instances".into()).into());
             }
         };
+        let exports = guard::finish(
+            &mut store,
+            outcome,
+            "Instance start",
+            budget,
+            config.memory_size_mb,
+        );
         match exports {
             Ok(exports) => Ok(WarmInstance::new(store, exports, id, live)),
             Err(error) => Err(Unavailable::Guest(error, store.data().log.take())),
