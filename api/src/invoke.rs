@@ -13,17 +13,30 @@ use crate::platform::{Platform, Resolved, str_of};
 pub const MAX_SYNC_PAYLOAD: usize = 32 << 20;
 pub const MAX_ASYNC_PAYLOAD: usize = 128 << 10;
 
-/// Runs one invocation of a resolved function version.
+/// Runs one invocation of a resolved function version and accounts for it
+/// (metrics and function log, labelled with `trigger`).
 pub async fn run(
     p: &Platform,
     resolved: &Resolved,
+    trigger: &str,
     payload: Bytes,
     request_id: &str,
     retry_count: u32,
 ) -> ApiResult<Outcome> {
     let function = function_for(p, resolved).await?;
     let ctx = context(p, resolved, request_id, retry_count);
-    function.invoke(payload, &ctx).await.map_err(invoke_error)
+    match function.invoke(payload, &ctx).await {
+        Ok(outcome) => {
+            crate::observe::finished(p, resolved, trigger, request_id, &outcome);
+            Ok(outcome)
+        }
+        Err(err) => {
+            if matches!(err, InvokeError::Throttled { .. }) {
+                crate::observe::throttled(p, resolved, trigger);
+            }
+            Err(invoke_error(err))
+        }
+    }
 }
 
 /// FC's log block for one invocation (fc-api.md §7.4).

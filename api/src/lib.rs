@@ -4,12 +4,17 @@
 
 pub mod auth;
 pub mod body;
+pub mod client;
 pub mod code;
 pub mod credentials;
+pub mod deploy;
 pub mod error;
+pub mod function_logs;
 pub mod invoke;
+pub mod manifest;
 pub mod metrics;
 pub mod model;
+pub mod observe;
 pub mod platform;
 pub mod queue;
 pub mod routes;

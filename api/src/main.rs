@@ -1,13 +1,9 @@
 //! `wasm-fc`: a local Alibaba Function Compute that runs functions as WebAssembly.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod cli;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use wasm_fc_api::credentials::Credentials;
-use wasm_fc_api::platform::Identity;
-use wasm_fc_api::server::{ServerConfig, bind};
+use cli::{ClientArgs, Format, ResourcePath};
 
 #[derive(Parser)]
 #[command(
@@ -16,91 +12,94 @@ use wasm_fc_api::server::{ServerConfig, bind};
     about = "Alibaba Function Compute's API, running functions as WebAssembly"
 )]
 struct Cli {
+    /// Output: text for people, json for programs.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// How wasm-fc's own log lines look (filter them with WASM_FC_LOG, e.g. `info,wasm_fc_api=debug`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run the platform: the FC API, invocation and the async queue.
-    Run(RunArgs),
+    /// Run the platform: the FC API, triggers, timers and the async queue.
+    Run(cli::run::RunArgs),
+    /// Deploy a manifest (s.yaml or template.yml) to a running platform.
+    Deploy(cli::deploy::DeployArgs),
+    /// Invoke a function and print its log and result.
+    Invoke(cli::invoke::InvokeArgs),
+    /// Read a function's logs.
+    Logs(cli::logs::LogsArgs),
+    /// List services, functions and triggers.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Show a service, function or trigger.
+    Describe {
+        /// svc, svc/fn or svc/fn/trigger
+        target: ResourcePath,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Remove a service (with everything in it), a function (with its triggers) or a trigger.
+    Remove {
+        /// svc, svc/fn or svc/fn/trigger
+        target: ResourcePath,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Create a function project from a built-in template.
+    New(cli::new::NewArgs),
 }
 
-#[derive(clap::Args)]
-struct RunArgs {
-    /// Address to serve the FC API on.
-    #[arg(long, env = "WASM_FC_LISTEN", default_value = "127.0.0.1:9000")]
-    listen: SocketAddr,
-    /// Where services, functions, code, artifacts and the queue live.
-    #[arg(long, env = "WASM_FC_DATA_DIR", default_value = "./.wasm-fc")]
-    data_dir: PathBuf,
-    /// The account id FC reports (context.accountId).
-    #[arg(long, env = "WASM_FC_ACCOUNT_ID", default_value = "1234567890123456")]
-    account_id: String,
-    /// The region FC reports (context.region).
-    #[arg(long, env = "WASM_FC_REGION", default_value = "local")]
-    region: String,
-    /// Access key id; generated and saved in the data dir when unset.
-    #[arg(long, env = "WASM_FC_ACCESS_KEY_ID", requires = "access_key_secret")]
-    access_key_id: Option<String>,
-    /// Access key secret.
-    #[arg(
-        long,
-        env = "WASM_FC_ACCESS_KEY_SECRET",
-        hide_env_values = true,
-        requires = "access_key_id"
-    )]
-    access_key_secret: Option<String>,
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WASM_FC_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WASM_FC_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-    let Cli {
-        command: Command::Run(args),
-    } = Cli::parse();
-    let credentials = match (args.access_key_id, args.access_key_secret) {
-        (Some(access_key_id), Some(access_key_secret)) => Some(Credentials {
-            access_key_id,
-            access_key_secret,
-        }),
-        _ => None,
-    };
-    let config = ServerConfig {
-        listen: args.listen,
-        data_dir: args.data_dir.clone(),
-        identity: Identity {
-            account_id: args.account_id.clone(),
-            region: args.region.clone(),
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let format = cli.format;
+    let result = match cli.command {
+        Command::Run(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(cli::run::run(args, format))),
+        Command::Deploy(args) => cli::deploy::deploy(&args, format),
+        Command::Invoke(args) => match cli::invoke::invoke(&args, format) {
+            Ok(true) => Ok(()),
+            Ok(false) => return std::process::ExitCode::FAILURE,
+            Err(err) => Err(err),
         },
-        credentials,
+        Command::Logs(args) => cli::logs::logs(&args, format),
+        Command::List { client } => cli::resources::list(&client, format),
+        Command::Describe { target, client } => cli::resources::describe(&client, &target, format),
+        Command::Remove { target, client } => cli::resources::remove(&client, &target, format),
+        Command::New(args) => cli::new::new(&args, format),
     };
-    let bound = bind(config).await.context("starting wasm-fc")?;
-    let endpoint = format!("http://{}", bound.addr);
-    println!("wasm-fc listening on {endpoint}");
-    println!("  data dir:      {}", args.data_dir.display());
-    println!(
-        "  account id:    {}   region: {}",
-        args.account_id, args.region
-    );
-    println!("  access key id: {}", bound.credentials.access_key_id);
-    println!("Point an FC SDK at it, e.g. Python (aliyun-fc2):");
-    println!(
-        "  fc2.Client(endpoint='{endpoint}', accessKeyID='{}', accessKeySecret='<see {}/credentials.json or WASM_FC_ACCESS_KEY_SECRET>')",
-        bound.credentials.access_key_id,
-        args.data_dir.display()
-    );
-    bound
-        .serve(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down: draining in-flight requests and async work");
-        })
-        .await
-        .context("serving")?;
-    Ok(())
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

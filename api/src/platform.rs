@@ -12,7 +12,7 @@ use dashmap::DashMap;
 
 use crate::code;
 use crate::error::{ApiError, ApiResult, Resource};
-use crate::metrics::TimerMetrics;
+use crate::metrics::Metrics;
 use crate::queue::Handoff;
 use crate::store::{Kind, Store, StoreError};
 use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
@@ -53,15 +53,14 @@ pub struct Platform {
     pub timers: SchedulerHandle,
     /// The scheduler task, until the server starts it.
     scheduler: Mutex<Option<Scheduler>>,
-    /// Timer fires waiting in the queue, by request id → scheduled Unix ms (for lag).
-    pub timer_fires_pending: DashMap<String, i64>,
+    /// Timer fires waiting in the queue, by request id → (scheduled Unix ms, trigger
+    /// name), for lag and the metrics' trigger label.
+    pub timer_fires_pending: DashMap<String, (i64, String)>,
     pub metrics: Metrics,
-}
-
-/// Platform counters besides the engine's.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub timers: TimerMetrics,
+    /// Every invocation's guest log, per function (and echoed by `wasm-fc run`).
+    pub logs: crate::function_logs::FunctionLogs,
+    /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
+    ready: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Platform {
@@ -94,6 +93,7 @@ impl Platform {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
         let (handoff, handoff_receiver) = tokio::sync::mpsc::unbounded_channel();
         Self {
+            logs: crate::function_logs::FunctionLogs::start(&data_dir),
             store,
             engine,
             data_dir,
@@ -106,7 +106,17 @@ impl Platform {
             scheduler: Mutex::new(Some(scheduler)),
             timer_fires_pending: DashMap::new(),
             metrics: Metrics::default(),
+            ready: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Marks the platform ready (`/readyz` answers 200).
+    pub fn mark_ready(&self) {
+        self.ready.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The workers' end of [`Platform::handoff`]; `None` once taken.

@@ -245,13 +245,15 @@ enum Next {
 
 /// One attempt at a queued invocation, with FC's retry rules and destinations.
 async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
-    if let Some((_, scheduled_ms)) = p.timer_fires_pending.remove(&inv.request_id) {
+    let mut trigger = crate::observe::ASYNC_INVOKE.to_string();
+    if let Some((_, (scheduled_ms, timer))) = p.timer_fires_pending.remove(&inv.request_id) {
+        trigger = timer;
         let now_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as i64)
             .unwrap_or(0);
         let lag_us = (now_us - scheduled_ms * 1000).max(0) as u64;
-        p.metrics.timers.record_lag(Duration::from_micros(lag_us));
+        p.metrics.timer_lag(Duration::from_micros(lag_us));
     }
     let policy = policy(p, inv);
     if now_ms() - inv.enqueued_ms > policy.max_age_ms {
@@ -276,6 +278,7 @@ async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
     let result = crate::invoke::run(
         p,
         &resolved,
+        &trigger,
         Bytes::from(inv.payload.clone()),
         &inv.request_id,
         inv.attempts,

@@ -58,6 +58,9 @@ pub struct Bound {
     pub addr: SocketAddr,
     pub credentials: Credentials,
     pub platform: Arc<Platform>,
+    /// When set, `/readyz` stays 503 after start until [`Platform::mark_ready`]
+    /// (`wasm-fc run -f` deploys its manifest first).
+    pub defer_ready: bool,
     listener: tokio::net::TcpListener,
     app: Router,
 }
@@ -100,6 +103,8 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         .route_layer(middleware::from_fn_with_state(keys.clone(), authenticate))
         .merge(crate::triggers::proxy_router(platform.clone(), keys))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz).with_state(platform.clone()))
+        .route("/metrics", get(metrics).with_state(platform.clone()))
         .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
         .layer(middleware::from_fn(request_id));
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -116,6 +121,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         addr,
         credentials,
         platform,
+        defer_ready: false,
         listener,
         app,
     })
@@ -130,6 +136,9 @@ impl Bound {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
         let workers = tokio::spawn(crate::queue::run_workers(self.platform.clone(), stop_rx));
+        if !self.defer_ready {
+            self.platform.mark_ready();
+        }
         axum::serve(
             self.listener,
             self.app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -160,11 +169,52 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
     .into_response()
 }
 
-/// Gives every request an id and every response the `X-Fc-Request-Id` header.
+/// `/readyz`: 200 once the scheduler and workers run (and a `run -f` manifest is
+/// deployed) and the store answers; 503 before that.
+async fn readyz(State(p): State<Arc<Platform>>) -> Response {
+    use axum::http::StatusCode;
+    if !p.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+    }
+    match p.store.queue_depth() {
+        Ok(_) => "ready".into_response(),
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}")).into_response(),
+    }
+}
+
+/// `/metrics`: Prometheus text format (see [`crate::metrics::prometheus`]).
+async fn metrics(State(p): State<Arc<Platform>>) -> Response {
+    let s = p.engine.stats();
+    let readings = crate::metrics::prometheus::ScrapeReadings {
+        busy_instances: s.live_instances.saturating_sub(s.idle_instances),
+        idle_instances: s.idle_instances,
+        async_queue_depth: p.store.queue_depth().unwrap_or(0),
+        compile_times: p.engine.take_compile_times(),
+    };
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        p.metrics.prometheus.render(readings),
+    )
+        .into_response()
+}
+
+/// Gives every request an id, a tracing span carrying it, and every response the
+/// `X-Fc-Request-Id` header.
 async fn request_id(mut request: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
     let id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
     request.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(request).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-fc-request-id", value);
     }

@@ -57,7 +57,13 @@ pub struct ArtifactStore {
     dir: PathBuf,
     compat: String,
     compiles: AtomicU64,
+    /// Durations of recent compiles, drained by [`ArtifactStore::take_compile_times`]
+    /// (bounded by [`RECENT_COMPILES`], oldest dropped, so an undrained store stays small).
+    recent_compile_times: std::sync::Mutex<std::collections::VecDeque<std::time::Duration>>,
 }
+
+/// How many compile durations are kept until someone drains them (metrics scrapes).
+const RECENT_COMPILES: usize = 1024;
 
 /// Feeds `Hash` output into SHA-256, giving a hash that is stable across processes
 /// (std's `DefaultHasher` is not promised to be).
@@ -83,12 +89,21 @@ impl ArtifactStore {
             dir: dir.to_path_buf(),
             compat,
             compiles: AtomicU64::new(0),
+            recent_compile_times: Default::default(),
         })
     }
 
     /// How many times this process compiled Wasm (deploys of new code only).
     pub fn compiles(&self) -> u64 {
         self.compiles.load(Ordering::Relaxed)
+    }
+
+    /// Durations of the compiles since the last call (oldest first).
+    pub fn take_compile_times(&self) -> Vec<std::time::Duration> {
+        self.recent_compile_times
+            .lock()
+            .map(|mut times| times.drain(..).collect())
+            .unwrap_or_default()
     }
 
     /// The sha256 (hex) of `wasm`: the code's identity.
@@ -148,6 +163,12 @@ impl ArtifactStore {
             WasmKind::Component => engine.precompile_component(wasm),
         }
         .map_err(|e| DeployError::InvalidWasm(format!("{e:#}")))?;
+        if let Ok(mut times) = self.recent_compile_times.lock() {
+            if times.len() == RECENT_COMPILES {
+                times.pop_front();
+            }
+            times.push_back(started.elapsed());
+        }
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(&compiled)?;

@@ -211,6 +211,11 @@ impl Engine {
         }
     }
 
+    /// How long each compile since the last call took (for a compile-time histogram).
+    pub fn take_compile_times(&self) -> Vec<Duration> {
+        self.inner.artifacts.take_compile_times()
+    }
+
     /// The digest (sha256 hex) under which `wasm` is stored; pass it to [`Engine::load`].
     pub fn digest(wasm: &[u8]) -> String {
         ArtifactStore::digest(wasm)

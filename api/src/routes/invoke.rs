@@ -73,7 +73,15 @@ pub async fn invoke(
     if body.len() > MAX_SYNC_PAYLOAD {
         return Err(ApiError::EntityTooLarge(MAX_SYNC_PAYLOAD));
     }
-    let outcome = run(&p, &resolved, body, &request_id, 0).await?;
+    let outcome = run(
+        &p,
+        &resolved,
+        crate::observe::SYNC_INVOKE,
+        body,
+        &request_id,
+        0,
+    )
+    .await?;
     let mut response = match &outcome.result {
         Ok(result) => (
             [(header::CONTENT_TYPE, "application/octet-stream")],

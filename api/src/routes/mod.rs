@@ -3,6 +3,7 @@
 mod aliases;
 pub mod async_config;
 mod layers;
+mod logs;
 pub use layers::layer_for_arn;
 mod functions;
 mod invoke;
@@ -117,6 +118,7 @@ pub fn api_router(platform: Arc<Platform>) -> Router {
                     .delete(aliases::delete),
             );
     }
+    router = router.route("/_wasm-fc/logs/{svc}/{func}", get(logs::read));
     router
         .route("/_wasm-fc/code/{file}", get(functions::download))
         .fallback(|| async {

@@ -89,13 +89,16 @@ pub(super) struct Target {
     pub path: String,
     /// `/{api}/proxy/{service[.qualifier]}/{function}/`.
     pub base_path: String,
+    /// The HTTP trigger's name (the metrics' and logs' `trigger`).
+    pub trigger: String,
 }
 
 async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     let p = &state.platform;
     check_limits(&request)?;
-    let target = target_of(p, request.uri().path())?;
-    let config = http_trigger(p, &target.resolved)?;
+    let mut target = target_of(p, request.uri().path())?;
+    let (trigger, config) = http_trigger(p, &target.resolved)?;
+    target.trigger = trigger;
     if let Some(answer) = super::cors::preflight(request.method(), request.headers(), &config) {
         return Ok(answer);
     }
@@ -139,16 +142,70 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     }
     let client_ip = client_ip(&request);
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let function = invoke::function_for(p, &target.resolved).await?;
     let ctx = context(p, &target, &request_id, Vec::new());
     let guest_request = to_guest(request, &target.path)?;
-    let outcome = function
-        .invoke_http(guest_request, &ctx, client_ip)
-        .await
-        .map_err(http_invoke_error)?;
-    let mut response = to_client(outcome).await;
+    let mut response = match invoke_observed(p, &target, guest_request, &ctx, client_ip).await? {
+        Ok(answer) => to_client(answer),
+        Err(failure) => failure,
+    };
     super::cors::allow_origin(origin.as_ref(), &mut response);
     Ok(response)
+}
+
+/// Invokes the function over HTTP and accounts for the invocation when the guest's
+/// handler returns (after the response has streamed). `Ok(Err(..))` is FC's 502 for
+/// a function that failed before answering.
+pub(super) async fn invoke_observed<B>(
+    p: &Arc<Platform>,
+    target: &Target,
+    request: axum::http::Request<B>,
+    ctx: &wasm_fc_engine::InvokeContext,
+    client_ip: Option<std::net::IpAddr>,
+) -> ApiResult<Result<axum::http::Response<wasm_fc_engine::ResponseBody>, Response>>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
+    let function = invoke::function_for(p, &target.resolved).await?;
+    let HttpOutcome {
+        response, finished, ..
+    } = match function.invoke_http(request, ctx, client_ip).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            if matches!(err, InvokeError::Throttled { .. }) {
+                crate::observe::throttled(p, &target.resolved, &target.trigger);
+            }
+            return Err(http_invoke_error(err));
+        }
+    };
+    let observe = {
+        let (p, resolved, trigger, request_id) = (
+            p.clone(),
+            target.resolved.clone(),
+            target.trigger.clone(),
+            ctx.request_id.clone(),
+        );
+        move |outcome: &wasm_fc_engine::Outcome| {
+            crate::observe::finished(&p, &resolved, &trigger, &request_id, outcome);
+        }
+    };
+    match response {
+        Ok(answer) => {
+            tokio::spawn(async move {
+                if let Ok(outcome) = finished.await {
+                    observe(&outcome);
+                }
+            });
+            Ok(Ok(answer))
+        }
+        Err(error) => {
+            let outcome = finished.await.ok();
+            if let Some(outcome) = &outcome {
+                observe(outcome);
+            }
+            Ok(Err(function_failure(&error, outcome.as_ref())))
+        }
+    }
 }
 
 /// FC's limits on the request line and headers: 400 InvalidArgument past them.
@@ -191,11 +248,13 @@ fn target_of(p: &Platform, path: &str) -> ApiResult<Target> {
         resolved,
         path: format!("/{tail}"),
         base_path: format!("{api}/proxy/{service_part}/{function}/"),
+        trigger: String::new(),
     })
 }
 
 /// The function's HTTP trigger for the qualifier asked (no qualifier = LATEST).
-fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<HttpConfig> {
+/// The function's HTTP trigger for the resolved qualifier: its name and config.
+fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, HttpConfig)> {
     let service = str_of(&resolved.service, "serviceName");
     let function = str_of(&resolved.function, "functionName");
     let trigger = super::of_function(p, service, function)?
@@ -212,7 +271,8 @@ fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<HttpConfig> {
                 ),
             )
         })?;
-    HttpConfig::parse(&trigger["triggerConfig"]).map_err(ApiError::Internal)
+    let config = HttpConfig::parse(&trigger["triggerConfig"]).map_err(ApiError::Internal)?;
+    Ok((str_of(&trigger, "triggerName").to_string(), config))
 }
 
 /// `authType: function`: FC's proxy-mode signature or a signed URL. Anything else is 403.
@@ -281,9 +341,10 @@ pub(super) fn strip(headers: &mut HeaderMap, names: &[&str]) {
 }
 
 /// The guest's response, or FC's 502 for a function failure.
-async fn to_client(outcome: HttpOutcome) -> Response {
-    match outcome.response {
-        Ok(response) => {
+/// The guest's answer as the client sees it: reserved headers stripped.
+fn to_client(response: axum::http::Response<wasm_fc_engine::ResponseBody>) -> Response {
+    {
+        {
             let (mut parts, body) = response.into_parts();
             strip(&mut parts.headers, &RESERVED_RESPONSE);
             let reserved: Vec<HeaderName> = parts
@@ -296,10 +357,6 @@ async fn to_client(outcome: HttpOutcome) -> Response {
                 parts.headers.remove(name);
             }
             Response::from_parts(parts, Body::new(body))
-        }
-        Err(error) => {
-            let finished = outcome.finished.await.ok();
-            function_failure(&error, finished.as_ref())
         }
     }
 }

@@ -65,11 +65,7 @@ impl TriggerType for TimerTrigger {
             platform.timers.remove(&path);
             return;
         }
-        // Intervals are phased from the trigger's last change, so restarts keep the phase.
-        let anchor = DateTime::parse_from_rfc3339(str_of(trigger, "lastModifiedTime"))
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|_| Utc::now());
-        match Schedule::parse(str_of(config, "cronExpression"), anchor) {
+        match schedule_of(trigger) {
             Ok(schedule) => platform.timers.upsert(scheduler::Timer {
                 key: path,
                 service: key.service.clone(),
@@ -82,6 +78,24 @@ impl TriggerType for TimerTrigger {
             Err(e) => tracing::error!(trigger = %path, error = %e, "stored timer cannot run"),
         }
     }
+}
+
+/// A stored timer trigger's schedule. Intervals are phased from the trigger's last
+/// change, so restarts keep the phase.
+pub fn schedule_of(trigger: &Value) -> Result<Schedule, super::schedule::ScheduleError> {
+    let anchor = DateTime::parse_from_rfc3339(str_of(trigger, "lastModifiedTime"))
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now());
+    Schedule::parse(str_of(&trigger["triggerConfig"], "cronExpression"), anchor)
+}
+
+/// When a timer trigger (as the API returns it) fires next; `None` when disabled,
+/// invalid or never again.
+pub fn next_fire(trigger: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if trigger["triggerConfig"]["enable"] == Value::Bool(false) {
+        return None;
+    }
+    schedule_of(trigger).ok()?.next_after(now)
 }
 
 /// FC's timer event.
@@ -104,15 +118,16 @@ impl FireSink for QueueSink {
         let Some(platform) = self.0.upgrade() else {
             return;
         };
-        platform.metrics.timers.record_fires(batch.len());
+        platform.metrics.timer_fires(batch.len());
         let invocations: Vec<QueuedInvocation> = batch
             .iter()
             .map(|fire| {
                 let scheduled_ms = fire.scheduled.timestamp_millis();
                 let request_id = uuid::Uuid::new_v4().to_string();
-                platform
-                    .timer_fires_pending
-                    .insert(request_id.clone(), scheduled_ms);
+                platform.timer_fires_pending.insert(
+                    request_id.clone(),
+                    (scheduled_ms, fire.timer.trigger.clone()),
+                );
                 QueuedInvocation {
                     id: 0,
                     request_id,

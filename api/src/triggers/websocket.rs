@@ -31,11 +31,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 
-use super::http_proxy::{
-    HOP_BY_HOP, Target, client_ip, context, function_failure, http_invoke_error, strip,
-};
+use super::http_proxy::{HOP_BY_HOP, Target, client_ip, context, invoke_observed, strip};
 use crate::error::{ApiError, ApiResult};
-use crate::invoke::{self, MAX_SYNC_PAYLOAD};
+use crate::invoke::MAX_SYNC_PAYLOAD;
 use crate::platform::Platform;
 
 /// Handshake headers that mean nothing to the function's events.
@@ -131,13 +129,8 @@ impl Session {
             .parse()
             .map_err(|e| ApiError::InvalidArgument(format!("bad request path: {e}")))?;
         *request.headers_mut() = self.headers.clone();
-        let function = invoke::function_for(p, &self.target.resolved).await?;
         let ctx = context(p, &self.target, request_id, extra);
-        let outcome = function
-            .invoke_http(request, &ctx, self.client_ip)
-            .await
-            .map_err(http_invoke_error)?;
-        match outcome.response {
+        match invoke_observed(p, &self.target, request, &ctx, self.client_ip).await? {
             Ok(response) => {
                 let status = response.status();
                 let body = Limited::new(response.into_body(), MAX_SYNC_PAYLOAD)
@@ -147,10 +140,7 @@ impl Session {
                     .map_err(|e| ApiError::BadGateway(format!("reading the answer: {e}")))?;
                 Ok(Ok((status, body)))
             }
-            Err(error) => {
-                let finished = outcome.finished.await.ok();
-                Ok(Err(function_failure(&error, finished.as_ref())))
-            }
+            Err(failure) => Ok(Err(failure)),
         }
     }
 

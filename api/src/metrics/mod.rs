@@ -1,5 +1,7 @@
-//! Platform counters that are not the engine's: timer fires and their lag.
-//! Read by `/_wasm-fc/stats` (and the benches).
+//! Platform counters that are not the engine's: invocations, timer fires and their
+//! lag. Read by `/metrics` (Prometheus), `/_wasm-fc/stats` and the benches.
+
+pub mod prometheus;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -8,6 +10,29 @@ use std::time::Duration;
 
 /// How many recent lag samples the percentiles are computed over.
 const LAG_WINDOW: usize = 10_000;
+
+/// Platform counters besides the engine's.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Timer fires and a window of lags, for `/_wasm-fc/stats` percentiles.
+    pub timers: TimerMetrics,
+    /// Everything `/metrics` exposes.
+    pub prometheus: prometheus::PrometheusMetrics,
+}
+
+impl Metrics {
+    /// Counts timer fires queued.
+    pub fn timer_fires(&self, n: usize) {
+        self.timers.record_fires(n);
+        self.prometheus.timer_fires(n);
+    }
+
+    /// Records how late a timer fire started.
+    pub fn timer_lag(&self, lag: Duration) {
+        self.timers.record_lag(lag);
+        self.prometheus.timer_lag(lag);
+    }
+}
 
 /// Timer counters.
 #[derive(Debug, Default)]

@@ -1,0 +1,190 @@
+//! `wasm-fc new --template T NAME`: a function project from templates embedded in
+//! the binary (works offline). Each project vendors the guest SDK, so it builds
+//! with `cargo build --offline` once the Rust crates it needs are cached, and has
+//! an `s.yaml` that builds and deploys it as it is.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+
+use super::{Format, print_json};
+
+/// Files of a template: (path in the project, contents).
+type Files = &'static [(&'static str, &'static str)];
+
+/// The templates: (name, what it is, its files).
+const TEMPLATES: &[(&str, &str, Files)] = &[
+    (
+        "event-rust",
+        "an event function in Rust: handler(event, context) -> result, with a timer trigger",
+        &[
+            (
+                "src/lib.rs",
+                include_str!("../../templates/event-rust/lib.rs.tmpl"),
+            ),
+            (
+                "s.yaml",
+                include_str!("../../templates/event-rust/s.yaml.tmpl"),
+            ),
+        ],
+    ),
+    (
+        "http-rust",
+        "an HTTP function in Rust: handler(request, response, context), with an HTTP trigger",
+        &[
+            (
+                "src/lib.rs",
+                include_str!("../../templates/http-rust/lib.rs.tmpl"),
+            ),
+            (
+                "s.yaml",
+                include_str!("../../templates/http-rust/s.yaml.tmpl"),
+            ),
+        ],
+    ),
+];
+
+/// Files every template has.
+const SHARED: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        include_str!("../../templates/shared/Cargo.toml.tmpl"),
+    ),
+    (
+        ".gitignore",
+        include_str!("../../templates/shared/gitignore.tmpl"),
+    ),
+];
+
+/// The guest SDK, vendored into each project under `wasm-fc-guest/`.
+const GUEST_SDK: &[(&str, &str)] = &[
+    ("Cargo.toml", include_str!("../../../guest-sdk/Cargo.toml")),
+    ("Cargo.lock", include_str!("../../../guest-sdk/Cargo.lock")),
+    ("src/lib.rs", include_str!("../../../guest-sdk/src/lib.rs")),
+    (
+        "src/context.rs",
+        include_str!("../../../guest-sdk/src/context.rs"),
+    ),
+    (
+        "src/error.rs",
+        include_str!("../../../guest-sdk/src/error.rs"),
+    ),
+    (
+        "src/event.rs",
+        include_str!("../../../guest-sdk/src/event.rs"),
+    ),
+    (
+        "src/http.rs",
+        include_str!("../../../guest-sdk/src/http.rs"),
+    ),
+    ("src/log.rs", include_str!("../../../guest-sdk/src/log.rs")),
+    (
+        "wit/fc-function.wit",
+        include_str!("../../../engine/wit/fc-function.wit"),
+    ),
+];
+
+/// Where the SDK finds the WIT in the repo, and in a vendored copy.
+const WIT_PATH_IN_REPO: &str = "\"../engine/wit\"";
+const WIT_PATH_VENDORED: &str = "\"wit\"";
+
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The function (and service, and crate) name: letters, digits, `-` and `_`, starting with a letter.
+    pub name: Option<String>,
+    /// Which template.
+    #[arg(short, long, default_value = "event-rust")]
+    pub template: String,
+    /// Where to create the project (default: ./NAME).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// List the templates.
+    #[arg(long)]
+    pub list: bool,
+}
+
+fn valid_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn render(text: &str, name: &str) -> String {
+    text.replace("{{name}}", name)
+        .replace("{{crate}}", name)
+        .replace("{{crate_file}}", &name.replace('-', "_"))
+}
+
+fn write(dir: &Path, relative: &str, contents: &str) -> anyhow::Result<()> {
+    let path = dir.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn new(args: &NewArgs, format: Format) -> anyhow::Result<()> {
+    if args.list || args.name.is_none() {
+        for (name, about, _) in TEMPLATES {
+            println!("{name:<12} {about}");
+        }
+        if args.name.is_none() && !args.list {
+            bail!("give a NAME: wasm-fc new --template <template> NAME");
+        }
+        return Ok(());
+    }
+    let name = args.name.as_deref().unwrap_or_default();
+    if !valid_name(name) {
+        bail!(
+            "'{name}' is not a valid FC name: letters, digits, '-' and '_', starting with a letter, at most 64"
+        );
+    }
+    let Some((_, _, files)) = TEMPLATES.iter().find(|t| t.0 == args.template) else {
+        let names: Vec<&str> = TEMPLATES.iter().map(|t| t.0).collect();
+        bail!(
+            "no template '{}'; there are: {}",
+            args.template,
+            names.join(", ")
+        );
+    };
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(name));
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        bail!("{} exists and is not empty", dir.display());
+    }
+    for (relative, text) in SHARED.iter().chain(files.iter()) {
+        write(&dir, relative, &render(text, name))?;
+    }
+    for (relative, text) in GUEST_SDK {
+        let text = if *relative == "src/lib.rs" {
+            if !text.contains(WIT_PATH_IN_REPO) {
+                bail!(
+                    "the embedded guest SDK no longer names {WIT_PATH_IN_REPO}; cannot vendor it"
+                );
+            }
+            text.replace(WIT_PATH_IN_REPO, WIT_PATH_VENDORED)
+        } else {
+            text.to_string()
+        };
+        write(&dir.join("wasm-fc-guest"), relative, &text)?;
+    }
+    match format {
+        Format::Json => {
+            print_json(&serde_json::json!({ "created": dir, "template": args.template }))
+        }
+        Format::Text => {
+            println!("created {} from {}", dir.display(), args.template);
+            println!();
+            println!("  cd {}", dir.display());
+            println!("  wasm-fc run -f s.yaml          # builds, deploys and serves it");
+            println!("  wasm-fc invoke {name}/{name} -e '{{\"name\":\"fc\"}}'");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! `wasm-fc list`, `describe` and `remove`.
+
+use serde_json::{Value, json};
+use wasm_fc_api::client::Client;
+
+use super::{ClientArgs, Format, ResourcePath, list_all, print_json};
+
+/// Services, their functions and each function's triggers.
+pub fn inventory(client: &Client) -> anyhow::Result<Vec<Value>> {
+    let mut services = Vec::new();
+    for mut service in list_all(client, "/services", "services")? {
+        let name = service["serviceName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut functions = Vec::new();
+        for mut function in list_all(client, &format!("/services/{name}/functions"), "functions")? {
+            let fname = function["functionName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            function["triggers"] = Value::Array(list_all(
+                client,
+                &format!("/services/{name}/functions/{fname}/triggers"),
+                "triggers",
+            )?);
+            functions.push(function);
+        }
+        service["functions"] = Value::Array(functions);
+        services.push(service);
+    }
+    Ok(services)
+}
+
+pub fn list(args: &ClientArgs, format: Format) -> anyhow::Result<()> {
+    let services = inventory(&args.client()?)?;
+    if format == Format::Json {
+        print_json(&json!({ "services": services }));
+        return Ok(());
+    }
+    if services.is_empty() {
+        println!("no services (deploy some with `wasm-fc deploy -f s.yaml`)");
+    }
+    for service in &services {
+        println!("{}", service["serviceName"].as_str().unwrap_or_default());
+        let functions = service["functions"].as_array().cloned().unwrap_or_default();
+        for function in &functions {
+            println!(
+                "  {:<24} {:<8} {:<20} {:>5} MB {:>4} s",
+                function["functionName"].as_str().unwrap_or_default(),
+                function["runtime"].as_str().unwrap_or_default(),
+                function["handler"].as_str().unwrap_or_default(),
+                function["memorySize"],
+                function["timeout"],
+            );
+            for trigger in function["triggers"].as_array().into_iter().flatten() {
+                println!(
+                    "    trigger {} ({})",
+                    trigger["triggerName"].as_str().unwrap_or_default(),
+                    trigger["triggerType"].as_str().unwrap_or_default(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn path_of(target: &ResourcePath) -> String {
+    let mut path = format!("/services/{}", target.service);
+    if let Some(function) = &target.function {
+        path.push_str(&format!("/functions/{function}"));
+    }
+    if let Some(trigger) = &target.trigger {
+        path.push_str(&format!("/triggers/{trigger}"));
+    }
+    path
+}
+
+pub fn describe(args: &ClientArgs, target: &ResourcePath, _format: Format) -> anyhow::Result<()> {
+    let client = args.client()?;
+    let mut value = client.json("GET", &path_of(target), None)?;
+    if target.trigger.is_none()
+        && let Some(function) = &target.function
+    {
+        value["triggers"] = Value::Array(list_all(
+            &client,
+            &format!("/services/{}/functions/{function}/triggers", target.service),
+            "triggers",
+        )?);
+    }
+    print_json(&value);
+    Ok(())
+}
+
+/// Removes a trigger, a function (with its triggers) or a whole service (functions,
+/// aliases and versions first, as FC requires an empty service).
+pub fn remove(args: &ClientArgs, target: &ResourcePath, format: Format) -> anyhow::Result<()> {
+    let client = args.client()?;
+    let mut removed = Vec::new();
+    if target.function.is_some() {
+        client.json("DELETE", &path_of(target), None)?;
+        removed.push(path_of(target));
+    } else {
+        let service = format!("/services/{}", target.service);
+        client.json("GET", &service, None)?; // a clear NotFound before anything else
+        for function in list_all(&client, &format!("{service}/functions"), "functions")? {
+            let path = format!(
+                "{service}/functions/{}",
+                function["functionName"].as_str().unwrap_or_default()
+            );
+            client.json("DELETE", &path, None)?;
+            removed.push(path);
+        }
+        for alias in list_all(&client, &format!("{service}/aliases"), "aliases")? {
+            let path = format!(
+                "{service}/aliases/{}",
+                alias["aliasName"].as_str().unwrap_or_default()
+            );
+            client.json("DELETE", &path, None)?;
+            removed.push(path);
+        }
+        for version in list_all(&client, &format!("{service}/versions"), "versions")? {
+            let path = format!(
+                "{service}/versions/{}",
+                version["versionId"].as_str().unwrap_or_default()
+            );
+            client.json("DELETE", &path, None)?;
+            removed.push(path);
+        }
+        client.json("DELETE", &service, None)?;
+        removed.push(service);
+    }
+    match format {
+        Format::Json => print_json(&json!({ "removed": removed })),
+        Format::Text => removed.iter().for_each(|r| println!("removed {r}")),
+    }
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! Function logs: what each invocation's guest wrote, echoed to the terminal with a
+//! `service/function requestId` prefix and kept per function under
+//! `<data dir>/logs/<service>/<function>.jsonl` (one JSON record per invocation).
+//!
+//! Bounded: a file rotates to `<function>.1.jsonl` past [`MAX_FILE_BYTES`], so one
+//! function keeps at most twice that. Writes happen on one writer thread fed by a
+//! bounded channel; when it is full, records are dropped (and counted) rather than
+//! blocking an invocation.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+
+use serde::{Deserialize, Serialize};
+
+/// A log file rotates past this size (4 MiB); with one rotated file kept, a function's
+/// logs take at most 8 MiB.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// Records waiting for the writer thread before new ones are dropped.
+const QUEUE_CAPACITY: usize = 4096;
+
+/// Most records one read returns (newest kept).
+pub const MAX_READ_RECORDS: usize = 1000;
+
+/// One invocation's log.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRecord {
+    /// When the invocation finished, Unix ms.
+    pub time_ms: i64,
+    pub request_id: String,
+    pub service: String,
+    pub function: String,
+    pub qualifier: String,
+    /// Trigger name, `invoke` or `async` (as the metrics label it).
+    pub trigger: String,
+    /// `success`, `handled_error`, `unhandled_error`.
+    pub status: String,
+    pub duration_ms: f64,
+    pub max_memory_mb: f64,
+    pub cold_start: bool,
+    /// What the guest wrote (stdout and stderr, FC's log lines), lossily UTF-8.
+    pub log: String,
+}
+
+/// Which records a read returns.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    pub request_id: Option<String>,
+    /// Only records that finished after this Unix ms.
+    pub since_ms: Option<i64>,
+    /// At most this many (the newest); capped at [`MAX_READ_RECORDS`].
+    pub limit: Option<usize>,
+}
+
+/// The function-log store and its writer thread.
+#[derive(Debug)]
+pub struct FunctionLogs {
+    dir: PathBuf,
+    sender: SyncSender<LogRecord>,
+    dropped: AtomicU64,
+    echo: Arc<AtomicBool>,
+}
+
+impl FunctionLogs {
+    /// Starts the writer thread over `<data dir>/logs`. Lines are not echoed to the
+    /// terminal until [`FunctionLogs::set_echo`] says so (`wasm-fc run` does).
+    pub fn start(data_dir: &Path) -> Self {
+        let dir = data_dir.join("logs");
+        let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE_CAPACITY);
+        let writer_dir = dir.clone();
+        let echo = Arc::new(AtomicBool::new(false));
+        let writer_echo = echo.clone();
+        let spawned = std::thread::Builder::new()
+            .name("wasm-fc-logs".into())
+            .spawn(move || write_loop(&writer_dir, receiver, &writer_echo));
+        if let Err(err) = spawned {
+            tracing::error!(error = %err, "function logs: cannot start the writer thread; logs are not kept");
+        }
+        Self {
+            dir,
+            sender,
+            dropped: AtomicU64::new(0),
+            echo,
+        }
+    }
+
+    /// Whether guest log lines are also printed to stdout, prefixed `service/function requestId`.
+    pub fn set_echo(&self, echo: bool) {
+        self.echo.store(echo, Ordering::Relaxed);
+    }
+
+    /// Queues a record; never blocks.
+    pub fn record(&self, record: LogRecord) {
+        match self.sender.try_send(record) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Records dropped because the writer fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The records of one function matching `query`, oldest first. Blocking file IO.
+    pub fn read(&self, service: &str, function: &str, query: &LogQuery) -> Vec<LogRecord> {
+        let Some((current, rotated)) = files(&self.dir, service, function) else {
+            return Vec::new();
+        };
+        let limit = query
+            .limit
+            .unwrap_or(MAX_READ_RECORDS)
+            .min(MAX_READ_RECORDS);
+        let mut found = std::collections::VecDeque::new();
+        for path in [rotated, current] {
+            let Ok(file) = std::fs::File::open(&path) else {
+                continue;
+            };
+            for line in BufReader::new(file).lines().map_while(Result::ok) {
+                let Ok(record) = serde_json::from_str::<LogRecord>(&line) else {
+                    continue; // a torn last line after a crash
+                };
+                if query.since_ms.is_some_and(|since| record.time_ms <= since)
+                    || query
+                        .request_id
+                        .as_ref()
+                        .is_some_and(|id| *id != record.request_id)
+                {
+                    continue;
+                }
+                if found.len() == limit {
+                    found.pop_front();
+                }
+                found.push_back(record);
+            }
+        }
+        found.into()
+    }
+}
+
+/// The current and rotated file of a function; `None` for names that are not plain
+/// path segments (the API only accepts FC names, so this is a second fence).
+fn files(dir: &Path, service: &str, function: &str) -> Option<(PathBuf, PathBuf)> {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if !plain(service) || !plain(function) {
+        return None;
+    }
+    let dir = dir.join(service);
+    Some((
+        dir.join(format!("{function}.jsonl")),
+        dir.join(format!("{function}.1.jsonl")),
+    ))
+}
+
+fn write_loop(dir: &Path, receiver: Receiver<LogRecord>, echo: &AtomicBool) {
+    for record in receiver {
+        if echo.load(Ordering::Relaxed) {
+            echo_record(&record);
+        }
+        if let Err(err) = append(dir, &record) {
+            tracing::warn!(error = %err, service = %record.service, function = %record.function, "function logs: cannot write");
+        }
+    }
+}
+
+/// Prints each log line as `service/function requestId: line`.
+fn echo_record(record: &LogRecord) {
+    let mut out = std::io::stdout().lock();
+    for line in record.log.lines() {
+        let _ = writeln!(
+            out,
+            "{}/{} {}: {line}",
+            record.service, record.function, record.request_id
+        );
+    }
+    let _ = out.flush();
+}
+
+fn append(dir: &Path, record: &LogRecord) -> std::io::Result<()> {
+    let Some((current, rotated)) = files(dir, &record.service, &record.function) else {
+        return Ok(());
+    };
+    if let Some(parent) = current.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    if std::fs::metadata(&current).is_ok_and(|m| m.len() >= MAX_FILE_BYTES) {
+        std::fs::rename(&current, &rotated)?;
+    }
+    let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&current)?
+        .write_all(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn record(id: &str, time_ms: i64, log: &str) -> LogRecord {
+        LogRecord {
+            time_ms,
+            request_id: id.into(),
+            service: "svc".into(),
+            function: "fn".into(),
+            qualifier: "LATEST".into(),
+            trigger: "invoke".into(),
+            status: "success".into(),
+            duration_ms: 1.0,
+            max_memory_mb: 1.0,
+            cold_start: false,
+            log: log.into(),
+        }
+    }
+
+    #[test]
+    fn rotates_and_stays_bounded_and_filters() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "x".repeat(64 << 10);
+        // 3x the file cap: the oldest third must be gone, the total at most 2 files.
+        let n = (3 * MAX_FILE_BYTES / (64 << 10)) as i64;
+        for i in 0..n {
+            append(dir.path(), &record(&format!("r{i}"), i, &big)).unwrap();
+        }
+        let (current, rotated) = files(dir.path(), "svc", "fn").unwrap();
+        let total =
+            std::fs::metadata(&current).unwrap().len() + std::fs::metadata(&rotated).unwrap().len();
+        assert!(total <= 2 * MAX_FILE_BYTES + (70 << 10), "{total}");
+        let logs = FunctionLogs::start(dir.path());
+        let logs = FunctionLogs {
+            dir: dir.path().to_path_buf(),
+            ..logs
+        };
+        let all = logs.read("svc", "fn", &LogQuery::default());
+        assert!(
+            all.first().unwrap().time_ms > 0,
+            "oldest records rotated away"
+        );
+        assert_eq!(all.last().unwrap().request_id, format!("r{}", n - 1));
+        let one = logs.read(
+            "svc",
+            "fn",
+            &LogQuery {
+                request_id: Some(format!("r{}", n - 2)),
+                ..LogQuery::default()
+            },
+        );
+        assert_eq!(one.len(), 1);
+        let recent = logs.read(
+            "svc",
+            "fn",
+            &LogQuery {
+                since_ms: Some(n - 3),
+                ..LogQuery::default()
+            },
+        );
+        assert_eq!(recent.len(), 2);
+        assert!(logs.read("..", "fn", &LogQuery::default()).is_empty());
+    }
+}

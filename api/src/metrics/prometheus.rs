@@ -1,0 +1,186 @@
+//! `/metrics` in the Prometheus text format: invocations, durations, cold starts,
+//! instances, compiles, timers and the async queue. Counters and histograms are
+//! updated as invocations finish; gauges are read when scraped.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels of one invocation.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InvocationLabels {
+    pub service: String,
+    pub function: String,
+    /// The trigger's name; `invoke` for sync InvokeFunction, `async` for async ones
+    /// (timer fires queued before a restart also count as `async`).
+    pub trigger: String,
+    /// `success`, `handled_error` (the handler returned an error), `unhandled_error`
+    /// (trap, timeout, out of memory) or `throttled` (no instance in time).
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FunctionLabels {
+    service: String,
+    function: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Latency buckets: 50 µs doubling to ~26 s (20 buckets), since warm Wasm calls take
+/// microseconds and FC timeouts reach minutes.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(50e-6, 2.0, 20))
+}
+
+/// The platform's Prometheus registry.
+#[derive(Debug)]
+pub struct PrometheusMetrics {
+    registry: Registry,
+    invocations: Family<InvocationLabels, Counter>,
+    durations: HistogramFamily<FunctionLabels>,
+    cold_starts: Family<FunctionLabels, Counter>,
+    instances: Family<StateLabels, Gauge>,
+    compile_seconds: Histogram,
+    timer_fires: Counter,
+    timer_lag_seconds: Histogram,
+    async_queue_depth: Gauge,
+}
+
+/// What a scrape reads from the engine and store at that moment.
+#[derive(Debug, Clone, Default)]
+pub struct ScrapeReadings {
+    pub busy_instances: u64,
+    pub idle_instances: u64,
+    pub async_queue_depth: u64,
+    /// Compiles finished since the previous scrape.
+    pub compile_times: Vec<Duration>,
+}
+
+impl Default for PrometheusMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("wasm_fc");
+        let invocations = Family::<InvocationLabels, Counter>::default();
+        registry.register(
+            "invocations",
+            "Finished invocations by service, function, trigger and status",
+            invocations.clone(),
+        );
+        let durations: HistogramFamily<FunctionLabels> =
+            Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "invocation_duration_seconds",
+            "Invocation wall time from admission to result",
+            durations.clone(),
+        );
+        let cold_starts = Family::<FunctionLabels, Counter>::default();
+        registry.register(
+            "cold_starts",
+            "Invocations that needed a new instance",
+            cold_starts.clone(),
+        );
+        let instances = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "instances",
+            "Live Wasm instances by state (busy or idle)",
+            instances.clone(),
+        );
+        let compile_seconds = Histogram::new(exponential_buckets(0.005, 2.0, 14));
+        registry.register(
+            "compile_duration_seconds",
+            "Wasm compiles at deploy time (never on the invoke path)",
+            compile_seconds.clone(),
+        );
+        let timer_fires = Counter::default();
+        registry.register(
+            "timer_fires",
+            "Timer-trigger fires queued",
+            timer_fires.clone(),
+        );
+        let timer_lag_seconds = latency_histogram();
+        registry.register(
+            "timer_lag_seconds",
+            "From a fire's scheduled second to the start of its invocation",
+            timer_lag_seconds.clone(),
+        );
+        let async_queue_depth = Gauge::default();
+        registry.register(
+            "async_queue_depth",
+            "Asynchronous invocations waiting or running",
+            async_queue_depth.clone(),
+        );
+        Self {
+            registry,
+            invocations,
+            durations,
+            cold_starts,
+            instances,
+            compile_seconds,
+            timer_fires,
+            timer_lag_seconds,
+            async_queue_depth,
+        }
+    }
+}
+
+impl PrometheusMetrics {
+    /// Records one invocation; `duration` is `None` for one that never ran (throttled).
+    pub fn invocation(
+        &self,
+        labels: &InvocationLabels,
+        duration: Option<Duration>,
+        cold_start: bool,
+    ) {
+        self.invocations.get_or_create(labels).inc();
+        let function = FunctionLabels {
+            service: labels.service.clone(),
+            function: labels.function.clone(),
+        };
+        if let Some(duration) = duration {
+            self.durations
+                .get_or_create(&function)
+                .observe(duration.as_secs_f64());
+        }
+        if cold_start {
+            self.cold_starts.get_or_create(&function).inc();
+        }
+    }
+
+    pub fn timer_fires(&self, n: usize) {
+        self.timer_fires.inc_by(n as u64);
+    }
+
+    pub fn timer_lag(&self, lag: Duration) {
+        self.timer_lag_seconds.observe(lag.as_secs_f64());
+    }
+
+    /// The text exposition, after taking the scrape-time readings.
+    pub fn render(&self, readings: ScrapeReadings) -> String {
+        let gauge = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.instances
+            .get_or_create(&StateLabels { state: "busy" })
+            .set(gauge(readings.busy_instances));
+        self.instances
+            .get_or_create(&StateLabels { state: "idle" })
+            .set(gauge(readings.idle_instances));
+        self.async_queue_depth
+            .set(gauge(readings.async_queue_depth));
+        for time in readings.compile_times {
+            self.compile_seconds.observe(time.as_secs_f64());
+        }
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}

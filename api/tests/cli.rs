@@ -1,0 +1,538 @@
+//! The `wasm-fc` commands end to end: the real binary for `run -f` (banner, guest
+//! log echo, /metrics, /readyz), `deploy`, `invoke`, `logs`, `list`, `describe`,
+//! `remove`, `run --watch` and `new` (whose projects are built and deployed).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{KEY_ID, SECRET, wait_for};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wasm-fc");
+
+fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+/// A `wasm-fc` command with the test keys, the host's build flags removed (builds
+/// run by manifests must match `examples/artifacts/build.rs`'s, so they are no-ops).
+fn wasm_fc(endpoint: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env("WASM_FC_ENDPOINT", endpoint)
+        .env("WASM_FC_ACCESS_KEY_ID", KEY_ID)
+        .env("WASM_FC_ACCESS_KEY_SECRET", SECRET)
+        .env("WASM_FC_LOG", "warn");
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}\n{}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn run_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A `wasm-fc run` child whose stdout lines are collected; killed on drop.
+struct Platform {
+    child: Child,
+    endpoint: String,
+    stdout: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Platform {
+    fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let mut child = wasm_fc(&endpoint)
+            .args([
+                "run",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let lines = stdout.clone();
+        let pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let platform = Self {
+            child,
+            endpoint,
+            stdout,
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Ok(r) = ureq::get(&format!("{}/readyz", platform.endpoint)).call()
+                && r.status() == 200
+            {
+                return platform;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "wasm-fc run did not become ready; stdout: {:?}",
+            platform.stdout.lock().unwrap()
+        );
+    }
+
+    fn cmd(&self) -> Command {
+        wasm_fc(&self.endpoint)
+    }
+
+    fn has_line(&self, check: impl Fn(&str) -> bool) -> bool {
+        self.stdout.lock().unwrap().iter().any(|l| check(l))
+    }
+
+    fn get(&self, path: &str) -> String {
+        ureq::get(&format!("{}{path}", self.endpoint))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap()
+    }
+}
+
+#[test]
+fn run_f_examples_then_every_client_command() {
+    let data = tempfile::tempdir().unwrap();
+    let p = Platform::start(
+        data.path(),
+        &[
+            "-f",
+            examples_dir().join("s.yaml").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+
+    // The banner (JSON): every example, the HTTP trigger's URL, the timer's next fire.
+    let banner: Value = p
+        .stdout
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|l| {
+            serde_json::from_str::<Value>(l)
+                .ok()
+                .filter(|v| v["endpoint"].is_string())
+        })
+        .expect("a JSON banner");
+    assert_eq!(banner["functions"].as_array().unwrap().len(), 5, "{banner}");
+    let http = &banner["httpTriggers"][0];
+    assert_eq!(
+        http["url"],
+        format!("{}/2016-08-15/proxy/examples/http-hello/", p.endpoint)
+    );
+    assert_eq!(http["authType"], "anonymous");
+    assert_eq!(banner["timers"][0]["expression"], "@every 1m");
+    assert!(
+        banner["timers"][0]["nextFireUtc"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+
+    // invoke: FC's start/end lines around the log, the result, the summary.
+    let out = run_ok(
+        p.cmd()
+            .args(["invoke", "examples/event-hello", "-e", r#"{"name":"cli"}"#]),
+    );
+    let request_id = out
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("FC Invoke Start RequestId: ")
+        .expect(&out)
+        .to_string();
+    assert!(out.contains("[INFO] greeting cli"), "{out}");
+    assert!(
+        out.contains(&format!("FC Invoke End RequestId: {request_id}")),
+        "{out}"
+    );
+    assert!(out.contains(r#""greeting":"hello, cli""#), "{out}");
+    assert!(
+        out.contains("Duration: ") && out.contains("Max Memory Used: "),
+        "{out}"
+    );
+    // The server echoed the guest's log with `service/function requestId`.
+    wait_for(
+        || {
+            p.has_line(|l| {
+                l.starts_with(&format!("examples/event-hello {request_id}: "))
+                    && l.contains("greeting cli")
+            })
+        },
+        "echoed guest log",
+    );
+
+    // A failing function: exit status 1, FC's error as the result.
+    let failed = p
+        .cmd()
+        .args(["invoke", "examples/event-hello", "-e", "oops"])
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("InvalidEvent"));
+
+    // The event from stdin; JSON output.
+    let piped = run_with_stdin(
+        p.cmd()
+            .args(["invoke", "examples/event-hello", "--format", "json"]),
+        br#"{"name":"stdin"}"#,
+    );
+    let json: Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert!(
+        json["result"].as_str().unwrap().contains("hello, stdin"),
+        "{json}"
+    );
+
+    // Async: a request id, then its log through `wasm-fc logs --request-id`.
+    let out = run_ok(p.cmd().args([
+        "invoke",
+        "examples/event-hello",
+        "--async",
+        "--format",
+        "json",
+        "-e",
+        r#"{"name":"later"}"#,
+    ]));
+    let async_id = serde_json::from_str::<Value>(&out).unwrap()["requestId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for(
+        || {
+            run_ok(
+                p.cmd()
+                    .args(["logs", "examples/event-hello", "--request-id", &async_id]),
+            )
+            .contains("greeting later")
+        },
+        "async log",
+    );
+    let logs = run_ok(
+        p.cmd()
+            .args(["logs", "examples/event-hello", "--format", "json"]),
+    );
+    let records: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(records.iter().any(|r| r["requestId"] == request_id.as_str()
+        && r["trigger"] == "invoke"
+        && r["status"] == "success"));
+    assert!(
+        records
+            .iter()
+            .any(|r| r["requestId"] == async_id.as_str() && r["trigger"] == "async")
+    );
+    let since_future =
+        run_ok(
+            p.cmd()
+                .args(["logs", "examples/event-hello", "--since", "4102444800000"]),
+        );
+    assert!(!since_future.contains("FC Invoke Start"), "{since_future}");
+
+    // logs --tail follows new invocations.
+    let mut tail = p
+        .cmd()
+        .args(["logs", "examples/http-hello", "--tail"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let tail_lines = Arc::new(Mutex::new(String::new()));
+    let sink = tail_lines.clone();
+    let pipe = tail.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    // The HTTP trigger, as curl would call it.
+    let answer = ureq::post(&format!(
+        "{}/2016-08-15/proxy/examples/http-hello/tail-me",
+        p.endpoint
+    ))
+    .send("hi")
+    .unwrap()
+    .into_body()
+    .read_to_string()
+    .unwrap();
+    assert!(answer.contains("path=/tail-me"), "{answer}");
+    wait_for(
+        || {
+            tail_lines
+                .lock()
+                .unwrap()
+                .contains("examples/http-hello [http] success")
+        },
+        "logs --tail to show the HTTP request",
+    );
+    let _ = tail.kill();
+    let _ = tail.wait();
+
+    // /metrics: invocations by trigger and status, cold starts, instances, compiles, queue.
+    let metrics = p.get("/metrics");
+    for needle in [
+        r#"wasm_fc_invocations_total{service="examples",function="event-hello",trigger="invoke",status="success"}"#,
+        r#"wasm_fc_invocations_total{service="examples",function="event-hello",trigger="invoke",status="handled_error"} 1"#,
+        r#"wasm_fc_invocations_total{service="examples",function="event-hello",trigger="async",status="success"} 1"#,
+        r#"wasm_fc_invocations_total{service="examples",function="http-hello",trigger="http",status="success"} 1"#,
+        r#"wasm_fc_cold_starts_total{service="examples",function="event-hello"}"#,
+        r#"wasm_fc_invocation_duration_seconds_count{service="examples",function="event-hello"}"#,
+        r#"wasm_fc_instances{state="idle"}"#,
+        "wasm_fc_compile_duration_seconds_count 5",
+        "wasm_fc_async_queue_depth 0",
+        "wasm_fc_timer_fires_total 0",
+        "wasm_fc_timer_lag_seconds_count 0",
+    ] {
+        assert!(metrics.contains(needle), "missing {needle} in\n{metrics}");
+    }
+    assert_eq!(p.get("/healthz"), "ok");
+
+    // list / describe / remove.
+    let list: Value =
+        serde_json::from_str(&run_ok(p.cmd().args(["list", "--format", "json"]))).unwrap();
+    let functions = list["services"][0]["functions"].as_array().unwrap();
+    assert_eq!(functions.len(), 5);
+    let described: Value = serde_json::from_str(&run_ok(
+        p.cmd().args(["describe", "examples/http-hello/http"]),
+    ))
+    .unwrap();
+    assert_eq!(described["triggerType"], "http");
+    let function: Value =
+        serde_json::from_str(&run_ok(p.cmd().args(["describe", "examples/event-hello"]))).unwrap();
+    assert_eq!(function["environmentVariables"]["GREETING"], "hello");
+    assert_eq!(function["triggers"][0]["triggerName"], "every-minute");
+    run_ok(p.cmd().args(["remove", "examples/hostile"]));
+    let gone = p
+        .cmd()
+        .args(["describe", "examples/hostile"])
+        .output()
+        .unwrap();
+    assert!(!gone.status.success());
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("FunctionNotFound"),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
+    run_ok(p.cmd().args(["remove", "examples"]));
+    let empty: Value =
+        serde_json::from_str(&run_ok(p.cmd().args(["list", "--format", "json"]))).unwrap();
+    assert_eq!(empty["services"], Value::Array(vec![]));
+
+    // Bad input: a clear error, no panic.
+    let bad = p.cmd().args(["invoke", "no-slash"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not service/function"));
+}
+
+#[test]
+fn deploy_a_funcraft_template_whose_timer_fires() {
+    let data = tempfile::tempdir().unwrap();
+    let p = Platform::start(data.path(), &[]);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join("code")).unwrap();
+    std::fs::copy(
+        wasm_fc_test_guests::EVENT_HELLO,
+        project.path().join("code/index.wasm"),
+    )
+    .unwrap();
+    std::fs::write(project.path().join("code/big.log"), vec![b'x'; 1 << 20]).unwrap();
+    std::fs::write(project.path().join(".funignore"), "*.log\n").unwrap();
+    let template = project.path().join("template.yml");
+    std::fs::write(&template, "ROSTemplateFormatVersion: '2015-09-01'\nTransform: 'Aliyun::Serverless-2018-04-03'\nResources:\n  legacy:\n    Type: 'Aliyun::Serverless::Service'\n    hello:\n      Type: 'Aliyun::Serverless::Function'\n      Properties:\n        Handler: index.handler\n        Runtime: custom\n        CodeUri: ./code\n        EnvironmentVariables:\n          GREETING: hi\n      Events:\n        tick:\n          Type: Timer\n          Properties:\n            CronExpression: '@every 1s'\n            Enable: true\n            Payload: 'x'\n").unwrap();
+    let out = run_ok(p.cmd().args(["deploy", "-f"]).arg(&template));
+    assert!(out.contains("deployed 1 function(s)"), "{out}");
+    // .funignore kept the 1 MiB log out of the package.
+    let function: Value =
+        serde_json::from_str(&run_ok(p.cmd().args(["describe", "legacy/hello"]))).unwrap();
+    assert!(
+        function["codeSize"].as_u64().unwrap() < 200_000,
+        "{function}"
+    );
+    // The timer fires; its invocations are in the logs under the trigger's name.
+    wait_for(
+        || {
+            run_ok(p.cmd().args(["logs", "legacy/hello", "--format", "json"]))
+                .contains(r#""trigger":"tick""#)
+        },
+        "a timer fire in the logs",
+    );
+    // Redeploying the same template changes nothing and succeeds.
+    run_ok(p.cmd().args(["deploy", "-f"]).arg(&template));
+
+    // A broken manifest: file, line and field, exit status 1.
+    let broken = project.path().join("s.yaml");
+    std::fs::write(&broken, "edition: 1.0.0\nservices:\n  app:\n    component: fc\n    props:\n      service:\n        name: x\n      function:\n        name: f\n        timeout: later\n        codeUri: ./code\n").unwrap();
+    let out = p
+        .cmd()
+        .args(["deploy", "-f"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("s.yaml:10:9: services.app.props.function.timeout: expected a whole number"),
+        "{stderr}"
+    );
+    // What the server refuses is reported at the manifest's line too.
+    std::fs::write(&broken, "edition: 1.0.0\nservices:\n  app:\n    component: fc\n    props:\n      service:\n        name: x\n      function:\n        name: f\n        handler: index.handler\n        runtime: python2.7\n        codeUri: ./code\n").unwrap();
+    let out = p
+        .cmd()
+        .args(["deploy", "-f"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("s.yaml:8:7: services.app.props.function: POST /2016-08-15/services/x/functions: HTTP 400"), "{stderr}");
+}
+
+fn invoke_result(p: &Platform, target: &str) -> String {
+    let out = p
+        .cmd()
+        .args([
+            "invoke",
+            target,
+            "-e",
+            r#"{"name":"w"}"#,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    serde_json::from_slice::<Value>(&out.stdout)
+        .map(|v| v["result"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn watch_redeploys_on_code_and_manifest_changes() {
+    let data = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let code = project.path().join("code");
+    std::fs::create_dir(&code).unwrap();
+    std::fs::copy(wasm_fc_test_guests::EVENT_HELLO, code.join("index.wasm")).unwrap();
+    let manifest = |greeting: &str| {
+        format!(
+            "edition: 1.0.0\nservices:\n  app:\n    component: fc\n    props:\n      service:\n        name: w\n      function:\n        name: f\n        handler: index.handler\n        runtime: custom\n        environmentVariables:\n          GREETING: {greeting}\n        codeUri: ./code\n"
+        )
+    };
+    let file = project.path().join("s.yaml");
+    std::fs::write(&file, manifest("one")).unwrap();
+    let p = Platform::start(data.path(), &["-f", file.to_str().unwrap(), "--watch"]);
+    assert!(invoke_result(&p, "w/f").contains("one, w"));
+    // The manifest changes: the function is redeployed with the new environment.
+    std::fs::write(&file, manifest("two")).unwrap();
+    wait_for(
+        || invoke_result(&p, "w/f").contains("two, w"),
+        "the manifest change to be deployed",
+    );
+    // The code changes: the new Wasm serves (the initializer example answers `init=...`).
+    let staged = project.path().join("staged.wasm");
+    std::fs::copy(wasm_fc_test_guests::INITIALIZER, &staged).unwrap();
+    std::fs::rename(&staged, code.join("index.wasm")).unwrap();
+    wait_for(
+        || invoke_result(&p, "w/f").starts_with("init="),
+        "the code change to be deployed",
+    );
+}
+
+#[test]
+fn new_templates_build_and_deploy_as_they_are() {
+    let data = tempfile::tempdir().unwrap();
+    let p = Platform::start(data.path(), &[]);
+    let work = tempfile::tempdir().unwrap();
+    let listed = run_ok(Command::new(BIN).args(["new", "--list"]));
+    assert!(
+        listed.contains("event-rust") && listed.contains("http-rust"),
+        "{listed}"
+    );
+    for (template, name) in [("http-rust", "web"), ("event-rust", "job")] {
+        let dir = work.path().join(name);
+        run_ok(
+            Command::new(BIN)
+                .args(["new", "--template", template, name, "--dir"])
+                .arg(&dir),
+        );
+        // Share the examples' target dir, so the Rust dependencies are compiled once.
+        std::os::unix::fs::symlink(examples_dir().join("target"), dir.join("target")).unwrap();
+        let out = run_ok(p.cmd().args(["deploy", "-f"]).arg(dir.join("s.yaml")));
+        assert!(out.contains("deployed 1 function(s)"), "{out}");
+    }
+    let answer = ureq::post(&format!("{}/2016-08-15/proxy/web/web/hello", p.endpoint))
+        .send("world")
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert_eq!(answer, "hello from web: POST /hello world\n");
+    let out = run_ok(p.cmd().args(["invoke", "job/job", "-e", "ping"]));
+    assert!(out.contains("hello from job/job: ping"), "{out}");
+    assert!(out.contains("job got 4 bytes"), "{out}");
+    // Names and templates are checked.
+    let bad = Command::new(BIN)
+        .args(["new", "--template", "nope", "x"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no template 'nope'"));
+    let bad = Command::new(BIN).args(["new", "9lives"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid FC name"));
+}
