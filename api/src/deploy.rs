@@ -21,15 +21,16 @@ pub enum DeployError {
         command: String,
         message: String,
     },
-    #[error("{at}: packaging the code: {source}")]
+    // The causes are fields, not `source`s: their text is already in the message.
+    #[error("{at}: packaging the code: {error}")]
     Package {
         at: Box<Location>,
-        source: PackageError,
+        error: PackageError,
     },
-    #[error("{at}: {source}")]
+    #[error("{at}: {error}")]
     Api {
         at: Box<Location>,
-        source: Box<ClientError>,
+        error: Box<ClientError>,
     },
 }
 
@@ -76,7 +77,7 @@ pub fn deploy_service(
     let started = Instant::now();
     let api = |source| DeployError::Api {
         at: Box::new(service.at.clone()),
-        source: Box::new(source),
+        error: Box::new(source),
     };
     let outcome = upsert(
         client,
@@ -111,7 +112,7 @@ pub fn deploy_function(
     let zip =
         package(&function.code, handler, manifest_dir).map_err(|source| DeployError::Package {
             at: Box::new(function.code_at.clone()),
-            source,
+            error: source,
         })?;
     let mut body = function.body.clone();
     body["code"] =
@@ -121,7 +122,7 @@ pub fn deploy_function(
         upsert(client, &base, &format!("{base}/{}", function.name), &body).map_err(|source| {
             DeployError::Api {
                 at: Box::new(function.at.clone()),
-                source: Box::new(source),
+                error: Box::new(source),
             }
         })?;
     progress.done(
@@ -150,7 +151,7 @@ fn deploy_trigger(
     let started = Instant::now();
     let api = |source| DeployError::Api {
         at: Box::new(trigger.at.clone()),
-        source: Box::new(source),
+        error: Box::new(source),
     };
     let base = format!(
         "/services/{}/functions/{}/triggers",

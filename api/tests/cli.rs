@@ -443,6 +443,11 @@ fn deploy_a_funcraft_template_whose_timer_fires() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("s.yaml:8:7: services.app.props.function: POST /2016-08-15/services/x/functions: HTTP 400"), "{stderr}");
+    assert_eq!(
+        stderr.matches("HTTP 400").count(),
+        1,
+        "the cause is said once: {stderr}"
+    );
 }
 
 fn invoke_result(p: &Platform, target: &str) -> String {

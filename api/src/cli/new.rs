@@ -44,8 +44,10 @@ const TEMPLATES: &[(&str, &str, Files)] = &[
     ),
 ];
 
-/// Files every template has.
+/// Files every template has. The guest SDK's lock file pins the crates it needs, so
+/// a build resolves nothing new (and works `--offline` once they are cached).
 const SHARED: &[(&str, &str)] = &[
+    ("Cargo.lock", include_str!("../../../guest-sdk/Cargo.lock")),
     (
         "Cargo.toml",
         include_str!("../../templates/shared/Cargo.toml.tmpl"),
@@ -59,7 +61,6 @@ const SHARED: &[(&str, &str)] = &[
 /// The guest SDK, vendored into each project under `wasm-fc-guest/`.
 const GUEST_SDK: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../../../guest-sdk/Cargo.toml")),
-    ("Cargo.lock", include_str!("../../../guest-sdk/Cargo.lock")),
     ("src/lib.rs", include_str!("../../../guest-sdk/src/lib.rs")),
     (
         "src/context.rs",

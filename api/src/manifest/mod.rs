@@ -119,10 +119,10 @@ impl std::fmt::Display for Location {
 /// Why a manifest cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("{file}: {source}", file = .file.display())]
+    #[error("{file}: {error}", file = .file.display())]
     Read {
         file: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{at}: {message}")]
     Invalid { at: Location, message: String },
@@ -255,9 +255,9 @@ pub fn load(file: &Path) -> Result<Manifest, ManifestError> {
 
 /// Reads a manifest, resolving `${env.X}` through `env`.
 pub fn load_with_env(file: &Path, env: EnvLookup<'_>) -> Result<Manifest, ManifestError> {
-    let text = std::fs::read_to_string(file).map_err(|source| ManifestError::Read {
+    let text = std::fs::read_to_string(file).map_err(|error| ManifestError::Read {
         file: file.to_path_buf(),
-        source,
+        error,
     })?;
     parse(&text, file, env)
 }

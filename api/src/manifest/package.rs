@@ -28,19 +28,19 @@ const ALWAYS_IGNORED: [&str; 4] = [".git", ".s", ".fun", ".wasm-fc"];
 /// Why code could not be packaged.
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
-    #[error("{path}: {source}", path = .path.display())]
+    #[error("{path}: {error}", path = .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{0}")]
     Invalid(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
-    move |source| PackageError::Io {
+    move |error| PackageError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
