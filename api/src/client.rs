@@ -65,6 +65,46 @@ impl Reply {
     }
 }
 
+/// The headers of a request signed as FC's SDKs sign it (fc-api.md §2): `date`,
+/// `content-type: application/json`, `extra_headers`, and `authorization`.
+pub fn signed_headers(
+    credentials: &Credentials,
+    method: &str,
+    path_and_query: &str,
+    extra_headers: &[(&str, &str)],
+    at: SystemTime,
+) -> Vec<(String, String)> {
+    let date = httpdate::fmt_http_date(at);
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let mut headers: Vec<(String, String)> = vec![
+        ("date".into(), date.clone()),
+        ("content-type".into(), "application/json".into()),
+    ];
+    headers.extend(
+        extra_headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let signed = SignedRequest {
+        method,
+        path,
+        query,
+        headers: headers.clone(),
+    };
+    let signature = sign(
+        &credentials.access_key_secret,
+        &string_to_sign(&signed, &date, &canonical_resource(&signed)),
+    );
+    headers.push((
+        "authorization".into(),
+        format!("FC {}:{signature}", credentials.access_key_id),
+    ));
+    headers
+}
+
 /// A signing client for one endpoint.
 #[derive(Clone)]
 pub struct Client {
@@ -160,34 +200,13 @@ impl Client {
         extra_headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Reply, ClientError> {
-        let date = httpdate::fmt_http_date(SystemTime::now());
-        let (path, query) = match path_and_query.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (path_and_query, None),
-        };
-        let mut headers: Vec<(String, String)> = vec![
-            ("date".into(), date.clone()),
-            ("content-type".into(), "application/json".into()),
-        ];
-        headers.extend(
-            extra_headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string())),
-        );
-        let signed = SignedRequest {
+        let headers = signed_headers(
+            &self.credentials,
             method,
-            path,
-            query,
-            headers: headers.clone(),
-        };
-        let signature = sign(
-            &self.credentials.access_key_secret,
-            &string_to_sign(&signed, &date, &canonical_resource(&signed)),
+            path_and_query,
+            extra_headers,
+            SystemTime::now(),
         );
-        headers.push((
-            "authorization".into(),
-            format!("FC {}:{signature}", self.credentials.access_key_id),
-        ));
         let mut request = http::Request::builder()
             .method(method)
             .uri(format!("{}{path_and_query}", self.endpoint));

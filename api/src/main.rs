@@ -91,7 +91,7 @@ fn main() -> std::process::ExitCode {
         },
         Command::Logs(args) => cli::logs::logs(&args, format),
         Command::List { client } => cli::resources::list(&client, format),
-        Command::Describe { target, client } => cli::resources::describe(&client, &target, format),
+        Command::Describe { target, client } => cli::resources::describe(&client, &target),
         Command::Remove { target, client } => cli::resources::remove(&client, &target, format),
         Command::New(args) => cli::new::new(&args, format),
     };

@@ -243,18 +243,41 @@ enum Next {
     RetryAt(u32, i64),
 }
 
-/// One attempt at a queued invocation, with FC's retry rules and destinations.
+/// One attempt at a queued invocation. A timer fire keeps its trigger's name
+/// through its retries (for metrics and logs) and records its lag on the first.
 async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
-    let mut trigger = crate::observe::ASYNC_INVOKE.to_string();
-    if let Some((_, (scheduled_ms, timer))) = p.timer_fires_pending.remove(&inv.request_id) {
-        trigger = timer;
-        let now_us = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_micros() as i64)
-            .unwrap_or(0);
-        let lag_us = (now_us - scheduled_ms * 1000).max(0) as u64;
-        p.metrics.timer_lag(Duration::from_micros(lag_us));
+    let timer = p
+        .timer_fires_pending
+        .get(&inv.request_id)
+        .map(|entry| entry.value().clone());
+    let trigger = match timer {
+        Some((scheduled_ms, trigger)) => {
+            if inv.attempts == 0 {
+                record_timer_lag(p, scheduled_ms);
+            }
+            trigger
+        }
+        None => crate::observe::ASYNC_INVOKE.to_string(),
+    };
+    let next = attempt_as(p, inv, &trigger).await;
+    if matches!(next, Next::Done) {
+        p.timer_fires_pending.remove(&inv.request_id);
     }
+    next
+}
+
+/// How late a timer fire started, from its scheduled second.
+fn record_timer_lag(p: &Platform, scheduled_ms: i64) {
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
+    let lag_us = (now_us - scheduled_ms * 1000).max(0) as u64;
+    p.metrics.timer_lag(Duration::from_micros(lag_us));
+}
+
+/// One attempt, with FC's retry rules and destinations; `trigger` labels it.
+async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next {
     let policy = policy(p, inv);
     if now_ms() - inv.enqueued_ms > policy.max_age_ms {
         tracing::warn!(request_id = %inv.request_id, "async invocation is older than maxAsyncEventAgeInSeconds; dropped");
@@ -278,7 +301,7 @@ async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
     let result = crate::invoke::run(
         p,
         &resolved,
-        &trigger,
+        trigger,
         Bytes::from(inv.payload.clone()),
         &inv.request_id,
         inv.attempts,

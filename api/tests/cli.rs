@@ -21,10 +21,14 @@ fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")
 }
 
-/// A `wasm-fc` command with the test keys, the host's build flags removed (builds
-/// run by manifests must match `examples/artifacts/build.rs`'s, so they are no-ops).
+/// A `wasm-fc` client command for `endpoint`.
 fn wasm_fc(endpoint: &str) -> Command {
-    let mut cmd = Command::new(BIN);
+    with_client_env(Command::new(BIN), endpoint)
+}
+
+/// The test keys and endpoint, and the host's build flags removed (builds run by
+/// manifests must match `examples/artifacts/build.rs`'s, so they are no-ops).
+fn with_client_env(mut cmd: Command, endpoint: &str) -> Command {
     cmd.env("WASM_FC_ENDPOINT", endpoint)
         .env("WASM_FC_ACCESS_KEY_ID", KEY_ID)
         .env("WASM_FC_ACCESS_KEY_SECRET", SECRET)
@@ -70,6 +74,19 @@ struct Platform {
     child: Child,
     endpoint: String,
     stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+/// Collects a child's output lines as they come.
+fn collect_lines(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
 }
 
 impl Drop for Platform {
@@ -81,37 +98,27 @@ impl Drop for Platform {
 
 impl Platform {
     fn start(data_dir: &Path, extra: &[&str]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Self::start_logging(data_dir, extra, "warn")
+    }
+
+    /// Starts with `WASM_FC_LOG` set to `filter`.
+    fn start_logging(data_dir: &Path, extra: &[&str], filter: &str) -> Self {
+        let port = common::free_port();
         let endpoint = format!("http://127.0.0.1:{port}");
-        let mut child = wasm_fc(&endpoint)
-            .args([
-                "run",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(data_dir)
+        let mut child = with_client_env(common::run_command(port, data_dir), &endpoint)
+            .env("WASM_FC_LOG", filter)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let lines = stdout.clone();
-        let pipe = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
+        let stdout = collect_lines(child.stdout.take().unwrap());
+        let stderr = collect_lines(child.stderr.take().unwrap());
         let platform = Self {
             child,
             endpoint,
             stdout,
+            stderr,
         };
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
@@ -123,8 +130,9 @@ impl Platform {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!(
-            "wasm-fc run did not become ready; stdout: {:?}",
-            platform.stdout.lock().unwrap()
+            "wasm-fc run did not become ready; stdout: {:?}, stderr: {:?}",
+            platform.stdout.lock().unwrap(),
+            platform.stderr.lock().unwrap()
         );
     }
 
@@ -294,34 +302,35 @@ fn run_f_examples_then_every_client_command() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let tail_lines = Arc::new(Mutex::new(String::new()));
-    let sink = tail_lines.clone();
-    let pipe = tail.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push_str(&(line + "\n"));
-        }
-    });
-    // The HTTP trigger, as curl would call it.
-    let answer = ureq::post(&format!(
-        "{}/2016-08-15/proxy/examples/http-hello/tail-me",
-        p.endpoint
-    ))
-    .send("hi")
-    .unwrap()
-    .into_body()
-    .read_to_string()
-    .unwrap();
-    assert!(answer.contains("path=/tail-me"), "{answer}");
+    let tail_lines = collect_lines(tail.stdout.take().unwrap());
+    let http_lines = || {
+        tail_lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("examples/http-hello [http] success"))
+            .count()
+    };
+    // The HTTP trigger, as curl would call it; twice, back to back.
+    for _ in 0..2 {
+        let answer = ureq::post(&format!(
+            "{}/2016-08-15/proxy/examples/http-hello/tail-me",
+            p.endpoint
+        ))
+        .send("hi")
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+        assert!(answer.contains("path=/tail-me"), "{answer}");
+    }
     wait_for(
-        || {
-            tail_lines
-                .lock()
-                .unwrap()
-                .contains("examples/http-hello [http] success")
-        },
-        "logs --tail to show the HTTP request",
+        || http_lines() == 2,
+        "logs --tail to show both HTTP requests",
     );
+    // Later polls print neither again (the cursor re-reads its last millisecond).
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(http_lines(), 2, "{:?}", tail_lines.lock().unwrap());
     let _ = tail.kill();
     let _ = tail.wait();
 
@@ -331,14 +340,15 @@ fn run_f_examples_then_every_client_command() {
         r#"wasm_fc_invocations_total{service="examples",function="event-hello",trigger="invoke",status="success"}"#,
         r#"wasm_fc_invocations_total{service="examples",function="event-hello",trigger="invoke",status="handled_error"} 1"#,
         r#"wasm_fc_invocations_total{service="examples",function="event-hello",trigger="async",status="success"} 1"#,
-        r#"wasm_fc_invocations_total{service="examples",function="http-hello",trigger="http",status="success"} 1"#,
+        r#"wasm_fc_invocations_total{service="examples",function="http-hello",trigger="http",status="success"} 2"#,
         r#"wasm_fc_cold_starts_total{service="examples",function="event-hello"}"#,
         r#"wasm_fc_invocation_duration_seconds_count{service="examples",function="event-hello"}"#,
         r#"wasm_fc_instances{state="idle"}"#,
         "wasm_fc_compile_duration_seconds_count 5",
         "wasm_fc_async_queue_depth 0",
-        "wasm_fc_timer_fires_total 0",
-        "wasm_fc_timer_lag_seconds_count 0",
+        // The example's timer fires once a minute: its count depends on the test's pace.
+        "wasm_fc_timer_fires_total ",
+        "wasm_fc_timer_lag_seconds_count ",
     ] {
         assert!(metrics.contains(needle), "missing {needle} in\n{metrics}");
     }
@@ -413,20 +423,31 @@ fn deploy_a_funcraft_template_whose_timer_fires() {
         },
         "a timer fire in the logs",
     );
+    // ... and in the metrics, under the trigger's name, retries included. (event-hello
+    // wants {"name"}, so it refuses FC's timer event: a handled error, retried 3 times.)
+    let tick_errors = r#"wasm_fc_invocations_total{service="legacy",function="hello",trigger="tick",status="handled_error"}"#;
+    wait_for(
+        || {
+            let metrics = p.get("/metrics");
+            let fires = metric(&metrics, "wasm_fc_timer_fires_total");
+            fires >= 1.0
+                && metric(&metrics, "wasm_fc_timer_lag_seconds_count") >= 1.0
+                && metric(&metrics, tick_errors) > fires
+        },
+        "timer fires and their retries in /metrics",
+    );
+    let metrics = p.get("/metrics");
+    assert!(
+        !metrics.contains(r#"function="hello",trigger="async""#),
+        "a timer fire's retry is still the timer's: {metrics}"
+    );
     // Redeploying the same template changes nothing and succeeds.
     run_ok(p.cmd().args(["deploy", "-f"]).arg(&template));
 
     // A broken manifest: file, line and field, exit status 1.
     let broken = project.path().join("s.yaml");
     std::fs::write(&broken, "edition: 1.0.0\nservices:\n  app:\n    component: fc\n    props:\n      service:\n        name: x\n      function:\n        name: f\n        timeout: later\n        codeUri: ./code\n").unwrap();
-    let out = p
-        .cmd()
-        .args(["deploy", "-f"])
-        .arg(&broken)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = deploy_fails(&p, &broken);
     assert!(
         stderr
             .contains("s.yaml:10:9: services.app.props.function.timeout: expected a whole number"),
@@ -434,19 +455,63 @@ fn deploy_a_funcraft_template_whose_timer_fires() {
     );
     // What the server refuses is reported at the manifest's line too.
     std::fs::write(&broken, "edition: 1.0.0\nservices:\n  app:\n    component: fc\n    props:\n      service:\n        name: x\n      function:\n        name: f\n        handler: index.handler\n        runtime: python2.7\n        codeUri: ./code\n").unwrap();
-    let out = p
-        .cmd()
-        .args(["deploy", "-f"])
-        .arg(&broken)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let stderr = deploy_fails(&p, &broken);
     assert!(stderr.contains("s.yaml:8:7: services.app.props.function: POST /2016-08-15/services/x/functions: HTTP 400"), "{stderr}");
     assert_eq!(
         stderr.matches("HTTP 400").count(),
         1,
         "the cause is said once: {stderr}"
+    );
+}
+
+/// Runs `deploy -f manifest`, which must fail; its stderr.
+fn deploy_fails(p: &Platform, manifest: &Path) -> String {
+    let out = p
+        .cmd()
+        .args(["deploy", "-f"])
+        .arg(manifest)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "deploying {} succeeded",
+        manifest.display()
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The value of one exposition line (`name{labels} value`); 0 when absent.
+fn metric(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn json_log_lines_carry_each_request_id() {
+    let data = tempfile::tempdir().unwrap();
+    let p = Platform::start_logging(data.path(), &["--log-format", "json"], "wasm_fc_api=debug");
+    let response = ureq::get(&format!("{}/healthz", p.endpoint))
+        .call()
+        .unwrap();
+    let request_id = response.headers()["x-fc-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    wait_for(
+        || {
+            p.stderr.lock().unwrap().iter().any(|line| {
+                let Ok(json) = serde_json::from_str::<Value>(line) else {
+                    return false;
+                };
+                json["span"]["request_id"] == request_id.as_str()
+                    && json["span"]["path"] == "/healthz"
+                    && json["fields"]["message"] == "answered"
+                    && json["fields"]["status"] == 200
+            })
+        },
+        "a JSON log line in the request's span",
     );
 }
 

@@ -86,6 +86,9 @@ fn print_record(record: &Value, format: Format) {
 
 pub fn logs(args: &LogsArgs, format: Format) -> anyhow::Result<()> {
     let client = args.client.client()?;
+    // The cursor: the newest record's millisecond. Later polls re-read that
+    // millisecond (records finishing in the same ms may arrive in different polls)
+    // and skip the request ids already printed at it.
     let mut since = match &args.since {
         Some(text) => {
             Some(since_ms(text, wasm_fc_api::queue::now_ms()).map_err(anyhow::Error::msg)?)
@@ -96,10 +99,15 @@ pub fn logs(args: &LogsArgs, format: Format) -> anyhow::Result<()> {
         "/_wasm-fc/logs/{}/{}",
         args.target.service, args.target.function
     );
+    let mut printed_at_cursor: std::collections::HashSet<String> = Default::default();
     let mut first = true;
     loop {
         let mut query = vec![format!("limit={}", args.limit)];
-        if let Some(since) = since {
+        let query_since = match since {
+            Some(cursor) if !printed_at_cursor.is_empty() => Some(cursor - 1),
+            other => other,
+        };
+        if let Some(since) = query_since {
             query.push(format!("since={since}"));
         }
         if let Some(id) = &args.request_id {
@@ -120,8 +128,19 @@ pub fn logs(args: &LogsArgs, format: Format) -> anyhow::Result<()> {
             );
         }
         for record in &records {
+            let time = record["timeMs"].as_i64();
+            let id = record["requestId"].as_str().unwrap_or_default();
+            if time.is_some() && time == since && printed_at_cursor.contains(id) {
+                continue;
+            }
             print_record(record, format);
-            since = record["timeMs"].as_i64().or(since);
+            if time > since {
+                since = time;
+                printed_at_cursor.clear();
+            }
+            if time == since {
+                printed_at_cursor.insert(id.to_string());
+            }
         }
         if !args.tail {
             return Ok(());

@@ -37,7 +37,18 @@ pub struct ClientArgs {
         default_value = "http://127.0.0.1:9000"
     )]
     pub endpoint: String,
-    /// Access key id. Default: the pair a local `wasm-fc run` saved in `--data-dir`.
+    #[command(flatten)]
+    pub keys: AccessKeyArgs,
+    /// The data dir of the local `wasm-fc run` whose saved keys to use.
+    #[arg(long, env = "WASM_FC_DATA_DIR", default_value = "./.wasm-fc")]
+    pub data_dir: PathBuf,
+}
+
+/// An FC access key pair given on the command line or in the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessKeyArgs {
+    /// Access key id. Default: `run` generates a pair and saves it in its data dir;
+    /// the other commands use the pair saved in `--data-dir`.
     #[arg(long, env = "WASM_FC_ACCESS_KEY_ID", requires = "access_key_secret")]
     pub access_key_id: Option<String>,
     /// Access key secret.
@@ -48,20 +59,24 @@ pub struct ClientArgs {
         requires = "access_key_id"
     )]
     pub access_key_secret: Option<String>,
-    /// The data dir of the local `wasm-fc run` whose saved keys to use.
-    #[arg(long, env = "WASM_FC_DATA_DIR", default_value = "./.wasm-fc")]
-    pub data_dir: PathBuf,
+}
+
+impl AccessKeyArgs {
+    /// The pair, when both halves were given.
+    pub fn credentials(&self) -> Option<Credentials> {
+        Some(Credentials {
+            access_key_id: self.access_key_id.clone()?,
+            access_key_secret: self.access_key_secret.clone()?,
+        })
+    }
 }
 
 impl ClientArgs {
     /// A signing client: explicit keys, else the local platform's saved pair.
     pub fn client(&self) -> anyhow::Result<Client> {
-        let credentials = match (&self.access_key_id, &self.access_key_secret) {
-            (Some(id), Some(secret)) => Credentials {
-                access_key_id: id.clone(),
-                access_key_secret: secret.clone(),
-            },
-            _ => Client::local_credentials(&self.data_dir).with_context(|| {
+        let credentials = match self.keys.credentials() {
+            Some(credentials) => credentials,
+            None => Client::local_credentials(&self.data_dir).with_context(|| {
                 format!(
                     "no access key: pass --access-key-id/--access-key-secret (or WASM_FC_ACCESS_KEY_ID/SECRET), \
                      or run from where `wasm-fc run` keeps {}/credentials.json",

@@ -76,7 +76,9 @@ fn path_of(target: &ResourcePath) -> String {
     path
 }
 
-pub fn describe(args: &ClientArgs, target: &ResourcePath, _format: Format) -> anyhow::Result<()> {
+/// Prints the resource as the API returns it (JSON in both formats), with a
+/// function's triggers added.
+pub fn describe(args: &ClientArgs, target: &ResourcePath) -> anyhow::Result<()> {
     let client = args.client()?;
     let mut value = client.json("GET", &path_of(target), None)?;
     if target.trigger.is_none()
@@ -103,29 +105,19 @@ pub fn remove(args: &ClientArgs, target: &ResourcePath, format: Format) -> anyho
     } else {
         let service = format!("/services/{}", target.service);
         client.json("GET", &service, None)?; // a clear NotFound before anything else
-        for function in list_all(&client, &format!("{service}/functions"), "functions")? {
-            let path = format!(
-                "{service}/functions/{}",
-                function["functionName"].as_str().unwrap_or_default()
-            );
-            client.json("DELETE", &path, None)?;
-            removed.push(path);
-        }
-        for alias in list_all(&client, &format!("{service}/aliases"), "aliases")? {
-            let path = format!(
-                "{service}/aliases/{}",
-                alias["aliasName"].as_str().unwrap_or_default()
-            );
-            client.json("DELETE", &path, None)?;
-            removed.push(path);
-        }
-        for version in list_all(&client, &format!("{service}/versions"), "versions")? {
-            let path = format!(
-                "{service}/versions/{}",
-                version["versionId"].as_str().unwrap_or_default()
-            );
-            client.json("DELETE", &path, None)?;
-            removed.push(path);
+        // (collection, list key, name field): a function takes its triggers along.
+        let contents = [
+            ("functions", "functions", "functionName"),
+            ("aliases", "aliases", "aliasName"),
+            ("versions", "versions", "versionId"),
+        ];
+        for (collection, key, name) in contents {
+            let base = format!("{service}/{collection}");
+            for item in list_all(&client, &base, key)? {
+                let path = format!("{base}/{}", item[name].as_str().unwrap_or_default());
+                client.json("DELETE", &path, None)?;
+                removed.push(path);
+            }
         }
         client.json("DELETE", &service, None)?;
         removed.push(service);

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use wasm_fc_api::client::Client;
-use wasm_fc_api::credentials::Credentials;
 use wasm_fc_api::platform::{Identity, Platform};
 use wasm_fc_api::server::{ServerConfig, bind};
 
@@ -29,17 +28,8 @@ pub struct RunArgs {
     /// The region FC reports (context.region).
     #[arg(long, env = "WASM_FC_REGION", default_value = "local")]
     pub region: String,
-    /// Access key id; generated and saved in the data dir when unset.
-    #[arg(long, env = "WASM_FC_ACCESS_KEY_ID", requires = "access_key_secret")]
-    pub access_key_id: Option<String>,
-    /// Access key secret.
-    #[arg(
-        long,
-        env = "WASM_FC_ACCESS_KEY_SECRET",
-        hide_env_values = true,
-        requires = "access_key_id"
-    )]
-    pub access_key_secret: Option<String>,
+    #[command(flatten)]
+    pub keys: super::AccessKeyArgs,
     /// Deploy this manifest (s.yaml or template.yml) before serving.
     #[arg(short = 'f', long = "file")]
     pub file: Option<PathBuf>,
@@ -52,13 +42,7 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
-    let credentials = match (args.access_key_id.clone(), args.access_key_secret.clone()) {
-        (Some(access_key_id), Some(access_key_secret)) => Some(Credentials {
-            access_key_id,
-            access_key_secret,
-        }),
-        _ => None,
-    };
+    let credentials = args.keys.credentials();
     // Read the manifest before starting, so a broken one fails fast; absolute paths
     // so that --watch can match what changed.
     let manifest = match &args.file {

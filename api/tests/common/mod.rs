@@ -26,7 +26,8 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,18 +35,24 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `wasm-fc run` on 127.0.0.1:`port` over `data_dir`, not started.
+pub fn run_command(port: u16, data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasm-fc"));
+    cmd.args([
+        "run",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(data_dir);
+    cmd
+}
+
 /// Starts the real binary on a free port over `data_dir` and waits for /healthz.
 #[allow(clippy::zombie_processes)] // `Server`'s Drop kills and waits for the child
 pub fn start(data_dir: &Path) -> Server {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-fc"))
-        .args([
-            "run",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data_dir)
+    let mut child = run_command(port, data_dir)
         .env("WASM_FC_ACCESS_KEY_ID", KEY_ID)
         .env("WASM_FC_ACCESS_KEY_SECRET", SECRET)
         .env("WASM_FC_LOG", "warn")
@@ -125,33 +132,12 @@ pub fn call_as(
     secret: &str,
     at: SystemTime,
 ) -> Reply {
-    let date = httpdate::fmt_http_date(at);
-    let (path_only, query) = path
-        .split_once('?')
-        .map(|(p, q)| (p, Some(q)))
-        .unwrap_or((path, None));
-    let mut headers: Vec<(String, String)> = vec![
-        ("date".into(), date.clone()),
-        ("content-type".into(), "application/json".into()),
-    ];
-    headers.extend(
-        extra_headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
-    let signed = wasm_fc_api::auth::SignedRequest {
-        method,
-        path: path_only,
-        query,
-        headers: headers.clone(),
+    let credentials = wasm_fc_api::credentials::Credentials {
+        access_key_id: key.to_string(),
+        access_key_secret: secret.to_string(),
     };
-    let sts = wasm_fc_api::auth::string_to_sign(
-        &signed,
-        &date,
-        &wasm_fc_api::auth::canonical_resource(&signed),
-    );
-    let signature = wasm_fc_api::auth::sign(secret, &sts);
-    headers.push(("authorization".into(), format!("FC {key}:{signature}")));
+    let headers =
+        wasm_fc_api::client::signed_headers(&credentials, method, path, extra_headers, at);
     raw(server, method, path, &headers, body)
 }
 
