@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
+use crate::runtimes::{RuntimeKind, handler_file};
 
 /// Limits on one code package.
 #[derive(Debug, Clone, Copy)]
@@ -69,28 +70,6 @@ impl CodePackage {
             digest,
         }
     }
-}
-
-/// The Wasm file a handler names: `index.handler` → `index.wasm`,
-/// `dir/app.entry` → `dir/app.wasm`.
-pub fn handler_wasm_path(handler: &str) -> ApiResult<String> {
-    let (module, entry) = handler.rsplit_once('.').ok_or_else(|| {
-        ApiError::InvalidArgument(format!(
-            "handler {handler:?} must be <file>.<entry>, e.g. index.handler"
-        ))
-    })?;
-    if module.is_empty()
-        || entry.is_empty()
-        || module.starts_with('/')
-        || module
-            .split('/')
-            .any(|part| part == ".." || part.is_empty())
-    {
-        return Err(ApiError::InvalidArgument(format!(
-            "handler {handler:?} must be <file>.<entry> with a relative file path"
-        )));
-    }
-    Ok(format!("{module}.wasm"))
 }
 
 /// Unpacks `zip` into `dest` (which must not exist yet), enforcing `limits`.
@@ -158,10 +137,22 @@ pub fn unpack(zip: &[u8], dest: &Path, limits: &CodeLimits) -> ApiResult<()> {
     Ok(())
 }
 
-/// Reads the handler's Wasm from an unpacked code directory, with a clear error
-/// when it is missing or is not Wasm.
+/// Checks that the source file an interpreted runtime's handler names is in
+/// the code (`index.handler` → `index.py` / `index.js`).
+pub fn check_handler_source(code_dir: &Path, kind: RuntimeKind, handler: &str) -> ApiResult<()> {
+    let relative = handler_file(kind, handler)?;
+    if code_dir.join(&relative).is_file() {
+        return Ok(());
+    }
+    Err(ApiError::InvalidArgument(format!(
+        "the handler {handler:?} needs {relative} in the code zip, and it is not there"
+    )))
+}
+
+/// Reads the handler's Wasm (`index.handler` → `index.wasm`) from an unpacked
+/// code directory, with a clear error when it is missing or is not Wasm.
 pub fn read_handler_wasm(code_dir: &Path, handler: &str) -> ApiResult<(PathBuf, Vec<u8>)> {
-    let relative = handler_wasm_path(handler)?;
+    let relative = handler_file(RuntimeKind::Wasm, handler)?;
     let path = code_dir.join(&relative);
     let bytes = std::fs::read(&path).map_err(|_| {
         ApiError::InvalidArgument(format!("the handler {handler:?} needs {relative} at the root of the code zip, and it is not there"))
@@ -195,15 +186,6 @@ mod tests {
             w.finish().unwrap();
         }
         buf.into_inner()
-    }
-
-    #[test]
-    fn handler_names_map_to_wasm_files() {
-        assert_eq!(handler_wasm_path("index.handler").unwrap(), "index.wasm");
-        assert_eq!(handler_wasm_path("dir/app.entry").unwrap(), "dir/app.wasm");
-        assert!(handler_wasm_path("nodot").is_err());
-        assert!(handler_wasm_path("../x.handler").is_err());
-        assert!(handler_wasm_path("/abs.handler").is_err());
     }
 
     #[test]

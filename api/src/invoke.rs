@@ -59,7 +59,20 @@ pub fn log_result(request_id: &str, outcome: &Outcome) -> String {
 
 /// FC's function-error body: `{"errorMessage","errorType","stackTrace"}`.
 pub fn error_body(error: &wasm_fc_engine::FunctionError) -> serde_json::Value {
-    serde_json::json!({ "errorMessage": error.message, "errorType": error.error_type, "stackTrace": error.stack_trace })
+    serde_json::json!({ "errorMessage": error.message, "errorType": error.error_type, "stackTrace": stack_trace(error) })
+}
+
+/// `stackTrace` as FC shows it: strings (Node.js, Wasm) or frame lists (Python).
+pub fn stack_trace(error: &wasm_fc_engine::FunctionError) -> serde_json::Value {
+    use wasm_fc_engine::StackFrame;
+    error
+        .stack_trace
+        .iter()
+        .map(|frame| match frame {
+            StackFrame::Text(text) => serde_json::json!(text),
+            StackFrame::Parts(parts) => serde_json::json!(parts),
+        })
+        .collect()
 }
 
 /// The FC context of one invocation of a resolved function version.

@@ -18,6 +18,7 @@ pub mod observe;
 pub mod platform;
 pub mod queue;
 pub mod routes;
+pub mod runtimes;
 pub mod server;
 pub mod store;
 pub mod triggers;

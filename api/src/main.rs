@@ -59,6 +59,9 @@ enum Command {
     },
     /// Create a function project from a built-in template.
     New(cli::new::NewArgs),
+    /// The Python and Node.js runtimes: install (build once, precompile) or list.
+    #[command(subcommand)]
+    Runtimes(cli::runtimes::RuntimesCommand),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -94,6 +97,7 @@ fn main() -> std::process::ExitCode {
         Command::Describe { target, client } => cli::resources::describe(&client, &target),
         Command::Remove { target, client } => cli::resources::remove(&client, &target, format),
         Command::New(args) => cli::new::new(&args, format),
+        Command::Runtimes(command) => cli::runtimes::run(&command, format),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -7,9 +7,6 @@ use serde_json::{Map, Value, json};
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult};
 
-/// Runtimes whose code zip holds Wasm. `custom` is FC's bring-your-own runtime.
-pub const SUPPORTED_RUNTIMES: &[&str] = &["custom", "custom.debian10", "wasm"];
-
 /// FC's time format: UTC, second precision, `Z`.
 pub fn now_timestamp() -> String {
     let secs = std::time::SystemTime::now()
@@ -171,16 +168,11 @@ pub fn apply_function(
                 "Runtime is set to an invalid value".into(),
             ));
         };
-        if !SUPPORTED_RUNTIMES.contains(&runtime.as_str()) {
-            return Err(ApiError::InvalidArgument(format!(
-                "runtime {runtime:?} is not supported by wasm-fc; supported runtimes: {} (the code zip holds WebAssembly)",
-                SUPPORTED_RUNTIMES.join(", ")
-            )));
-        }
+        crate::runtimes::classify(runtime)?;
         set(&mut function, "runtime", json!(runtime));
     }
     if let Some(handler) = f.string("handler")? {
-        crate::code::handler_wasm_path(&handler)?;
+        crate::runtimes::handler_file(crate::runtimes::RuntimeKind::Wasm, &handler)?;
         set(&mut function, "handler", json!(handler));
     }
     if let Some(d) = f.string("description")? {
@@ -213,7 +205,7 @@ pub fn apply_function(
     if f.has("initializer") {
         let initializer = f.string("initializer")?.unwrap_or_default();
         if !initializer.is_empty() {
-            crate::code::handler_wasm_path(&initializer)?;
+            crate::runtimes::handler_file(crate::runtimes::RuntimeKind::Wasm, &initializer)?;
         }
         set(&mut function, "initializer", json!(initializer));
     }

@@ -14,6 +14,7 @@ use crate::code;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::metrics::Metrics;
 use crate::queue::Handoff;
+use crate::runtimes::{self, RuntimeKind, Runtimes};
 use crate::store::{Kind, Store, StoreError};
 use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 
@@ -61,6 +62,8 @@ pub struct Platform {
     pub logs: crate::function_logs::FunctionLogs,
     /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
     ready: std::sync::atomic::AtomicBool,
+    /// The Python and Node.js runtimes.
+    pub runtimes: Runtimes,
 }
 
 impl std::fmt::Debug for Platform {
@@ -89,6 +92,7 @@ impl Platform {
         engine: Engine,
         data_dir: PathBuf,
         identity: Identity,
+        runtimes: Runtimes,
     ) -> Self {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
         let (handoff, handoff_receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -107,6 +111,7 @@ impl Platform {
             timer_fires_pending: DashMap::new(),
             metrics: Metrics::default(),
             ready: std::sync::atomic::AtomicBool::new(false),
+            runtimes,
         }
     }
 
@@ -135,13 +140,30 @@ impl Platform {
         (dir.join(format!("{digest}.zip")), dir.join(digest))
     }
 
-    /// Stores a code package (idempotent: same bytes, same place) and checks its handler.
-    /// Returns the sha256 of the handler's Wasm.
-    pub fn store_code(&self, package: &code::CodePackage, handler: &str) -> ApiResult<String> {
-        self.store_package(package)?;
-        let (_, dir) = self.code_paths(&package.digest);
-        let (_, wasm) = code::read_handler_wasm(&dir, handler)?;
-        Ok(Engine::digest(&wasm))
+    /// Checks a function's stored code against its runtime and handler, and
+    /// returns its `_wasmDigest`: the sha256 of the handler's Wasm for Wasm
+    /// runtimes; empty for Python and Node.js (their code runs on the runtime
+    /// component, resolved when the function is loaded), after checking that the
+    /// handler's source file is there and the runtime is available.
+    pub async fn check_code(&self, function: &serde_json::Map<String, Value>) -> ApiResult<String> {
+        let text = |key: &str| {
+            function
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let (_, dir) = self.code_paths(text("_codeDigest"));
+        match runtimes::classify(text("runtime"))? {
+            RuntimeKind::Wasm => {
+                let (_, wasm) = code::read_handler_wasm(&dir, text("handler"))?;
+                Ok(Engine::digest(&wasm))
+            }
+            kind @ RuntimeKind::Interpreted(language) => {
+                code::check_handler_source(&dir, kind, text("handler"))?;
+                self.runtimes.get(language).await?;
+                Ok(String::new())
+            }
+        }
     }
 
     /// Stores and unpacks a zip (function code or a layer) under its digest.
@@ -221,21 +243,10 @@ impl Platform {
             return Ok(found);
         }
         let config = self.function_config(service, function)?;
-        let digest = str_of(function, "_codeDigest").to_string();
-        let wasm_digest = str_of(function, "_wasmDigest").to_string();
-        let (_, code_dir) = self.code_paths(&digest);
-        let handler = config.handler.clone();
+        let (wasm_digest, wasm_path) = self.wasm_of(function).await?;
         let engine = self.engine.clone();
         let loaded = tokio::task::spawn_blocking(move || {
-            engine.load(
-                &wasm_digest,
-                || {
-                    code::read_handler_wasm(&code_dir, &handler)
-                        .map(|(_, w)| w)
-                        .map_err(std::io::Error::other)
-                },
-                config,
-            )
+            engine.load(&wasm_digest, || std::fs::read(&wasm_path), config)
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -257,6 +268,25 @@ impl Platform {
             map.insert(stamp, loaded.clone());
         }
         Ok(loaded)
+    }
+
+    /// The Wasm a function runs, as (sha256, path): the handler's module from its
+    /// code, or the runtime component of its language.
+    async fn wasm_of(&self, function: &Value) -> ApiResult<(String, PathBuf)> {
+        match runtimes::classify(str_of(function, "runtime"))? {
+            RuntimeKind::Wasm => {
+                let (_, code_dir) = self.code_paths(str_of(function, "_codeDigest"));
+                let file = runtimes::handler_file(RuntimeKind::Wasm, str_of(function, "handler"))?;
+                Ok((
+                    str_of(function, "_wasmDigest").to_string(),
+                    code_dir.join(file),
+                ))
+            }
+            RuntimeKind::Interpreted(language) => {
+                let installed = self.runtimes.get(language).await?;
+                Ok((installed.digest, installed.path))
+            }
+        }
     }
 
     /// FC settings → engine settings.

@@ -18,6 +18,7 @@ use crate::auth::{SignedRequest, verify};
 use crate::credentials::Credentials;
 use crate::error::ApiError;
 use crate::platform::{Identity, Platform};
+use crate::runtimes::Runtimes;
 use crate::store::sqlite::SqliteStore;
 
 /// Everything `wasm-fc run` is configured with.
@@ -28,6 +29,9 @@ pub struct ServerConfig {
     pub identity: Identity,
     /// `None`: load or generate the pair saved in the data dir.
     pub credentials: Option<Credentials>,
+    /// Where the Python and Node.js runtimes are built and precompiled (shared
+    /// by every data dir); `None` turns them off.
+    pub runtimes_dir: Option<PathBuf>,
 }
 
 /// Why the server could not start.
@@ -87,8 +91,10 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     };
     let store = Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?);
     crate::store::Store::requeue_all(store.as_ref(), crate::queue::now_ms())?;
+    let runtimes = Runtimes::open(config.runtimes_dir.clone());
     let engine = Engine::new(EngineConfig {
         artifact_dir: data_dir.join("artifacts"),
+        shared_artifact_dirs: runtimes.artifact_dir().into_iter().collect(),
         ..EngineConfig::default()
     })?;
     let platform = Arc::new(Platform::new(
@@ -96,6 +102,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         engine,
         data_dir.clone(),
         config.identity.clone(),
+        runtimes,
     ));
     let keys = Arc::new(credentials.clone());
     let app = Router::new()

@@ -12,27 +12,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use common::*;
 use serde_json::{Value, json};
 
-const P: &str = "/2016-08-15";
-
-fn ok(reply: Reply) -> Reply {
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    reply
-}
-
-fn create_service(s: &Server, name: &str, extra: Value) {
-    let mut body = json!({ "serviceName": name });
-    body.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    ok(call(
-        s,
-        "POST",
-        &format!("{P}/services"),
-        &[],
-        body.to_string().as_bytes(),
-    ));
-}
-
 fn create_function(s: &Server, svc: &str, name: &str, guest: &str, extra: Value) {
     ok(call(
         s,
@@ -41,16 +20,6 @@ fn create_function(s: &Server, svc: &str, name: &str, guest: &str, extra: Value)
         &[],
         &function_body(name, guest, extra),
     ));
-}
-
-fn create_trigger(s: &Server, svc: &str, func: &str, body: Value) -> Reply {
-    call(
-        s,
-        "POST",
-        &format!("{P}/services/{svc}/functions/{func}/triggers"),
-        &[],
-        body.to_string().as_bytes(),
-    )
 }
 
 fn http_trigger(name: &str, auth: &str, methods: &[&str]) -> Value {
@@ -62,14 +31,6 @@ fn http_trigger(name: &str, auth: &str, methods: &[&str]) -> Value {
 fn line<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     text.lines()
         .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-}
-
-fn unsigned(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let headers: Vec<(String, String)> = headers
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    raw(s, method, path, &headers, body)
 }
 
 const ALL_METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"];

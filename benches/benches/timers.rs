@@ -250,6 +250,7 @@ async fn end_to_end(window: Duration) {
             region: "local".into(),
         },
         credentials: Some(credentials),
+        runtimes_dir: None,
     })
     .await
     .unwrap();

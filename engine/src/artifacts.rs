@@ -55,6 +55,8 @@ pub fn wasm_kind(wasm: &[u8]) -> Result<WasmKind, DeployError> {
 #[derive(Debug)]
 pub struct ArtifactStore {
     dir: PathBuf,
+    /// Read-only directories searched after `dir` (see `EngineConfig::shared_artifact_dirs`).
+    shared: Vec<PathBuf>,
     compat: String,
     compiles: AtomicU64,
     /// Durations of recent compiles, drained by [`ArtifactStore::take_compile_times`]
@@ -80,13 +82,18 @@ impl Hasher for Sha256Hasher {
 
 impl ArtifactStore {
     /// Opens (creating it if needed) the artifact directory for `engine`.
-    pub fn open(engine: &wasmtime::Engine, dir: &Path) -> Result<Self, DeployError> {
+    pub fn open(
+        engine: &wasmtime::Engine,
+        dir: &Path,
+        shared: &[PathBuf],
+    ) -> Result<Self, DeployError> {
         std::fs::create_dir_all(dir)?;
         let mut hasher = Sha256Hasher(Sha256::new());
         std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
         let compat = hex::encode(&hasher.0.finalize()[..8]);
         Ok(Self {
             dir: dir.to_path_buf(),
+            shared: shared.to_vec(),
             compat,
             compiles: AtomicU64::new(0),
             recent_compile_times: Default::default(),
@@ -115,19 +122,27 @@ impl ArtifactStore {
     /// so that loading needs no header parsing (`detect_precompiled_file` costs
     /// several reads, a measurable part of a ~150 µs cold load).
     pub fn path_for(&self, digest: &str, kind: WasmKind) -> PathBuf {
+        self.dir.join(self.file_name(digest, kind))
+    }
+
+    fn file_name(&self, digest: &str, kind: WasmKind) -> String {
         let kind = match kind {
             WasmKind::Module => "module",
             WasmKind::Component => "component",
         };
-        self.dir
-            .join(format!("{digest}-{}.{kind}.cwasm", self.compat))
+        format!("{digest}-{}.{kind}.cwasm", self.compat)
     }
 
-    /// The existing artifact for `digest`, whichever kind it is.
+    /// The existing artifact for `digest`, whichever kind it is: in the
+    /// store's own directory, else in a shared one.
     pub fn find(&self, digest: &str) -> Option<(PathBuf, WasmKind)> {
-        [WasmKind::Component, WasmKind::Module]
-            .into_iter()
-            .map(|kind| (self.path_for(digest, kind), kind))
+        std::iter::once(&self.dir)
+            .chain(&self.shared)
+            .flat_map(|dir| {
+                [WasmKind::Component, WasmKind::Module]
+                    .into_iter()
+                    .map(move |kind| (dir.join(self.file_name(digest, kind)), kind))
+            })
             .find(|(path, _)| path.is_file())
     }
 

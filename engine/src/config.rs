@@ -13,6 +13,12 @@ pub struct EngineConfig {
     /// Where compiled `.cwasm` artifacts live. Default: a `wasm-fc-artifacts`
     /// directory under the system temp dir; `wasm-fc run` puts it in its data dir.
     pub artifact_dir: PathBuf,
+    /// Artifact directories looked in after `artifact_dir`, never written by
+    /// deploys: where [`Engine::precompile_into`](crate::Engine::precompile_into)
+    /// put code shared by every data dir (the Python and Node.js runtimes).
+    /// An artifact's file name carries the engine's compatibility hash, so a
+    /// directory shared by differently configured engines is safe. Default none.
+    pub shared_artifact_dirs: Vec<PathBuf>,
     /// Use the pooling instance allocator (default `true`). Pooling takes a
     /// pre-reserved slot per instance instead of `mmap`/`mprotect`, which is
     /// 3-5x faster to instantiate (engine-anchors §6.1). `false` is on-demand
@@ -42,6 +48,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             artifact_dir: std::env::temp_dir().join("wasm-fc-artifacts"),
+            shared_artifact_dirs: Vec::new(),
             pooling: true,
             max_live_instances: 1000,
             max_memory_size_mb: 3072,
@@ -158,12 +165,19 @@ pub struct InvokeContext {
     /// (`x-fc-base-path`, WebSocket events). Callers' own `x-fc-*` headers are
     /// always dropped; these are added after. Default: none.
     pub http_headers: Vec<(String, String)>,
+    /// The whole original URI of an HTTP-trigger request (path and query, as
+    /// received), which interpreted runtimes show as Node's `req.url` and WSGI's
+    /// `fc.request_uri`. Empty for events.
+    pub request_url: String,
 }
 
 /// Size caps on what an invocation may produce.
 pub mod caps {
     /// A sync result larger than this is a function error. 32 MB, FC's sync payload limit.
     pub const MAX_RESULT_BYTES: usize = 32 << 20;
+    /// An HTTP request body a function buffers whole (CGI commands, interpreted
+    /// runtimes). 32 MB, FC's sync HTTP-trigger body limit.
+    pub const MAX_REQUEST_BYTES: usize = 32 << 20;
     /// Log bytes kept per invocation (the tail wins). 1 MiB: far above the 4 KB
     /// tail FC returns, so the function log stays useful, yet bounded.
     pub const MAX_LOG_BYTES: usize = 1 << 20;

@@ -95,7 +95,11 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Result<Self, DeployError> {
         let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config))
             .map_err(|e| DeployError::Engine(format!("{e:#}")))?;
-        let artifacts = ArtifactStore::open(&wasmtime, &config.artifact_dir)?;
+        let artifacts = ArtifactStore::open(
+            &wasmtime,
+            &config.artifact_dir,
+            &config.shared_artifact_dirs,
+        )?;
         let component_linker =
             abi::component_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
         let module_linker =
@@ -126,6 +130,20 @@ impl Engine {
             .artifacts
             .ensure(&self.inner.wasmtime, wasm, kind)?;
         self.load_artifact(&path, kind, ArtifactStore::digest(wasm), wasm, config)
+    }
+
+    /// Compiles `wasm` into the artifact directory `dir` (unless this engine's
+    /// artifact for it is already there), for code many data dirs share; list
+    /// `dir` in [`EngineConfig::shared_artifact_dirs`] to use it. Returns the
+    /// code's digest. CPU-heavy like [`Engine::deploy`].
+    pub fn precompile_into(&self, wasm: &[u8], dir: &Path) -> Result<String, DeployError> {
+        let kind = wasm_kind(wasm)?;
+        ArtifactStore::open(&self.inner.wasmtime, dir, &[])?.ensure(
+            &self.inner.wasmtime,
+            wasm,
+            kind,
+        )?;
+        Ok(ArtifactStore::digest(wasm))
     }
 
     /// Loads a function whose code was deployed earlier, from its artifact alone

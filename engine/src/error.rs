@@ -76,7 +76,15 @@ pub struct FunctionError {
     /// FC `errorMessage`.
     pub message: String,
     /// FC `stackTrace`, innermost first.
-    pub stack_trace: Vec<String>,
+    pub stack_trace: Vec<StackFrame>,
+}
+
+/// One `stackTrace` entry. FC's shape depends on the runtime: Node.js and Wasm
+/// frames are strings, Python frames are `[file, line, function, source]` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackFrame {
+    Text(String),
+    Parts(Vec<String>),
 }
 
 impl FunctionError {

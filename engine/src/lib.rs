@@ -29,6 +29,6 @@ mod pool;
 pub use abi::Abi;
 pub use config::{EngineConfig, FunctionConfig, InvokeContext, Preopen, caps};
 pub use engine::{Engine, EngineStats};
-pub use error::{DeployError, ErrorKind, FunctionError, InvokeError};
+pub use error::{DeployError, ErrorKind, FunctionError, InvokeError, StackFrame};
 pub use function::Function;
 pub use outcome::{BodyError, HttpOutcome, Outcome, ResponseBody};

@@ -18,6 +18,7 @@ use crate::host::state::ComponentState;
 pub(crate) enum Exports {
     Event(EventHandler),
     Http(wasmtime_wasi_http::p2::bindings::Proxy),
+    Runtime(crate::abi::runtime::Interpreted),
 }
 
 /// One live component instance and its store.

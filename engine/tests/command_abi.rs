@@ -35,5 +35,10 @@ async fn a_non_zero_exit_is_an_unhandled_error_with_the_stderr_tail() {
         error.message.ends_with("failing on purpose: disk on fire"),
         "{error:?}"
     );
-    assert_eq!(error.stack_trace, vec!["exit status 3".to_string()]);
+    assert_eq!(
+        error.stack_trace,
+        vec![wasm_fc_engine::StackFrame::Text(
+            "exit status 3".to_string()
+        )]
+    );
 }

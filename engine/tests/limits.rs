@@ -126,7 +126,7 @@ async fn a_panic_is_an_unhandled_error_with_its_message_in_the_log() {
         error
             .stack_trace
             .iter()
-            .any(|frame| frame.starts_with("core::panicking::panic_fmt")),
+            .any(|frame| matches!(frame, wasm_fc_engine::StackFrame::Text(t) if t.starts_with("core::panicking::panic_fmt"))),
         "named frames: {:?}",
         error.stack_trace
     );

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod new;
 pub mod resources;
 pub mod run;
+pub mod runtimes;
 pub mod watch;
 
 use std::path::PathBuf;

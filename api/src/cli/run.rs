@@ -4,11 +4,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use wasm_fc_api::client::Client;
-use wasm_fc_api::platform::{Identity, Platform};
+use wasm_fc_api::platform::Identity;
 use wasm_fc_api::server::{ServerConfig, bind};
 
 use super::Format;
@@ -39,6 +38,12 @@ pub struct RunArgs {
     /// Do not echo guest logs to the terminal (they are still kept; see `wasm-fc logs`).
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub runtimes: super::runtimes::RuntimesDirArgs,
+    /// Do not build or serve the Python and Node.js runtimes (Wasm functions only;
+    /// no python3/node needed).
+    #[arg(long, env = "WASM_FC_NO_RUNTIMES")]
+    pub no_runtimes: bool,
 }
 
 pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
@@ -61,6 +66,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
             region: args.region.clone(),
         },
         credentials,
+        runtimes_dir: (!args.no_runtimes).then(|| args.runtimes.resolve()),
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);
@@ -71,8 +77,20 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: draining in-flight requests and async work");
     }));
+    // The runtimes build (first start only) and precompile while the API serves;
+    // a Python or Node.js deploy waits for its runtime, and /readyz for all of it.
+    let runtimes = {
+        let platform = platform.clone();
+        tokio::task::spawn_blocking(move || {
+            platform
+                .runtimes
+                .install_missing(&platform.engine, &|line| {
+                    tracing::info!(target: "wasm_fc::runtimes", "{line}");
+                })
+        })
+    };
     let startup = {
-        let (client, platform) = (client.clone(), platform.clone());
+        let client = client.clone();
         let about = super::banner::About {
             data_dir: args.data_dir.display().to_string(),
             region: args.region.clone(),
@@ -80,16 +98,12 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         };
         let manifest = manifest.clone();
         tokio::task::spawn_blocking(move || {
-            start_up(
-                &client,
-                &platform,
-                manifest.as_ref().map(|m| &m.0),
-                format,
-                &about,
-            )
+            start_up(&client, manifest.as_ref().map(|m| &m.0), format, &about)
         })
     };
     startup.await.context("start-up task")??;
+    runtimes.await.context("runtime install task")?;
+    platform.mark_ready();
     if args.watch
         && let Some((manifest, file)) = manifest
     {
@@ -102,10 +116,9 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deploys the manifest (if any), prints the banner and marks the platform ready.
+/// Deploys the manifest (if any) and prints the banner.
 fn start_up(
     client: &Client,
-    platform: &Arc<Platform>,
     manifest: Option<&wasm_fc_api::manifest::Manifest>,
     format: Format,
     about: &super::banner::About,
@@ -118,6 +131,5 @@ fn start_up(
     }
     let banner = super::banner::collect(client, about)?;
     super::banner::print(&banner, format);
-    platform.mark_ready();
     Ok(())
 }

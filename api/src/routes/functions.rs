@@ -39,15 +39,16 @@ fn attach_code(p: &Platform, function: &mut Map<String, Value>, code: &Fields) -
         .required_string("zipFile")
         .map_err(|_| ApiError::InvalidArgument("code.zipFile (a base64 zip) is required".into()))?;
     let package = CodePackage::from_base64(&zip_file, &CodeLimits::default())?;
-    let handler = function
-        .get("handler")
-        .and_then(Value::as_str)
-        .unwrap_or("index.handler")
-        .to_string();
-    let wasm_digest = p.store_code(&package, &handler)?;
+    p.store_package(&package)?;
     function.insert("codeSize".into(), json!(package.zip.len()));
     function.insert("codeChecksum".into(), json!(package.checksum.to_string()));
     function.insert("_codeDigest".into(), json!(package.digest));
+    Ok(())
+}
+
+/// Checks the code against the runtime and handler, recording `_wasmDigest`.
+async fn check_code(p: &Platform, function: &mut Map<String, Value>) -> ApiResult<()> {
+    let wasm_digest = p.check_code(function).await?;
     function.insert("_wasmDigest".into(), json!(wasm_digest));
     Ok(())
 }
@@ -62,26 +63,6 @@ fn check_layers(p: &Platform, function: &Map<String, Value>) -> ApiResult<()> {
     {
         super::layer_for_arn(p, arn.as_str().unwrap_or_default())?;
     }
-    Ok(())
-}
-
-/// Re-reads the handler's Wasm from the current code (when only the handler changed).
-fn recheck_handler(p: &Platform, function: &mut Map<String, Value>) -> ApiResult<()> {
-    let (_, dir) = p.code_paths(
-        function
-            .get("_codeDigest")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
-    );
-    let handler = function
-        .get("handler")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let (_, wasm) = crate::code::read_handler_wasm(&dir, handler)?;
-    function.insert(
-        "_wasmDigest".into(),
-        json!(wasm_fc_engine::Engine::digest(&wasm)),
-    );
     Ok(())
 }
 
@@ -108,6 +89,7 @@ pub async fn create(
         ApiError::InvalidArgument("code is required: {\"zipFile\": \"<base64 zip>\"}".into())
     })?;
     attach_code(&p, &mut function, &code)?;
+    check_code(&p, &mut function).await?;
     check_layers(&p, &function)?;
     function.insert("_etag".into(), json!(model::new_etag()));
     let value = Value::Object(function);
@@ -141,10 +123,12 @@ pub async fn update(
         return Err(ApiError::Internal("corrupt function row".into()));
     };
     let mut function = model::apply_function(map, &fields)?;
-    match fields.object("code")? {
-        Some(code) => attach_code(&p, &mut function, &code)?,
-        None if fields.has("handler") => recheck_handler(&p, &mut function)?,
-        None => {}
+    let code = fields.object("code")?;
+    if let Some(code) = &code {
+        attach_code(&p, &mut function, code)?;
+    }
+    if code.is_some() || fields.has("handler") || fields.has("runtime") {
+        check_code(&p, &mut function).await?;
     }
     check_layers(&p, &function)?;
     touch(&mut function);

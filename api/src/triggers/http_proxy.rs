@@ -142,7 +142,8 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     }
     let client_ip = client_ip(&request);
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let ctx = context(p, &target, &request_id, Vec::new());
+    let mut ctx = context(p, &target, &request_id, Vec::new());
+    ctx.request_url = request.uri().to_string();
     let guest_request = to_guest(request, &target.path)?;
     let mut response = match invoke_observed(p, &target, guest_request, &ctx, client_ip).await? {
         Ok(answer) => to_client(answer),
@@ -378,7 +379,7 @@ pub(super) fn function_failure(
             error.message
         ),
         "errorType": error.error_type,
-        "stackTrace": error.stack_trace,
+        "stackTrace": invoke::stack_trace(error),
     });
     let mut response = (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response();
     response.headers_mut().insert(

@@ -35,7 +35,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// `wasm-fc run` on 127.0.0.1:`port` over `data_dir`, not started.
+/// `wasm-fc run` on 127.0.0.1:`port` over `data_dir`, not started, without the
+/// Python and Node.js runtimes (see [`start_with_runtimes`]).
 pub fn run_command(port: u16, data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasm-fc"));
     cmd.args([
@@ -44,15 +45,54 @@ pub fn run_command(port: u16, data_dir: &Path) -> Command {
         &format!("127.0.0.1:{port}"),
         "--data-dir",
     ])
-    .arg(data_dir);
+    .arg(data_dir)
+    .env("WASM_FC_NO_RUNTIMES", "1");
     cmd
 }
 
+/// The runtimes every test server shares: `target/wasm-fc-runtimes`, built by
+/// the real `wasm-fc runtimes install` on first use (a file lock makes parallel
+/// test binaries wait for one build).
+pub fn runtimes_dir() -> PathBuf {
+    static INSTALLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm-fc-runtimes");
+            let output = Command::new(env!("CARGO_BIN_EXE_wasm-fc"))
+                .args(["runtimes", "install", "--runtimes-dir"])
+                .arg(&dir)
+                .output()
+                .expect("run wasm-fc runtimes install");
+            assert!(
+                output.status.success(),
+                "wasm-fc runtimes install failed (needs python3-venv, node and npm):\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            dir
+        })
+        .clone()
+}
+
 /// Starts the real binary on a free port over `data_dir` and waits for /healthz.
-#[allow(clippy::zombie_processes)] // `Server`'s Drop kills and waits for the child
 pub fn start(data_dir: &Path) -> Server {
     let port = free_port();
-    let mut child = run_command(port, data_dir)
+    spawn(run_command(port, data_dir), port, data_dir)
+}
+
+/// Like [`start`], with the Python and Node.js runtimes (installed on first use).
+pub fn start_with_runtimes(data_dir: &Path) -> Server {
+    let port = free_port();
+    let mut command = run_command(port, data_dir);
+    command
+        .env_remove("WASM_FC_NO_RUNTIMES")
+        .env("WASM_FC_RUNTIMES_DIR", runtimes_dir());
+    spawn(command, port, data_dir)
+}
+
+#[allow(clippy::zombie_processes)] // `Server`'s Drop kills and waits for the child
+fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Server {
+    let mut child = command
         .env("WASM_FC_ACCESS_KEY_ID", KEY_ID)
         .env("WASM_FC_ACCESS_KEY_SECRET", SECRET)
         .env("WASM_FC_LOG", "warn")
@@ -175,17 +215,47 @@ pub fn raw(
     }
 }
 
-/// A zip holding `index.wasm` = the given guest, base64-encoded.
+/// A zip holding the given guest under `name`, base64-encoded.
 pub fn zip_base64(guest: &str, name: &str) -> String {
+    zip_files(&[(name.to_string(), wasm_fc_test_guests::bytes(guest))])
+}
+
+/// A zip of (path, bytes) entries, base64-encoded.
+pub fn zip_files(files: &[(String, Vec<u8>)]) -> String {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut w = zip::ZipWriter::new(&mut buf);
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(&wasm_fc_test_guests::bytes(guest)).unwrap();
+        for (name, bytes) in files {
+            w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(bytes).unwrap();
+        }
         w.finish().unwrap();
     }
     base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+}
+
+/// Every file under `dir` as (path relative to `dir`, bytes), for [`zip_files`].
+pub fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 pub fn function_body(name: &str, guest: &str, extra: Value) -> Vec<u8> {
@@ -209,4 +279,54 @@ pub fn wait_for(check: impl Fn() -> bool, what: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("timed out waiting: {what}");
+}
+
+/// The API prefix of FC 2.0.
+pub const P: &str = "/2016-08-15";
+
+/// Asserts a 200 and passes the reply on.
+pub fn ok(reply: Reply) -> Reply {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply
+}
+
+/// CreateService with `extra` fields; must succeed.
+pub fn create_service(s: &Server, name: &str, extra: Value) {
+    let mut body = serde_json::json!({ "serviceName": name });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    ok(call(
+        s,
+        "POST",
+        &format!("{P}/services"),
+        &[],
+        body.to_string().as_bytes(),
+    ));
+}
+
+/// CreateTrigger; the reply is the caller's to check.
+pub fn create_trigger(s: &Server, svc: &str, func: &str, body: Value) -> Reply {
+    call(
+        s,
+        "POST",
+        &format!("{P}/services/{svc}/functions/{func}/triggers"),
+        &[],
+        body.to_string().as_bytes(),
+    )
+}
+
+/// An unsigned request with the given headers.
+pub fn unsigned(
+    s: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    raw(s, method, path, &headers, body)
 }

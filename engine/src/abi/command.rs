@@ -8,7 +8,7 @@ use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 
 use crate::abi::guard;
 use crate::config::{FunctionConfig, caps};
-use crate::error::{DeployError, FunctionError};
+use crate::error::{DeployError, FunctionError, StackFrame};
 use crate::host::limits::MemoryLimiter;
 use crate::host::log::{LogCapture, tail};
 use crate::host::sandbox;
@@ -113,6 +113,6 @@ fn exit_error(code: i32, log: &[u8]) -> FunctionError {
         stderr_tail
     };
     let mut error = FunctionError::unhandled("ExitError", message);
-    error.stack_trace = vec![format!("exit status {code}")];
+    error.stack_trace = vec![StackFrame::Text(format!("exit status {code}"))];
     error
 }

@@ -2,9 +2,9 @@
 
 use wasmtime::Store;
 
-use crate::abi::guard;
+use crate::abi::guard::{self, Reported};
 use crate::config::FunctionConfig;
-use crate::error::{ErrorKind, FunctionError};
+use crate::error::{ErrorKind, FunctionError, StackFrame};
 use crate::host::context::FcContext;
 use crate::host::state::ComponentState;
 
@@ -53,7 +53,7 @@ fn handled(err: wit::Error) -> FunctionError {
         kind: ErrorKind::Handled,
         error_type: err.error_type,
         message: err.error_message,
-        stack_trace: err.stack_trace,
+        stack_trace: err.stack_trace.into_iter().map(StackFrame::Text).collect(),
     }
 }
 
@@ -63,7 +63,7 @@ pub(crate) async fn initialize(
     bindings: &EventHandler,
     config: &FunctionConfig,
     record: &wit::Context,
-) -> Result<(), FunctionError> {
+) -> Reported<()> {
     let budget = config.initialization_timeout;
     guard::arm(store, budget);
     let outcome = tokio::time::timeout(
@@ -71,13 +71,12 @@ pub(crate) async fn initialize(
         bindings.call_initialize(&mut *store, record),
     )
     .await;
-    match guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)? {
-        Ok(()) => Ok(()),
-        Err(err) => Err(FunctionError {
-            kind: ErrorKind::Unhandled,
-            ..handled(err)
-        }),
-    }
+    let reply = guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)?;
+    Ok(reply.map_err(|err| FunctionError {
+        // FC reports every initializer failure as unhandled.
+        kind: ErrorKind::Unhandled,
+        ..handled(err)
+    }))
 }
 
 /// Runs the guest's `handle` under the function's timeout.
@@ -87,7 +86,7 @@ pub(crate) async fn handle(
     config: &FunctionConfig,
     event: &[u8],
     record: &wit::Context,
-) -> Result<Vec<u8>, FunctionError> {
+) -> Reported<Vec<u8>> {
     guard::arm(store, config.timeout);
     let outcome = tokio::time::timeout(
         guard::backstop(config.timeout),
@@ -100,6 +99,6 @@ pub(crate) async fn handle(
         "Function",
         config.timeout,
         config.memory_size_mb,
-    )?
-    .map_err(handled)
+    )
+    .map(|reply| reply.map_err(handled))
 }

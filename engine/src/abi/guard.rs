@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use crate::error::FunctionError;
+use crate::error::{FunctionError, StackFrame};
 use crate::host::limits::MemoryLimiter;
 use crate::host::state::{CommandState, ComponentState};
 
@@ -43,6 +43,12 @@ impl Limited for CommandState {
         &mut self.limiter
     }
 }
+
+/// A guarded call's result, with two ways to fail that mean different things
+/// for the instance: the outer `Err` is a trap, timeout or out-of-memory (the
+/// instance is retired); the inner `Err` is the guest reporting its own error
+/// (the instance stays warm).
+pub(crate) type Reported<T> = Result<Result<T, FunctionError>, FunctionError>;
 
 /// Installs the memory limiter and the epoch callback on a new store.
 pub(crate) fn install<T: Limited>(store: &mut Store<T>) {
@@ -126,11 +132,11 @@ pub(crate) fn classify(
                         let name = f
                             .func_name()
                             .map(|n| format!("{:#}", rustc_demangle::demangle(n)));
-                        format!(
+                        StackFrame::Text(format!(
                             "{} ({})",
                             name.as_deref().unwrap_or("<unknown>"),
                             f.module().name().unwrap_or("wasm")
-                        )
+                        ))
                     })
                     .collect();
             }

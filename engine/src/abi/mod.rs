@@ -5,12 +5,14 @@
 //! | [`Abi::Event`] | a component exporting `handle` and `initialize` (the `fc:function` world) | [`event`] |
 //! | [`Abi::Http`] | a component exporting `wasi:http/incoming-handler@0.2.x` | [`http`] |
 //! | [`Abi::Command`] | a core module exporting `_start` (WASI p1) | [`command`] |
+//! | [`Abi::Runtime`] | a component exporting `handle-http` (the `interpreted` world: Python, Node.js) | [`runtime`] |
 
 pub mod cgi;
 pub mod command;
 pub mod event;
 pub(crate) mod guard;
 pub mod http;
+pub(crate) mod runtime;
 
 use std::path::Path;
 
@@ -30,6 +32,8 @@ pub enum Abi {
     Http,
     /// A WASI p1 command: stdin in, stdout out, context in env.
     Command,
+    /// An interpreted runtime (the `interpreted` world): serves events and HTTP.
+    Runtime,
 }
 
 /// A loaded function version: the compiled code with imports resolved once.
@@ -37,6 +41,7 @@ pub(crate) enum Loaded {
     Event(event::EventHandlerPre<ComponentState>),
     Http(wasmtime_wasi_http::p2::bindings::ProxyPre<ComponentState>),
     Command(wasmtime::InstancePre<CommandState>),
+    Runtime(runtime::InterpretedPre<ComponentState>),
 }
 
 impl Loaded {
@@ -45,18 +50,23 @@ impl Loaded {
             Self::Event(_) => Abi::Event,
             Self::Http(_) => Abi::Http,
             Self::Command(_) => Abi::Command,
+            Self::Runtime(_) => Abi::Runtime,
         }
     }
 }
 
 /// The one component linker: all of WASI p2 (Rust std imports `wasi:cli` even
-/// in HTTP components) plus `wasi:http`.
+/// in HTTP components), `wasi:http`, and `fc:function/files` for the runtimes.
 pub(crate) fn component_linker(
     engine: &wasmtime::Engine,
 ) -> wasmtime::Result<Linker<ComponentState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    runtime::fc::function::files::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+        &mut linker,
+        |state| state,
+    )?;
     Ok(linker)
 }
 
@@ -90,6 +100,11 @@ pub(crate) fn load(
                 .component_linker
                 .instantiate_pre(&component)
                 .map_err(unsupported)?;
+            // The interpreted world is the only one exporting `handle-http`.
+            if component.get_export_index(None, "handle-http").is_some() {
+                let pre = runtime::InterpretedPre::new(pre).map_err(unsupported)?;
+                return Ok(Loaded::Runtime(pre));
+            }
             // The event world exports a plain `handle` function: a direct lookup.
             if component.get_export_index(None, "handle").is_some() {
                 let pre = event::EventHandlerPre::new(pre).map_err(unsupported)?;

@@ -41,6 +41,10 @@ impl Function {
                 self.http_on_command(pre, request, ctx, client_ip, permit, started)
                     .await
             }
+            Loaded::Runtime(_) => {
+                self.http_on_runtime(request, ctx, client_ip, permit, started)
+                    .await
+            }
             Loaded::Event(_) => Err(InvokeError::WrongAbi(format!(
                 "function {} is an event handler (fc:function world); HTTP triggers need a wasi:http component or a WASI command (CGI)",
                 self.inner.config.function
@@ -148,7 +152,7 @@ impl Function {
         let _live = self.live_slot().await?;
         let (parts, body) = request.into_parts();
         let body = body.map_err(|e| BodyError(e.to_string()));
-        let body = match Limited::new(body, caps::MAX_RESULT_BYTES).collect().await {
+        let body = match Limited::new(body, caps::MAX_REQUEST_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) => {
                 return Err(InvokeError::Internal(format!(

@@ -11,11 +11,13 @@ use wasmtime::Store;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-use crate::abi::{Abi, Loaded, command, event, guard};
+use crate::abi::guard::Reported;
+use crate::abi::{Abi, Loaded, command, event, guard, runtime};
 use crate::config::{FunctionConfig, InvokeContext, caps};
 use crate::engine::EngineInner;
-use crate::error::{ErrorKind, FunctionError, InvokeError};
+use crate::error::{FunctionError, InvokeError};
 use crate::host::context::FcContext;
+use crate::host::files::ReadableDirs;
 use crate::host::limits::MemoryLimiter;
 use crate::host::log::LogCapture;
 use crate::host::sandbox;
@@ -24,6 +26,7 @@ use crate::outcome::Outcome;
 use crate::pool::{Exports, LiveGuard, Pool, WarmInstance};
 
 mod http_invoke;
+mod runtime_http;
 
 /// A deployed function version. Cheap to clone; all clones share one pool.
 #[derive(Clone)]
@@ -37,6 +40,8 @@ struct FunctionInner {
     pool: Arc<Pool>,
     config: FunctionConfig,
     digest: String,
+    /// The function's directories for `fc:function/files`, opened once.
+    files: Arc<ReadableDirs>,
 }
 
 impl std::fmt::Debug for Function {
@@ -72,6 +77,7 @@ impl Function {
     ) -> Self {
         Self {
             inner: Arc::new(FunctionInner {
+                files: Arc::new(ReadableDirs::open(&config.preopens)),
                 engine,
                 loaded,
                 pool,
@@ -142,7 +148,7 @@ impl Function {
                     cold_start: true,
                 })
             }
-            Loaded::Event(_) => self.invoke_event(event, ctx, started).await,
+            Loaded::Event(_) | Loaded::Runtime(_) => self.invoke_event(event, ctx, started).await,
             Loaded::Http(_) => {
                 self.invoke_event_over_http(event, ctx, started, permit)
                     .await
@@ -164,31 +170,36 @@ impl Function {
                 return Ok(failed_outcome(error, log, started, true));
             }
         };
-        let Exports::Event(bindings) = &instance.exports else {
-            return Err(InvokeError::Internal(
-                "event instance has the wrong exports".into(),
-            ));
-        };
         let record = event::context_record(&FcContext {
             function: config,
             invoke: ctx,
             instance_id: &instance.id,
         });
-        let mut result = Ok(Vec::new());
-        if !instance.initialized && config.initializer.is_some() {
-            result = event::initialize(&mut instance.store, bindings, config, &record)
-                .await
-                .map(|()| Vec::new());
-            instance.initialized = result.is_ok();
-        }
-        if result.is_ok() {
-            result = event::handle(&mut instance.store, bindings, config, &event, &record).await;
-        }
+        let (result, healthy) = match self.initialize(&mut instance, &record).await {
+            Err(failed) => (Err(failed), false),
+            Ok(()) => {
+                let reply = match &instance.exports {
+                    Exports::Event(bindings) => {
+                        event::handle(&mut instance.store, bindings, config, &event, &record).await
+                    }
+                    Exports::Runtime(bindings) => {
+                        runtime::handle(&mut instance.store, bindings, config, &event, &record)
+                            .await
+                    }
+                    Exports::Http(_) => {
+                        return Err(InvokeError::Internal(
+                            "event instance has the wrong exports".into(),
+                        ));
+                    }
+                };
+                settle(reply)
+            }
+        };
         let result = result.and_then(cap_result).map(Bytes::from);
         let log = instance.store.data().log.take();
         let max_memory_bytes = instance.store.data().limiter.peak_bytes() as u64;
         let instance_id = instance.id.clone();
-        self.release(instance, keeps_instance(&result));
+        self.release(instance, healthy);
         Ok(Outcome {
             result,
             log,
@@ -197,6 +208,33 @@ impl Function {
             instance_id,
             cold_start,
         })
+    }
+
+    /// Runs the function's initializer on `instance` if it has one and it has
+    /// not run there yet. Any failure fails this invocation and retires the
+    /// instance, so the next invocation starts clean and initializes again.
+    async fn initialize(
+        &self,
+        instance: &mut WarmInstance,
+        record: &event::fc::function::types::Context,
+    ) -> Result<(), FunctionError> {
+        let config = &self.inner.config;
+        if instance.initialized || config.initializer.is_none() {
+            return Ok(());
+        }
+        let reply = match &instance.exports {
+            Exports::Event(bindings) => {
+                event::initialize(&mut instance.store, bindings, config, record).await
+            }
+            Exports::Runtime(bindings) => {
+                runtime::initialize(&mut instance.store, bindings, config, record).await
+            }
+            // wasi:http components have no initializer call.
+            Exports::Http(_) => Ok(Ok(())),
+        };
+        reply.and_then(|done| done)?;
+        instance.initialized = true;
+        Ok(())
     }
 
     /// FC's custom-runtime convention for events on an HTTP function:
@@ -358,6 +396,7 @@ impl Function {
             limiter: MemoryLimiter::new(config.memory_size_mb),
             log,
             deadline: Instant::now(),
+            files: self.inner.files.clone(),
         };
         let mut store = Store::new(&self.inner.engine.wasmtime, state);
         guard::install(&mut store);
@@ -371,6 +410,11 @@ impl Function {
             Loaded::Http(pre) => tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
                 .await
                 .map(|started| started.map(Exports::Http)),
+            Loaded::Runtime(pre) => {
+                tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
+                    .await
+                    .map(|started| started.map(Exports::Runtime))
+            }
             Loaded::Command(_) => {
                 return Err(InvokeError::Internal("commands have no warm instances".into()).into());
             }
@@ -400,11 +444,12 @@ impl Function {
     }
 }
 
-/// A handled error leaves the instance healthy; a trap, timeout or OOM does not.
-fn keeps_instance(result: &Result<Bytes, FunctionError>) -> bool {
-    match result {
-        Ok(_) => true,
-        Err(error) => error.kind == ErrorKind::Handled,
+/// A guarded call's result and whether the instance stays warm: the guest's
+/// own error leaves it healthy; a trap, timeout or OOM does not.
+pub(super) fn settle<T>(reply: Reported<T>) -> (Result<T, FunctionError>, bool) {
+    match reply {
+        Ok(reply) => (reply, true),
+        Err(failed) => (Err(failed), false),
     }
 }
 

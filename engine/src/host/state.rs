@@ -1,5 +1,6 @@
 //! What a wasmtime `Store` holds for each ABI.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
@@ -7,6 +8,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
+use crate::host::files::ReadableDirs;
 use crate::host::limits::MemoryLimiter;
 use crate::host::log::LogCapture;
 
@@ -20,6 +22,8 @@ pub struct ComponentState {
     pub log: LogCapture,
     /// When the current call must stop; checked on every epoch tick.
     pub deadline: Instant,
+    /// The function's directories for `fc:function/files` (interpreted runtimes).
+    pub files: Arc<ReadableDirs>,
 }
 
 impl WasiView for ComponentState {

@@ -1,0 +1,5 @@
+import sibling
+
+
+def main(event, context):
+    return "src/app.main " + sibling.NAME

@@ -1,0 +1,115 @@
+//! Executor for the `interpreted` world (`engine/wit/fc-function.wit`): one
+//! runtime component per language (Python, Node.js) that loads the user's code
+//! from `/code` and applies FC's handler conventions.
+//!
+//! A user's exception or `callback(err)` is the inner `Err` of [`Reported`]: the
+//! interpreter is still healthy afterwards and the instance stays warm.
+
+use wasmtime::Store;
+
+use crate::abi::guard::{self, Reported};
+use crate::config::FunctionConfig;
+use crate::error::{ErrorKind, FunctionError, StackFrame};
+use crate::host::state::ComponentState;
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "interpreted",
+    exports: { default: async },
+    with: { "fc:function/types": crate::abi::event::fc::function::types },
+});
+
+// The world's `use`s put `Context`, `HttpRequest`, `HttpResponse` and
+// `RuntimeError` in scope here.
+use fc::function::http_types::StackFrame as WitFrame;
+
+/// The runtime's report of a failed call, in FC's terms.
+fn reported(err: RuntimeError) -> FunctionError {
+    FunctionError {
+        kind: if err.handled {
+            ErrorKind::Handled
+        } else {
+            ErrorKind::Unhandled
+        },
+        error_type: err.error_type,
+        message: err.error_message,
+        stack_trace: err
+            .stack_trace
+            .into_iter()
+            .map(|frame| match frame {
+                WitFrame::Text(text) => StackFrame::Text(text),
+                WitFrame::Parts(parts) => StackFrame::Parts(parts),
+            })
+            .collect(),
+    }
+}
+
+/// Runs the function's initializer under `initializationTimeout`.
+pub(crate) async fn initialize(
+    store: &mut Store<ComponentState>,
+    bindings: &Interpreted,
+    config: &FunctionConfig,
+    record: &Context,
+) -> Reported<()> {
+    let budget = config.initialization_timeout;
+    guard::arm(store, budget);
+    let outcome = tokio::time::timeout(
+        guard::backstop(budget),
+        bindings.call_initialize(&mut *store, record),
+    )
+    .await;
+    let reply = guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)?;
+    Ok(reply.map_err(|err| FunctionError {
+        // FC reports every initializer failure as unhandled.
+        kind: ErrorKind::Unhandled,
+        ..reported(err)
+    }))
+}
+
+/// Runs `handler(event, context)` under the function's timeout.
+pub(crate) async fn handle(
+    store: &mut Store<ComponentState>,
+    bindings: &Interpreted,
+    config: &FunctionConfig,
+    event: &[u8],
+    record: &Context,
+) -> Reported<Vec<u8>> {
+    guard::arm(store, config.timeout);
+    let outcome = tokio::time::timeout(
+        guard::backstop(config.timeout),
+        bindings.call_handle(&mut *store, event, record),
+    )
+    .await;
+    let reply = guard::finish(
+        store,
+        outcome,
+        "Function",
+        config.timeout,
+        config.memory_size_mb,
+    )?;
+    Ok(reply.map_err(reported))
+}
+
+/// Runs the HTTP handler under the function's timeout.
+pub(crate) async fn handle_http(
+    store: &mut Store<ComponentState>,
+    bindings: &Interpreted,
+    config: &FunctionConfig,
+    request: &HttpRequest,
+    record: &Context,
+) -> Reported<HttpResponse> {
+    guard::arm(store, config.timeout);
+    let outcome = tokio::time::timeout(
+        guard::backstop(config.timeout),
+        bindings.call_handle_http(&mut *store, request, record),
+    )
+    .await;
+    let reply = guard::finish(
+        store,
+        outcome,
+        "Function",
+        config.timeout,
+        config.memory_size_mb,
+    )?;
+    Ok(reply.map_err(reported))
+}
