@@ -104,10 +104,25 @@ impl Platform {
     /// Starts with `WASM_FC_LOG` set to `filter`.
     fn start_logging(data_dir: &Path, extra: &[&str], filter: &str) -> Self {
         let port = common::free_port();
+        let mut command = common::run_command(port, data_dir);
+        command.env("WASM_FC_LOG", filter).args(extra);
+        Self::launch(command, port)
+    }
+
+    /// Starts with the Python and Node.js runtimes the tests share.
+    fn start_with_runtimes(data_dir: &Path) -> Self {
+        let port = common::free_port();
+        let mut command = common::run_command(port, data_dir);
+        command
+            .env("WASM_FC_LOG", "warn")
+            .env_remove("WASM_FC_NO_RUNTIMES")
+            .env("WASM_FC_RUNTIMES_DIR", common::runtimes_dir());
+        Self::launch(command, port)
+    }
+
+    fn launch(command: Command, port: u16) -> Self {
         let endpoint = format!("http://127.0.0.1:{port}");
-        let mut child = with_client_env(common::run_command(port, data_dir), &endpoint)
-            .env("WASM_FC_LOG", filter)
-            .args(extra)
+        let mut child = with_client_env(command, &endpoint)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -605,4 +620,59 @@ fn new_templates_build_and_deploy_as_they_are() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no template 'nope'"));
     let bad = Command::new(BIN).args(["new", "9lives"]).output().unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid FC name"));
+}
+
+#[test]
+fn python_and_nodejs_templates_deploy_as_they_are() {
+    let data = tempfile::tempdir().unwrap();
+    let p = Platform::start_with_runtimes(data.path());
+    let work = tempfile::tempdir().unwrap();
+    let listed = run_ok(Command::new(BIN).args(["new", "--list"]));
+    for (template, name) in [
+        ("event-python", "pyjob"),
+        ("http-python", "pyweb"),
+        ("event-nodejs", "nodejob"),
+        ("http-nodejs", "nodeweb"),
+    ] {
+        assert!(listed.contains(template), "{listed}");
+        let dir = work.path().join(name);
+        run_ok(
+            Command::new(BIN)
+                .args(["new", "--template", template, name, "--dir"])
+                .arg(&dir),
+        );
+        assert!(
+            !dir.join("Cargo.toml").exists(),
+            "no Rust files in a {template} project"
+        );
+        let out = run_ok(p.cmd().args(["deploy", "-f"]).arg(dir.join("s.yaml")));
+        assert!(out.contains("deployed 1 function(s)"), "{out}");
+    }
+    for job in ["pyjob", "nodejob"] {
+        let out =
+            run_ok(
+                p.cmd()
+                    .args(["invoke", &format!("{job}/{job}"), "-e", r#"{"name":"fc"}"#]),
+            );
+        assert!(out.contains("hello, fc"), "{out}");
+        assert!(
+            out.contains(&format!("initializing {job}")),
+            "the initializer logged: {out}"
+        );
+    }
+    for web in ["pyweb", "nodeweb"] {
+        let answer: serde_json::Value = ureq::post(&format!(
+            "{}/2016-08-15/proxy/{web}/{web}/hello",
+            p.endpoint
+        ))
+        .send("world")
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .map(|text| serde_json::from_str(&text).unwrap())
+        .unwrap();
+        assert_eq!(answer["method"], "POST", "{answer}");
+        assert_eq!(answer["path"], "/hello", "{answer}");
+        assert_eq!(answer["body"], "world", "{answer}");
+    }
 }

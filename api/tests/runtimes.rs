@@ -170,3 +170,376 @@ fn the_seed_handlers_run_as_written() {
     assert!(log.contains("[INFO] payload: awesome-fc"), "{log}");
     assert!(log.contains("[INFO] triggerTime: 20"), "{log}");
 }
+
+fn error_of(reply: &Reply) -> (String, Value) {
+    let kind = reply
+        .header("x-fc-error-type")
+        .unwrap_or_default()
+        .to_string();
+    (kind, reply.json())
+}
+
+/// The limits every function runs under, whatever its language: no network
+/// without internetAccess, the timeout, memorySize; and afterwards the
+/// function answers again. The fixture handlers implement the three actions.
+fn assert_sandboxed(s: &Server, svc: &str, name: &str) {
+    let port = s.endpoint.rsplit(':').next().unwrap().to_string();
+    let net = ok(invoke(
+        s,
+        svc,
+        name,
+        json!({ "action": "net", "port": port }),
+    ))
+    .text();
+    assert!(
+        net.starts_with("refused"),
+        "no network without internetAccess: {net}"
+    );
+    for (action, error_type) in [("spin", "TimeoutError"), ("alloc", "OutOfMemoryError")] {
+        let reply = ok(invoke(s, svc, name, json!({ "action": action })));
+        let (kind, body) = error_of(&reply);
+        assert_eq!(kind, "UnhandledInvocationError", "{action}: {body}");
+        assert_eq!(body["errorType"], error_type, "{action}: {body}");
+    }
+    let again = invoke(s, svc, name, json!({ "action": "context" }));
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.header("x-fc-error-type"), None, "{}", again.text());
+}
+
+#[test]
+fn python_handlers_follow_fc_conventions() {
+    let data = tempfile::tempdir().unwrap();
+    let s = start_with_runtimes(data.path());
+    create_service(&s, "py", json!({ "internetAccess": false }));
+    ok(create(
+        &s,
+        "py",
+        "features",
+        "python3.10",
+        "python/features",
+        json!({ "initializer": "index.initializer", "timeout": 2, "memorySize": 128,
+                "environmentVariables": { "GREETING": "hello" } }),
+    ));
+
+    let reply = ok(invoke(&s, "py", "features", json!({ "action": "context" })));
+    let request_id = reply.header("x-fc-request-id").unwrap().to_string();
+    let context = reply.json();
+    assert_eq!(context["event_type"], "bytes", "{context}");
+    assert_eq!(context["request_id"], request_id.as_str());
+    assert_eq!(
+        context["function"],
+        json!(["features", "index.handler", 128, 2, "index.initializer"])
+    );
+    assert_eq!(context["service"][0], "py");
+    assert_eq!(context["service"][3], "LATEST");
+    assert_eq!(context["credentials"].as_array().unwrap().len(), 3);
+    assert_eq!(context["region"], "local");
+    assert!(
+        context["account_id"]
+            .as_str()
+            .is_some_and(|a| !a.is_empty())
+    );
+    assert_eq!(context["env"], "hello");
+    assert_eq!(context["helper"], "HI", "a module next to the handler");
+    assert_eq!(
+        context["dep"], "1.2.3",
+        "a pure-Python dependency in the zip"
+    );
+    assert_eq!(context["util"], 42, "a module in a subdirectory");
+    assert_eq!(context["initialized"], 1);
+    assert_eq!(context["python"], json!([3, 14]));
+    let log = log_of(&reply);
+    assert!(
+        log.contains(&format!("{request_id} [INFO] logging line")),
+        "{log}"
+    );
+    assert!(log.contains("print line"), "{log}");
+    assert!(log.contains("[INFO] initializer ran for features"), "{log}");
+
+    // An exception: FC's UnhandledInvocationError with Python's frame lists.
+    let reply = ok(invoke(&s, "py", "features", json!({ "action": "raise" })));
+    let (kind, body) = error_of(&reply);
+    assert_eq!(kind, "UnhandledInvocationError");
+    assert_eq!(body["errorType"], "ValueError");
+    assert_eq!(body["errorMessage"], "bad input");
+    let frame = body["stackTrace"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(frame[0], "File \"/code/index.py\"", "{body}");
+    assert_eq!(frame[2], "in handler");
+    assert_eq!(frame[3], "raise ValueError(\"bad input\")");
+    assert!(log_of(&reply).contains("ValueError: bad input"));
+    // The interpreter survives the exception: the same warm instance answers.
+    let again = ok(invoke(&s, "py", "features", json!({ "action": "context" }))).json();
+    assert_eq!(
+        again["initialized"], 1,
+        "the initializer ran once per instance"
+    );
+
+    let raw_bytes = ok(invoke(&s, "py", "features", json!({ "action": "bytes" })));
+    assert_eq!(raw_bytes.body, b"\x00\x01raw");
+    assert_eq!(
+        ok(invoke(&s, "py", "features", json!({ "action": "str" }))).text(),
+        "plain text"
+    );
+    assert_eq!(
+        ok(invoke(&s, "py", "features", json!({ "action": "stdlib" }))).text(),
+        "1.8333333333333333",
+        "standard-library modules not preloaded import at run time"
+    );
+
+    // The sandbox and limits, exactly as for Wasm functions.
+    assert_sandboxed(&s, "py", "features");
+    let write = ok(invoke(&s, "py", "features", json!({ "action": "write" }))).text();
+    assert!(write.starts_with("read-only"), "{write}");
+    let host = ok(invoke(&s, "py", "features", json!({ "action": "host" }))).text();
+    assert!(host.starts_with("no host files"), "{host}");
+
+    // A handler in a subdirectory imports its own siblings.
+    ok(create(
+        &s,
+        "py",
+        "sub",
+        "python3",
+        "python/features",
+        json!({ "handler": "src/app.main" }),
+    ));
+    assert_eq!(
+        ok(invoke(&s, "py", "sub", json!({}))).text(),
+        "src/app.main sibling in src/"
+    );
+
+    // Clear 400s for what cannot run.
+    let missing = create(
+        &s,
+        "py",
+        "missing",
+        "python3",
+        "python/features",
+        json!({ "handler": "nope.handler" }),
+    );
+    assert_eq!(missing.status, 400, "{}", missing.text());
+    assert!(
+        missing.json()["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("nope.py")
+    );
+    let py2 = create(&s, "py", "old", "python2.7", "python/features", json!({}));
+    assert_eq!(py2.status, 400);
+    assert!(
+        py2.json()["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Python 2 is not supported")
+    );
+
+    // FC's WSGI form behind an HTTP trigger.
+    ok(create(
+        &s,
+        "py",
+        "wsgi",
+        "python3.12",
+        "python/wsgi",
+        json!({}),
+    ));
+    ok(create_trigger(
+        &s,
+        "py",
+        "wsgi",
+        json!({ "triggerName": "web", "triggerType": "http",
+                "triggerConfig": { "authType": "anonymous", "methods": ["POST"] } }),
+    ));
+    let reply = unsigned(
+        &s,
+        "POST",
+        &format!("{P}/proxy/py/wsgi/some/path?x=1&y=2"),
+        &[("x-custom", "custom-value"), ("content-type", "text/plain")],
+        b"hello wsgi",
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(reply.header("x-answer"), Some("wsgi"));
+    let answer = reply.json();
+    assert_eq!(answer["method"], "POST");
+    assert_eq!(answer["path"], "/some/path");
+    assert_eq!(answer["query"], "x=1&y=2");
+    assert_eq!(answer["header"], "custom-value");
+    assert_eq!(answer["content_type"], "text/plain");
+    assert_eq!(answer["body"], "hello wsgi");
+    assert_eq!(
+        answer["request_uri"],
+        format!("{P}/proxy/py/wsgi/some/path?x=1&y=2")
+    );
+    assert_eq!(answer["client"], "127.0.0.1");
+    assert!(
+        answer["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+}
+
+#[test]
+fn nodejs_handlers_follow_fc_conventions() {
+    let data = tempfile::tempdir().unwrap();
+    let s = start_with_runtimes(data.path());
+    create_service(&s, "node", json!({ "internetAccess": false }));
+    ok(create(
+        &s,
+        "node",
+        "features",
+        "nodejs16",
+        "nodejs/features",
+        json!({ "initializer": "index.initializer", "timeout": 2 }),
+    ));
+
+    let reply = ok(invoke(
+        &s,
+        "node",
+        "features",
+        json!({ "action": "context" }),
+    ));
+    let request_id = reply.header("x-fc-request-id").unwrap().to_string();
+    let context = reply.json();
+    assert_eq!(context["isBuffer"], true, "{context}");
+    assert_eq!(context["requestId"], request_id.as_str());
+    assert_eq!(
+        context["function"],
+        json!({ "name": "features", "handler": "index.handler", "memory": 128, "timeout": 2,
+                "initializer": "index.initializer" })
+    );
+    assert_eq!(context["service"]["name"], "node");
+    assert_eq!(context["service"]["qualifier"], "LATEST");
+    for key in ["accessKeyId", "accessKeySecret", "securityToken"] {
+        assert!(context["credentials"][key].is_string(), "{context}");
+    }
+    assert_eq!(context["region"], "local");
+    assert_eq!(context["helper"], "HI", "require('./lib/helper')");
+    assert_eq!(context["dep"], "4.5.6", "require('dep') from node_modules");
+    assert_eq!(context["initialized"], 1);
+    let log = log_of(&reply);
+    assert!(
+        log.contains(&format!("{request_id} [verbose] console line")),
+        "{log}"
+    );
+    assert!(log.contains("[info] logger line"), "{log}");
+    assert!(log.contains("initializer ran for features"), "{log}");
+
+    let reply = ok(invoke(
+        &s,
+        "node",
+        "features",
+        json!({ "action": "handled" }),
+    ));
+    let (kind, body) = error_of(&reply);
+    assert_eq!(kind, "HandledInvocationError", "callback(err)");
+    assert_eq!(body["errorMessage"], "handled failure");
+    let reply = ok(invoke(&s, "node", "features", json!({ "action": "throw" })));
+    let (kind, body) = error_of(&reply);
+    assert_eq!(kind, "UnhandledInvocationError");
+    assert_eq!(body["errorType"], "TypeError");
+    assert_eq!(body["errorMessage"], "thrown failure");
+    let frames = body["stackTrace"].as_array().unwrap();
+    assert!(!frames.is_empty(), "{body}");
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.as_str().unwrap().contains("(/code/index.js:")),
+        "only the user's frames: {body}"
+    );
+    assert_eq!(
+        ok(invoke(
+            &s,
+            "node",
+            "features",
+            json!({ "action": "context" })
+        ))
+        .json()["initialized"],
+        1
+    );
+
+    assert_eq!(
+        ok(invoke(&s, "node", "features", json!({ "action": "later" }))).text(),
+        "called back later"
+    );
+    assert_eq!(
+        ok(invoke(
+            &s,
+            "node",
+            "features",
+            json!({ "action": "buffer" })
+        ))
+        .body,
+        b"\x00\x01raw"
+    );
+    let builtin = ok(invoke(
+        &s,
+        "node",
+        "features",
+        json!({ "action": "builtin" }),
+    ))
+    .text();
+    assert!(
+        builtin.contains("Cannot find module 'fs'")
+            && builtin.contains("built-in modules available"),
+        "{builtin}"
+    );
+
+    // An async handler that returns a promise.
+    ok(create(
+        &s,
+        "node",
+        "async",
+        "nodejs18",
+        "nodejs/features",
+        json!({ "handler": "index.asyncHandler" }),
+    ));
+    assert_eq!(
+        ok(invoke(&s, "node", "async", json!({ "x": 1 }))).text(),
+        "async {\"x\":1}"
+    );
+
+    // The sandbox and limits.
+    assert_sandboxed(&s, "node", "features");
+
+    // FC's (req, resp, context) HTTP handler.
+    ok(create(
+        &s,
+        "node",
+        "web",
+        "nodejs20",
+        "nodejs/httpfull",
+        json!({}),
+    ));
+    ok(create_trigger(
+        &s,
+        "node",
+        "web",
+        json!({ "triggerName": "web", "triggerType": "http",
+                "triggerConfig": { "authType": "anonymous", "methods": ["GET", "POST"] } }),
+    ));
+    let reply = unsigned(
+        &s,
+        "POST",
+        &format!("{P}/proxy/node/web/a/b?x=1&x=2&y=%20z"),
+        &[("x-custom", "custom-value")],
+        b"node body",
+    );
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    assert_eq!(reply.header("x-answer"), Some("node"));
+    assert_eq!(reply.header("x-removed"), None);
+    let answer = reply.json();
+    assert_eq!(answer["path"], "/a/b");
+    assert_eq!(answer["queries"], json!({ "x": ["1", "2"], "y": " z" }));
+    assert_eq!(answer["method"], "POST");
+    assert_eq!(answer["header"], "custom-value");
+    assert_eq!(answer["clientIP"], "127.0.0.1");
+    assert_eq!(
+        answer["url"],
+        format!("{P}/proxy/node/web/a/b?x=1&x=2&y=%20z")
+    );
+    assert_eq!(answer["body"], "node body");
+    assert_eq!(answer["isBuffer"], true);
+}

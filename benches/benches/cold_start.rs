@@ -13,34 +13,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a bench may panic on setup failures
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
+use wasm_fc_benches::event::EventHandlerPre;
+use wasm_fc_benches::{record, report, stats};
 use wasm_fc_engine::{Engine, EngineConfig, FunctionConfig, InvokeContext};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-wasmtime::component::bindgen!({
-    path: "../engine/wit",
-    world: "event-handler",
-    exports: { default: async },
-});
-
-/// Per-iteration samples, keyed by case name.
-static SAMPLES: Mutex<BTreeMap<String, Vec<Duration>>> = Mutex::new(BTreeMap::new());
-
-fn record(case: &str, sample: Duration) {
-    SAMPLES
-        .lock()
-        .unwrap()
-        .entry(case.to_string())
-        .or_default()
-        .push(sample);
-}
 
 /// Raw wasmtime store state: just WASI, nothing of wasm-fc.
 struct Raw {
@@ -68,35 +50,6 @@ fn raw_store(engine: &wasmtime::Engine) -> Store<Raw> {
     // Same epoch setup cost as the engine: a deadline far away.
     store.set_epoch_deadline(u64::MAX / 2);
     store
-}
-
-fn raw_ctx() -> fc::function::types::Context {
-    use fc::function::types::*;
-    Context {
-        request_id: "bench".into(),
-        function: FunctionMeta {
-            name: "f".into(),
-            handler: "index.handler".into(),
-            memory_size: 128,
-            timeout: 3,
-            initializer: String::new(),
-        },
-        service: ServiceMeta {
-            name: "s".into(),
-            qualifier: "LATEST".into(),
-            version_id: String::new(),
-            log_project: String::new(),
-            log_store: String::new(),
-        },
-        credentials: Credentials {
-            access_key_id: String::new(),
-            access_key_secret: String::new(),
-            security_token: String::new(),
-        },
-        region: "local".into(),
-        account_id: "1".into(),
-        instance_id: "i".into(),
-    }
 }
 
 const EVENT: &[u8] = br#"{"name":"bench"}"#;
@@ -191,7 +144,7 @@ fn cold_start(c: &mut Criterion) {
                     let s = &s;
                     async move {
                         let mut total = Duration::ZERO;
-                        let record_ctx = raw_ctx();
+                        let record_ctx = wasm_fc_benches::event::raw_ctx(128);
                         for _ in 0..iters {
                             let started = Instant::now();
                             let component = unsafe {
@@ -248,7 +201,7 @@ fn cold_start(c: &mut Criterion) {
             b.to_async(&rt).iter_custom(|iters| {
                 let (pre, s, case) = (&pre, &s, raw_case.clone());
                 async move {
-                    let record_ctx = raw_ctx();
+                    let record_ctx = wasm_fc_benches::event::raw_ctx(128);
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         let started = Instant::now();
@@ -300,7 +253,7 @@ fn cold_start(c: &mut Criterion) {
                 b.to_async(&rt).iter_custom(|iters| {
                     let (store, bindings) = (&store, &bindings);
                     async move {
-                        let record_ctx = raw_ctx();
+                        let record_ctx = wasm_fc_benches::event::raw_ctx(128);
                         let mut store = store.lock().await;
                         let mut total = Duration::ZERO;
                         for _ in 0..iters {
@@ -321,60 +274,20 @@ fn cold_start(c: &mut Criterion) {
         }
     }
     group.finish();
-    report();
+    summary();
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// Prints p50/p99/mean per case and engine/raw ratios.
-fn report() {
-    let samples = SAMPLES.lock().unwrap();
-    let stats = |case: &str| -> Option<(Duration, Duration, Duration)> {
-        let mut v = samples.get(case)?.clone();
-        v.sort();
-        let mean = v.iter().sum::<Duration>() / v.len() as u32;
-        Some((percentile(&v, 0.5), percentile(&v, 0.99), mean))
-    };
-    println!(
-        "\ncold_start summary (per-iteration samples; ratio = engine / raw, same Engine and Config)"
+/// The summary table, plus pooling against on-demand allocation.
+fn summary() {
+    report(
+        "cold_start summary",
+        &[
+            "a_not_loaded",
+            "b_fresh_instance",
+            "b_fresh_instance_on_demand",
+            "c_warm",
+        ],
     );
-    println!(
-        "{:<28} {:>12} {:>12} {:>12} | {:>8} {:>8} {:>8} | over raw (p50)",
-        "case", "p50", "p99", "mean", "x p50", "x p99", "x mean"
-    );
-    for case in [
-        "a_not_loaded",
-        "b_fresh_instance",
-        "b_fresh_instance_on_demand",
-        "c_warm",
-    ] {
-        let (Some(e), Some(r)) = (
-            stats(&format!("{case}/engine")),
-            stats(&format!("{case}/raw")),
-        ) else {
-            continue;
-        };
-        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-        println!(
-            "{case:<28} {:>12?} {:>12?} {:>12?} | {:>8.2} {:>8.2} {:>8.2} | {:?}",
-            e.0,
-            e.1,
-            e.2,
-            ratio(e.0, r.0),
-            ratio(e.1, r.1),
-            ratio(e.2, r.2),
-            e.0.saturating_sub(r.0)
-        );
-        println!(
-            "{:<28} {:>12?} {:>12?} {:>12?}",
-            format!("  raw"),
-            r.0,
-            r.1,
-            r.2
-        );
-    }
     if let (Some(pool), Some(on_demand)) = (
         stats("b_fresh_instance/engine"),
         stats("b_fresh_instance_on_demand/engine"),

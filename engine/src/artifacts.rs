@@ -146,18 +146,21 @@ impl ArtifactStore {
             .find(|(path, _)| path.is_file())
     }
 
-    /// Makes sure a compiled artifact for `wasm` exists and returns its path.
-    /// Compiles only when the artifact is missing.
+    /// Makes sure a compiled artifact for `wasm` exists (here or in a shared
+    /// directory) and returns its path. Compiles only when it is missing.
     pub fn ensure(
         &self,
         engine: &wasmtime::Engine,
         wasm: &[u8],
         kind: WasmKind,
     ) -> Result<PathBuf, DeployError> {
-        let path = self.path_for(&Self::digest(wasm), kind);
-        if path.is_file() {
-            return Ok(path);
+        let digest = Self::digest(wasm);
+        if let Some((found, found_kind)) = self.find(&digest)
+            && found_kind == kind
+        {
+            return Ok(found);
         }
+        let path = self.path_for(&digest, kind);
         self.compile_to(engine, wasm, kind, &path)?;
         Ok(path)
     }

@@ -4,19 +4,22 @@
 
 import { logger } from './console.js';
 
-/** SpiderMonkey's `fn@file:line:col` frames in V8's `at fn (file:line:col)` form. */
+/**
+ * SpiderMonkey's `fn@file:line:col` frames in V8's `at fn (file:line:col)`
+ * form, keeping only the user's frames (code and layers), not the runtime's.
+ */
 function frames(error) {
   const stack = error && typeof error.stack === 'string' ? error.stack : '';
-  return stack
-    .split('\n')
-    .filter((frame) => frame && !frame.includes('/wasm-fc-runtime/'))
-    .map((frame) => {
-      const at = frame.lastIndexOf('@');
-      if (at < 0) return frame;
-      const name = frame.slice(0, at) || '<anonymous>';
-      return `    at ${name} (${frame.slice(at + 1)})`;
-    })
-    .map((text) => ({ tag: 'text', val: text }));
+  const out = [];
+  for (const frame of stack.split('\n')) {
+    const at = frame.lastIndexOf('@');
+    const location = frame.slice(at + 1);
+    if (at < 0 || !(location.startsWith('/code/') || location.startsWith('/opt/'))) continue;
+    // Code loaded through `new Function` is named `anonymous/...` by SpiderMonkey.
+    const name = frame.slice(0, at).replace(/^anonymous\//, '') || '<anonymous>';
+    out.push({ tag: 'text', val: `    at ${name} (${location})` });
+  }
+  return out;
 }
 
 export function report(error, handled) {

@@ -1,7 +1,8 @@
 //! `wasm-fc new --template T NAME`: a function project from templates embedded in
-//! the binary (works offline). Each project vendors the guest SDK, so it builds
-//! with `cargo build --offline` once the Rust crates it needs are cached, and has
-//! an `s.yaml` that builds and deploys it as it is.
+//! the binary (works offline), with an `s.yaml` that deploys it as it is. A Rust
+//! project vendors the guest SDK, so it builds with `cargo build --offline` once
+//! the crates it needs are cached; a Python or Node.js project is its handler in
+//! `code/`, run by the installed runtimes.
 
 use std::path::{Path, PathBuf};
 
@@ -12,12 +13,21 @@ use super::{Format, print_json};
 /// Files of a template: (path in the project, contents).
 type Files = &'static [(&'static str, &'static str)];
 
-/// The templates: (name, what it is, its files).
-const TEMPLATES: &[(&str, &str, Files)] = &[
-    (
-        "event-rust",
-        "an event function in Rust: handler(event, context) -> result, with a timer trigger",
-        &[
+/// A template: its name, what it is, whether it is a Rust crate (and so gets
+/// the shared Cargo files and the vendored SDK), and its own files.
+struct Template {
+    name: &'static str,
+    about: &'static str,
+    rust: bool,
+    files: Files,
+}
+
+const TEMPLATES: &[Template] = &[
+    Template {
+        name: "event-rust",
+        about: "an event function in Rust: handler(event, context) -> result, with a timer trigger",
+        rust: true,
+        files: &[
             (
                 "src/lib.rs",
                 include_str!("../../templates/event-rust/lib.rs.tmpl"),
@@ -27,11 +37,12 @@ const TEMPLATES: &[(&str, &str, Files)] = &[
                 include_str!("../../templates/event-rust/s.yaml.tmpl"),
             ),
         ],
-    ),
-    (
-        "http-rust",
-        "an HTTP function in Rust: handler(request, response, context), with an HTTP trigger",
-        &[
+    },
+    Template {
+        name: "http-rust",
+        about: "an HTTP function in Rust: handler(request, response, context), with an HTTP trigger",
+        rust: true,
+        files: &[
             (
                 "src/lib.rs",
                 include_str!("../../templates/http-rust/lib.rs.tmpl"),
@@ -41,10 +52,70 @@ const TEMPLATES: &[(&str, &str, Files)] = &[
                 include_str!("../../templates/http-rust/s.yaml.tmpl"),
             ),
         ],
-    ),
+    },
+    Template {
+        name: "event-python",
+        about: "an event function in Python: handler(event, context), with an initializer and a timer trigger",
+        rust: false,
+        files: &[
+            (
+                "code/index.py",
+                include_str!("../../templates/event-python/index.py.tmpl"),
+            ),
+            (
+                "s.yaml",
+                include_str!("../../templates/event-python/s.yaml.tmpl"),
+            ),
+        ],
+    },
+    Template {
+        name: "http-python",
+        about: "an HTTP function in Python: a WSGI handler(environ, start_response), with an HTTP trigger",
+        rust: false,
+        files: &[
+            (
+                "code/index.py",
+                include_str!("../../templates/http-python/index.py.tmpl"),
+            ),
+            (
+                "s.yaml",
+                include_str!("../../templates/http-python/s.yaml.tmpl"),
+            ),
+        ],
+    },
+    Template {
+        name: "event-nodejs",
+        about: "an event function in Node.js: handler(event, context, callback), with an initializer and a timer trigger",
+        rust: false,
+        files: &[
+            (
+                "code/index.js",
+                include_str!("../../templates/event-nodejs/index.js.tmpl"),
+            ),
+            (
+                "s.yaml",
+                include_str!("../../templates/event-nodejs/s.yaml.tmpl"),
+            ),
+        ],
+    },
+    Template {
+        name: "http-nodejs",
+        about: "an HTTP function in Node.js: handler(req, resp, context), with an HTTP trigger",
+        rust: false,
+        files: &[
+            (
+                "code/index.js",
+                include_str!("../../templates/http-nodejs/index.js.tmpl"),
+            ),
+            (
+                "s.yaml",
+                include_str!("../../templates/http-nodejs/s.yaml.tmpl"),
+            ),
+        ],
+    },
 ];
 
-/// Files every template has. The guest SDK's lock file pins the crates it needs, so
+/// Files every Rust template has. The guest SDK's lock file pins the crates it needs, so
 /// a build resolves nothing new (and works `--offline` once they are cached).
 const SHARED: &[(&str, &str)] = &[
     ("Cargo.lock", include_str!("../../../guest-sdk/Cargo.lock")),
@@ -129,8 +200,8 @@ fn write(dir: &Path, relative: &str, contents: &str) -> anyhow::Result<()> {
 
 pub fn new(args: &NewArgs, format: Format) -> anyhow::Result<()> {
     if args.list || args.name.is_none() {
-        for (name, about, _) in TEMPLATES {
-            println!("{name:<12} {about}");
+        for template in TEMPLATES {
+            println!("{:<13} {}", template.name, template.about);
         }
         if args.name.is_none() && !args.list {
             bail!("give a NAME: wasm-fc new --template <template> NAME");
@@ -143,8 +214,8 @@ pub fn new(args: &NewArgs, format: Format) -> anyhow::Result<()> {
             "'{name}' is not a valid FC name: letters, digits, '-' and '_', starting with a letter, at most 64"
         );
     }
-    let Some((_, _, files)) = TEMPLATES.iter().find(|t| t.0 == args.template) else {
-        let names: Vec<&str> = TEMPLATES.iter().map(|t| t.0).collect();
+    let Some(template) = TEMPLATES.iter().find(|t| t.name == args.template) else {
+        let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
         bail!(
             "no template '{}'; there are: {}",
             args.template,
@@ -159,10 +230,12 @@ pub fn new(args: &NewArgs, format: Format) -> anyhow::Result<()> {
     {
         bail!("{} exists and is not empty", dir.display());
     }
-    for (relative, text) in SHARED.iter().chain(files.iter()) {
+    let shared: &[(&str, &str)] = if template.rust { SHARED } else { &[] };
+    for (relative, text) in shared.iter().chain(template.files.iter()) {
         write(&dir, relative, &render(text, name))?;
     }
-    for (relative, text) in GUEST_SDK {
+    let sdk: &[(&str, &str)] = if template.rust { GUEST_SDK } else { &[] };
+    for (relative, text) in sdk {
         let text = if *relative == "src/lib.rs" {
             if !text.contains(WIT_PATH_IN_REPO) {
                 bail!(
@@ -183,7 +256,12 @@ pub fn new(args: &NewArgs, format: Format) -> anyhow::Result<()> {
             println!("created {} from {}", dir.display(), args.template);
             println!();
             println!("  cd {}", dir.display());
-            println!("  wasm-fc run -f s.yaml          # builds, deploys and serves it");
+            let action = if template.rust {
+                "builds, deploys"
+            } else {
+                "deploys"
+            };
+            println!("  wasm-fc run -f s.yaml          # {action} and serves it");
             println!("  wasm-fc invoke {name}/{name} -e '{{\"name\":\"fc\"}}'");
         }
     }

@@ -111,10 +111,7 @@ pub(crate) fn classify(
         Some(Trap::StackOverflow) => {
             FunctionError::unhandled("StackOverflowError", format!("{what} overflowed its stack"))
         }
-        _ if hit_memory_limit => FunctionError::unhandled(
-            "OutOfMemoryError",
-            format!("{what} ran out of memory: memorySize is {memory_mb} MB"),
-        ),
+        _ if hit_memory_limit => out_of_memory(what, memory_mb),
         _ => {
             let mut error = FunctionError::unhandled(
                 "UnhandledInvocationError",
@@ -143,6 +140,14 @@ pub(crate) fn classify(
             error
         }
     }
+}
+
+/// FC's out-of-memory error.
+pub(crate) fn out_of_memory(what: &str, memory_mb: u32) -> FunctionError {
+    FunctionError::unhandled(
+        "OutOfMemoryError",
+        format!("{what} ran out of memory: memorySize is {memory_mb} MB"),
+    )
 }
 
 /// FC's timeout error.

@@ -44,6 +44,22 @@ fn reported(err: RuntimeError) -> FunctionError {
     }
 }
 
+/// An interpreter that ran into memorySize reports it as its own exception
+/// (`MemoryError`, `out of memory`) and carries on; FC says `OutOfMemoryError`,
+/// and an interpreter that hit its ceiling is retired rather than trusted.
+fn out_of_memory<T, E>(
+    store: &mut Store<ComponentState>,
+    reply: &Result<T, E>,
+    what: &str,
+    config: &FunctionConfig,
+) -> Result<(), FunctionError> {
+    let hit_limit = std::mem::take(&mut store.data_mut().limiter.hit_limit);
+    if hit_limit && reply.is_err() {
+        return Err(guard::out_of_memory(what, config.memory_size_mb));
+    }
+    Ok(())
+}
+
 /// Runs the function's initializer under `initializationTimeout`.
 pub(crate) async fn initialize(
     store: &mut Store<ComponentState>,
@@ -59,6 +75,7 @@ pub(crate) async fn initialize(
     )
     .await;
     let reply = guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)?;
+    out_of_memory(store, &reply, "Initializer", config)?;
     Ok(reply.map_err(|err| FunctionError {
         // FC reports every initializer failure as unhandled.
         kind: ErrorKind::Unhandled,
@@ -87,6 +104,7 @@ pub(crate) async fn handle(
         config.timeout,
         config.memory_size_mb,
     )?;
+    out_of_memory(store, &reply, "Function", config)?;
     Ok(reply.map_err(reported))
 }
 
@@ -111,5 +129,6 @@ pub(crate) async fn handle_http(
         config.timeout,
         config.memory_size_mb,
     )?;
+    out_of_memory(store, &reply, "Function", config)?;
     Ok(reply.map_err(reported))
 }
