@@ -105,8 +105,8 @@ impl Platform {
     fn start_logging(data_dir: &Path, extra: &[&str], filter: &str) -> Self {
         let port = common::free_port();
         let mut command = common::run_command(port, data_dir);
-        command.env("WASM_FC_LOG", filter).args(extra);
-        Self::launch(command, port)
+        command.args(extra);
+        Self::launch(command, port, filter)
     }
 
     /// Starts with the Python and Node.js runtimes the tests share.
@@ -114,15 +114,17 @@ impl Platform {
         let port = common::free_port();
         let mut command = common::run_command(port, data_dir);
         command
-            .env("WASM_FC_LOG", "warn")
             .env_remove("WASM_FC_NO_RUNTIMES")
             .env("WASM_FC_RUNTIMES_DIR", common::runtimes_dir());
-        Self::launch(command, port)
+        Self::launch(command, port, "warn")
     }
 
-    fn launch(command: Command, port: u16) -> Self {
+    /// Spawns `command` with the client environment and `WASM_FC_LOG=filter`,
+    /// and waits for /readyz.
+    fn launch(command: Command, port: u16, filter: &str) -> Self {
         let endpoint = format!("http://127.0.0.1:{port}");
         let mut child = with_client_env(command, &endpoint)
+            .env("WASM_FC_LOG", filter)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -42,7 +42,12 @@ pub struct RunArgs {
     pub runtimes: super::runtimes::RuntimesDirArgs,
     /// Do not build or serve the Python and Node.js runtimes (Wasm functions only;
     /// no python3/node needed).
-    #[arg(long, env = "WASM_FC_NO_RUNTIMES")]
+    /// `WASM_FC_NO_RUNTIMES` takes 1/0, true/false, yes/no or on/off.
+    #[arg(
+        long,
+        env = "WASM_FC_NO_RUNTIMES",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_runtimes: bool,
 }
 

@@ -110,12 +110,12 @@ pub fn classify(runtime: &str) -> ApiResult<RuntimeKind> {
         return Ok(RuntimeKind::Interpreted(Language::Nodejs));
     }
     let hint = if runtime == "python2.7" {
-        " Python 2 is not supported: every python3.x runtime runs on CPython 3.14; port the code to Python 3 and use python3.9 or later."
+        " (Python 2 is not supported: every python3.x runtime runs on CPython 3.14; port the code to Python 3)"
     } else {
         ""
     };
     Err(ApiError::InvalidArgument(format!(
-        "runtime {runtime:?} is not supported by wasm-fc.{hint} Supported runtimes: {}, {}, {}",
+        "runtime {runtime:?} is not supported by wasm-fc{hint}; supported runtimes: {}, {}, {}",
         WASM_RUNTIMES.join(", "),
         PYTHON_RUNTIMES.join(", "),
         NODEJS_RUNTIMES.join(", ")
