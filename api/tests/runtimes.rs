@@ -543,3 +543,23 @@ fn nodejs_handlers_follow_fc_conventions() {
     assert_eq!(answer["body"], "node body");
     assert_eq!(answer["isBuffer"], true);
 }
+
+#[test]
+fn without_the_runtimes_python_and_nodejs_deploys_get_a_clear_400() {
+    let data = tempfile::tempdir().unwrap();
+    let s = start(data.path()); // WASM_FC_NO_RUNTIMES: the runtimes are off
+    create_service(&s, "off", json!({}));
+    for (runtime, dir, language) in [
+        ("python3.9", "python/timer", "python"),
+        ("nodejs18", "nodejs/event", "nodejs"),
+    ] {
+        let reply = create(&s, "off", language, runtime, dir, json!({}));
+        assert_eq!(reply.status, 400, "{}", reply.text());
+        let message = reply.json()["ErrorMessage"].as_str().unwrap().to_string();
+        assert!(
+            message.contains(&format!("the {language} runtime"))
+                && message.contains("--no-runtimes"),
+            "{message}"
+        );
+    }
+}

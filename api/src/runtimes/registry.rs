@@ -152,7 +152,7 @@ impl Runtimes {
         let how = match &self.dir {
             None => "this server runs with --no-runtimes".to_string(),
             Some(dir) => format!(
-                "{reason}; run `wasm-fc runtimes install --dir {}` (needs {})",
+                "{reason}; run `wasm-fc runtimes install --runtimes-dir {}` (needs {})",
                 dir.display(),
                 match language {
                     Language::Python => "python3 with venv",

@@ -44,20 +44,23 @@ fn reported(err: RuntimeError) -> FunctionError {
     }
 }
 
-/// An interpreter that ran into memorySize reports it as its own exception
-/// (`MemoryError`, `out of memory`) and carries on; FC says `OutOfMemoryError`,
-/// and an interpreter that hit its ceiling is retired rather than trusted.
-fn out_of_memory<T, E>(
+/// How a guarded call to the runtime ended, in FC's terms. An interpreter
+/// that ran into memorySize reports it as its own exception (`MemoryError`,
+/// `out of memory`) and carries on; FC says `OutOfMemoryError`, and an
+/// interpreter that hit its ceiling is retired rather than trusted.
+fn conclude<T>(
     store: &mut Store<ComponentState>,
-    reply: &Result<T, E>,
+    outcome: Result<wasmtime::Result<Result<T, RuntimeError>>, tokio::time::error::Elapsed>,
     what: &str,
+    budget: std::time::Duration,
     config: &FunctionConfig,
-) -> Result<(), FunctionError> {
+) -> Reported<T> {
+    let reply = guard::finish(store, outcome, what, budget, config.memory_size_mb)?;
     let hit_limit = std::mem::take(&mut store.data_mut().limiter.hit_limit);
     if hit_limit && reply.is_err() {
         return Err(guard::out_of_memory(what, config.memory_size_mb));
     }
-    Ok(())
+    Ok(reply.map_err(reported))
 }
 
 /// Runs the function's initializer under `initializationTimeout`.
@@ -69,17 +72,13 @@ pub(crate) async fn initialize(
 ) -> Reported<()> {
     let budget = config.initialization_timeout;
     guard::arm(store, budget);
-    let outcome = tokio::time::timeout(
-        guard::backstop(budget),
-        bindings.call_initialize(&mut *store, record),
-    )
-    .await;
-    let reply = guard::finish(store, outcome, "Initializer", budget, config.memory_size_mb)?;
-    out_of_memory(store, &reply, "Initializer", config)?;
-    Ok(reply.map_err(|err| FunctionError {
+    let call = bindings.call_initialize(&mut *store, record);
+    let outcome = tokio::time::timeout(guard::backstop(budget), call).await;
+    let reply = conclude(store, outcome, "Initializer", budget, config)?;
+    Ok(reply.map_err(|error| FunctionError {
         // FC reports every initializer failure as unhandled.
         kind: ErrorKind::Unhandled,
-        ..reported(err)
+        ..error
     }))
 }
 
@@ -92,20 +91,9 @@ pub(crate) async fn handle(
     record: &Context,
 ) -> Reported<Vec<u8>> {
     guard::arm(store, config.timeout);
-    let outcome = tokio::time::timeout(
-        guard::backstop(config.timeout),
-        bindings.call_handle(&mut *store, event, record),
-    )
-    .await;
-    let reply = guard::finish(
-        store,
-        outcome,
-        "Function",
-        config.timeout,
-        config.memory_size_mb,
-    )?;
-    out_of_memory(store, &reply, "Function", config)?;
-    Ok(reply.map_err(reported))
+    let call = bindings.call_handle(&mut *store, event, record);
+    let outcome = tokio::time::timeout(guard::backstop(config.timeout), call).await;
+    conclude(store, outcome, "Function", config.timeout, config)
 }
 
 /// Runs the HTTP handler under the function's timeout.
@@ -117,18 +105,7 @@ pub(crate) async fn handle_http(
     record: &Context,
 ) -> Reported<HttpResponse> {
     guard::arm(store, config.timeout);
-    let outcome = tokio::time::timeout(
-        guard::backstop(config.timeout),
-        bindings.call_handle_http(&mut *store, request, record),
-    )
-    .await;
-    let reply = guard::finish(
-        store,
-        outcome,
-        "Function",
-        config.timeout,
-        config.memory_size_mb,
-    )?;
-    out_of_memory(store, &reply, "Function", config)?;
-    Ok(reply.map_err(reported))
+    let call = bindings.call_handle_http(&mut *store, request, record);
+    let outcome = tokio::time::timeout(guard::backstop(config.timeout), call).await;
+    conclude(store, outcome, "Function", config.timeout, config)
 }

@@ -64,19 +64,12 @@ impl Function {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
     {
-        let (done_tx, finished) = oneshot::channel();
         let (mut instance, cold_start) = match self.checkout().await {
             Ok(found) => found,
             Err(Unavailable::Platform(err)) => return Err(err),
-            Err(Unavailable::Guest(error, log)) => {
-                let _ = done_tx.send(failed_outcome(error.clone(), log, started, true));
-                return Ok(HttpOutcome {
-                    response: Err(error),
-                    cold_start: true,
-                    finished,
-                });
-            }
+            Err(Unavailable::Guest(error, log)) => return Ok(failed_http(error, log, started)),
         };
+        let (done_tx, finished) = oneshot::channel();
         let request = with_context(
             request,
             &FcContext {
@@ -148,18 +141,9 @@ impl Function {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
     {
-        let (done_tx, finished) = oneshot::channel();
         let _live = self.live_slot().await?;
         let (parts, body) = request.into_parts();
-        let body = body.map_err(|e| BodyError(e.to_string()));
-        let body = match Limited::new(body, caps::MAX_REQUEST_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) => {
-                return Err(InvokeError::Internal(format!(
-                    "reading the request body: {e}"
-                )));
-            }
-        };
+        let body = buffered(body).await?;
         let instance_id = uuid::Uuid::new_v4().to_string();
         let mut env = FcContext {
             function: &self.inner.config,
@@ -192,12 +176,43 @@ impl Function {
             instance_id,
             cold_start: true,
         };
-        let _ = done_tx.send(record);
         Ok(HttpOutcome {
             response,
             cold_start: true,
-            finished,
+            finished: already_finished(record),
         })
+    }
+}
+
+/// A request body read whole, up to FC's sync limit (CGI commands and the
+/// interpreted runtimes take the body in one piece).
+pub(super) async fn buffered<B>(body: B) -> Result<Bytes, InvokeError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
+    let body = body.map_err(|e| BodyError(e.to_string()));
+    match Limited::new(body, caps::MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => Err(InvokeError::Internal(format!(
+            "reading the request body: {e}"
+        ))),
+    }
+}
+
+/// The record channel of an invocation that has already finished.
+pub(super) fn already_finished(outcome: Outcome) -> oneshot::Receiver<Outcome> {
+    let (done_tx, finished) = oneshot::channel();
+    let _ = done_tx.send(outcome);
+    finished
+}
+
+/// A guest that failed before it could answer: its error is the response.
+pub(super) fn failed_http(error: FunctionError, log: Bytes, started: Instant) -> HttpOutcome {
+    HttpOutcome {
+        response: Err(error.clone()),
+        cold_start: true,
+        finished: already_finished(failed_outcome(error, log, started, true)),
     }
 }
 

@@ -77,7 +77,12 @@ impl Function {
     ) -> Self {
         Self {
             inner: Arc::new(FunctionInner {
-                files: Arc::new(ReadableDirs::open(&config.preopens)),
+                // Only the interpreted runtimes import `fc:function/files`; other
+                // functions hold no directory handles.
+                files: Arc::new(match loaded {
+                    Loaded::Runtime(_) => ReadableDirs::open(&config.preopens),
+                    _ => ReadableDirs::default(),
+                }),
                 engine,
                 loaded,
                 pool,

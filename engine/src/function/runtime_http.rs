@@ -6,12 +6,13 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use tokio::sync::{OwnedSemaphorePermit, oneshot};
+use http_body_util::{BodyExt, Full};
+use tokio::sync::OwnedSemaphorePermit;
 
-use super::{Function, Unavailable, failed_outcome, settle};
+use super::http_invoke::{already_finished, buffered, failed_http};
+use super::{Function, Unavailable, settle};
 use crate::abi::{event, runtime};
-use crate::config::{InvokeContext, caps};
+use crate::config::InvokeContext;
 use crate::error::{FunctionError, InvokeError};
 use crate::host::context::{FcContext, is_context_header};
 use crate::outcome::{BodyError, HttpOutcome, Outcome, ResponseBody};
@@ -30,29 +31,12 @@ impl Function {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
     {
-        let (done_tx, finished) = oneshot::channel();
         let (parts, body) = request.into_parts();
-        let body = body.map_err(|e| BodyError(e.to_string()));
-        let body = match Limited::new(body, caps::MAX_REQUEST_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) => {
-                return Err(InvokeError::Internal(format!(
-                    "reading the request body: {e}"
-                )));
-            }
-        };
-        let record = request_record(&parts, body, ctx, client_ip);
+        let record = request_record(&parts, buffered(body).await?, ctx, client_ip);
         let (mut instance, cold_start) = match self.checkout().await {
             Ok(found) => found,
             Err(Unavailable::Platform(err)) => return Err(err),
-            Err(Unavailable::Guest(error, log)) => {
-                let _ = done_tx.send(failed_outcome(error.clone(), log, started, true));
-                return Ok(HttpOutcome {
-                    response: Err(error),
-                    cold_start: true,
-                    finished,
-                });
-            }
+            Err(Unavailable::Guest(error, log)) => return Ok(failed_http(error, log, started)),
         };
         let config = &self.inner.config;
         let context = event::context_record(&FcContext {
@@ -88,11 +72,10 @@ impl Function {
             cold_start,
         };
         self.release(instance, healthy);
-        let _ = done_tx.send(outcome);
         Ok(HttpOutcome {
             response,
             cold_start,
-            finished,
+            finished: already_finished(outcome),
         })
     }
 }
