@@ -76,6 +76,9 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);
     bound.defer_ready = true;
+    // From the first request on, Python and Node.js deploys wait for the runtimes
+    // being built below rather than fail as "not installed".
+    bound.platform.runtimes.mark_installing();
     let platform = bound.platform.clone();
     let client = Client::new(&format!("http://{}", bound.addr), bound.credentials.clone());
     let server = tokio::spawn(bound.serve(async {

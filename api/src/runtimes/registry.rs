@@ -104,6 +104,23 @@ impl Runtimes {
         }
     }
 
+    /// Marks every runtime that is not built as being built, so that deploys
+    /// from now on wait for [`Runtimes::install_missing`] instead of failing.
+    /// Call it before starting the install in the background.
+    pub fn mark_installing(&self) {
+        if self.dir.is_none() {
+            return;
+        }
+        self.with_states(|states| {
+            for state in states.values_mut() {
+                if !matches!(state, State::Ready(_)) {
+                    *state = State::Installing;
+                }
+            }
+        });
+        self.changed.notify_waiters();
+    }
+
     /// Builds every missing runtime (blocking; progress lines to `progress`) and
     /// precompiles all of them with `engine`, so deploys compile nothing.
     /// A runtime that fails is reported through [`Runtimes::get`], not here.
@@ -111,15 +128,12 @@ impl Runtimes {
         let (Some(dir), Some(artifacts)) = (self.dir.clone(), self.artifact_dir()) else {
             return;
         };
+        self.mark_installing();
         for language in Language::ALL {
             let ready = self.with_states(|s| match s.get(&language) {
                 Some(State::Ready(found)) => Some(found.clone()),
-                _ => {
-                    s.insert(language, State::Installing);
-                    None
-                }
+                _ => None,
             });
-            self.changed.notify_waiters();
             let result = match ready {
                 Some(found) => Ok(found),
                 None => install(&dir, language, progress)
