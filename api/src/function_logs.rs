@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 /// logs take at most 8 MiB.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
-/// Records waiting for the writer thread before new ones are dropped.
-const QUEUE_CAPACITY: usize = 4096;
+/// Records waiting for the writer thread before new ones are dropped: 16,384,
+/// a whole [`BATCH_WINDOW`] at 800k invocations/s.
+const QUEUE_CAPACITY: usize = 16_384;
 
 /// Most records one read returns (newest kept).
 pub const MAX_READ_RECORDS: usize = 1000;
@@ -162,47 +163,109 @@ fn files(dir: &Path, service: &str, function: &str) -> Option<(PathBuf, PathBuf)
     ))
 }
 
+/// How long the writer lets records gather after the first one arrives. Under
+/// load the writer then wakes at most 1/BATCH_WINDOW times a second and writes
+/// each function's records with one `write`, instead of a wake-up, an `open` and
+/// a `write` per invocation (which cost a fifth of a CPU at 10k invocations/s).
+/// Default 20 ms: records reach the file that much later.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Open log files kept between batches; past this many, all are closed.
+const MAX_OPEN_FILES: usize = 256;
+
 fn write_loop(dir: &Path, receiver: Receiver<LogRecord>, echo: &AtomicBool) {
-    for record in receiver {
+    let mut open = OpenFiles::default();
+    while let Ok(first) = receiver.recv() {
+        std::thread::sleep(BATCH_WINDOW);
+        let mut batch = vec![first];
+        batch.extend(receiver.try_iter());
         if echo.load(Ordering::Relaxed) {
-            echo_record(&record);
+            echo_records(&batch);
         }
-        if let Err(err) = append(dir, &record) {
-            tracing::warn!(error = %err, service = %record.service, function = %record.function, "function logs: cannot write");
+        batch.sort_by(|a, b| (&a.service, &a.function).cmp(&(&b.service, &b.function)));
+        for same in batch.chunk_by(|a, b| a.service == b.service && a.function == b.function) {
+            if let Err(err) = open.append(dir, same) {
+                let first = &same[0];
+                tracing::warn!(error = %err, service = %first.service, function = %first.function, "function logs: cannot write");
+            }
         }
     }
 }
 
 /// Prints each log line as `service/function requestId: line`.
-fn echo_record(record: &LogRecord) {
+fn echo_records(records: &[LogRecord]) {
+    if records.iter().all(|r| r.log.is_empty()) {
+        return;
+    }
     let mut out = std::io::stdout().lock();
-    for line in record.log.lines() {
-        let _ = writeln!(
-            out,
-            "{}/{} {}: {line}",
-            record.service, record.function, record.request_id
-        );
+    for record in records {
+        for line in record.log.lines() {
+            let _ = writeln!(
+                out,
+                "{}/{} {}: {line}",
+                record.service, record.function, record.request_id
+            );
+        }
     }
     let _ = out.flush();
 }
 
-fn append(dir: &Path, record: &LogRecord) -> std::io::Result<()> {
-    let Some((current, rotated)) = files(dir, &record.service, &record.function) else {
-        return Ok(());
-    };
-    if let Some(parent) = current.parent() {
-        std::fs::create_dir_all(parent)?;
+/// The writer's open log files and their sizes.
+#[derive(Default)]
+struct OpenFiles {
+    files: std::collections::HashMap<PathBuf, (std::fs::File, u64)>,
+}
+
+impl OpenFiles {
+    /// Appends records of one function, rotating its file past [`MAX_FILE_BYTES`].
+    fn append(&mut self, dir: &Path, records: &[LogRecord]) -> std::io::Result<()> {
+        let Some(first) = records.first() else {
+            return Ok(());
+        };
+        let Some((current, rotated)) = files(dir, &first.service, &first.function) else {
+            return Ok(());
+        };
+        let mut lines = Vec::new();
+        for record in records {
+            serde_json::to_writer(&mut lines, record).map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+        }
+        if !self.files.contains_key(&current) {
+            if self.files.len() >= MAX_OPEN_FILES {
+                self.files.clear();
+            }
+            if let Some(parent) = current.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let file = open_append(&current)?;
+            let len = file.metadata()?.len();
+            self.files.insert(current.clone(), (file, len));
+        }
+        let Some((file, len)) = self.files.get_mut(&current) else {
+            return Ok(());
+        };
+        if *len >= MAX_FILE_BYTES {
+            std::fs::rename(&current, &rotated)?;
+            *file = open_append(&current)?;
+            *len = 0;
+        }
+        file.write_all(&lines)?;
+        *len += lines.len() as u64;
+        Ok(())
     }
-    if std::fs::metadata(&current).is_ok_and(|m| m.len() >= MAX_FILE_BYTES) {
-        std::fs::rename(&current, &rotated)?;
-    }
-    let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
-    line.push(b'\n');
+}
+
+fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&current)?
-        .write_all(&line)
+        .open(path)
+}
+
+/// Appends one record (the tests' way to write without the thread).
+#[cfg(test)]
+fn append(dir: &Path, record: &LogRecord) -> std::io::Result<()> {
+    OpenFiles::default().append(dir, std::slice::from_ref(record))
 }
 
 #[cfg(test)]

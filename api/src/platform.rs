@@ -64,6 +64,10 @@ pub struct Platform {
     ready: std::sync::atomic::AtomicBool,
     /// The Python and Node.js runtimes.
     pub runtimes: Runtimes,
+    /// Invocations an instance serves before it is retired (1: fresh per request).
+    max_instance_reuse: u64,
+    /// What HTTP-trigger paths resolve to, while the store is unchanged.
+    pub http_routes: crate::triggers::HttpRoutes,
 }
 
 impl std::fmt::Debug for Platform {
@@ -93,6 +97,7 @@ impl Platform {
         data_dir: PathBuf,
         identity: Identity,
         runtimes: Runtimes,
+        max_instance_reuse: u64,
     ) -> Self {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
         let (handoff, handoff_receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -112,6 +117,8 @@ impl Platform {
             metrics: Metrics::default(),
             ready: std::sync::atomic::AtomicBool::new(false),
             runtimes,
+            max_instance_reuse,
+            http_routes: Default::default(),
         }
     }
 
@@ -305,6 +312,8 @@ impl Platform {
         config.memory_size_mb = function["memorySize"].as_u64().unwrap_or(128) as u32;
         config.instance_concurrency = function["instanceConcurrency"].as_u64().unwrap_or(1) as u32;
         config.internet_access = service["internetAccess"].as_bool().unwrap_or(true);
+        config.max_reuse = self.max_instance_reuse.max(1);
+        config.fresh_instance_per_call = self.max_instance_reuse <= 1;
         if let Some(env) = function["environmentVariables"].as_object() {
             config.environment = env
                 .iter()

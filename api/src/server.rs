@@ -12,6 +12,7 @@ use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use wasm_fc_engine::{Engine, EngineConfig};
 
 use crate::auth::{SignedRequest, verify};
@@ -32,7 +33,15 @@ pub struct ServerConfig {
     /// Where the Python and Node.js runtimes are built and precompiled (shared
     /// by every data dir); `None` turns them off.
     pub runtimes_dir: Option<PathBuf>,
+    /// Invocations one Wasm instance serves before it is retired; 1 gives
+    /// every request a fresh instance (strict isolation, as `wasmtime serve`
+    /// does for wasip2 by default). Default [`DEFAULT_MAX_INSTANCE_REUSE`].
+    pub max_instance_reuse: u64,
 }
+
+/// How many invocations a warm instance serves by default: 10,000, which
+/// bounds a slow leak in a guest at no measurable cost.
+pub const DEFAULT_MAX_INSTANCE_REUSE: u64 = 10_000;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +112,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         data_dir.clone(),
         config.identity.clone(),
         runtimes,
+        config.max_instance_reuse,
     ));
     let keys = Arc::new(credentials.clone());
     let app = Router::new()
@@ -146,8 +156,15 @@ impl Bound {
         if !self.defer_ready {
             self.platform.mark_ready();
         }
+        // TCP_NODELAY: a response must not wait for the client's delayed ACK
+        // (without it, the HTTP trigger's p99 at c=1 was 40 ms).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {err}");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)

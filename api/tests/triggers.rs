@@ -671,3 +671,196 @@ fn timers_fire_into_a_mounted_dir_follow_enable_and_survive_restart() {
         "an empty queue",
     );
 }
+
+/// The instance that served an http-hello request.
+fn instance_of(s: &Server, path: &str) -> String {
+    let r = unsigned(s, "GET", &format!("{P}/proxy/{path}"), &[], b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    line(&r.text(), "header:x-fc-instance-id")
+        .expect("the instance id header")
+        .to_string()
+}
+
+#[test]
+fn max_instance_reuse_count_1_gives_every_request_a_fresh_instance() {
+    for (flags, fresh) in [
+        (&[][..], false),
+        (&["--max-instance-reuse-count", "1"][..], true),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = start_with_args(dir.path(), flags);
+        create_service(&s, "web", json!({}));
+        create_function(
+            &s,
+            "web",
+            "hello",
+            wasm_fc_test_guests::HTTP_HELLO,
+            json!({}),
+        );
+        ok(create_trigger(
+            &s,
+            "web",
+            "hello",
+            http_trigger("public", "anonymous", &["GET"]),
+        ));
+        let ids: Vec<String> = (0..3).map(|_| instance_of(&s, "web/hello/")).collect();
+        if fresh {
+            assert!(
+                ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+                "{ids:?}"
+            );
+        } else {
+            assert!(ids.iter().all(|id| *id == ids[0]), "warm reuse: {ids:?}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut refused = run_command(free_port(), dir.path());
+    let output = refused
+        .args(["--max-instance-reuse-count", "0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("max-instance-reuse-count"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The HTTP trigger path keeps what it resolved in memory; every change to a
+/// service, function, trigger, version or alias must show on the very next request.
+#[test]
+fn http_trigger_requests_see_every_change_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    create_service(&s, "web", json!({}));
+    create_function(
+        &s,
+        "web",
+        "hello",
+        wasm_fc_test_guests::HTTP_HELLO,
+        json!({}),
+    );
+    ok(create_trigger(
+        &s,
+        "web",
+        "hello",
+        http_trigger("public", "anonymous", &["GET"]),
+    ));
+    let get = |path: &str| unsigned(&s, "GET", &format!("{P}/proxy/{path}"), &[], b"");
+    let first = instance_of(&s, "web/hello/");
+    assert_eq!(instance_of(&s, "web/hello/"), first, "served warm");
+    // The same trigger again is a name conflict (409), which create-or-update
+    // clients turn into an update; not the one-HTTP-trigger rule's 400.
+    let again = create_trigger(
+        &s,
+        "web",
+        "hello",
+        http_trigger("public", "anonymous", &["GET"]),
+    );
+    assert_eq!(again.status, 409, "{}", again.text());
+
+    // A trigger update: GET is no longer allowed, then authType function.
+    let trigger_path = format!("{P}/services/web/functions/hello/triggers/public");
+    let update = |config: Value| {
+        ok(call(
+            &s,
+            "PUT",
+            &trigger_path,
+            &[],
+            json!({ "triggerConfig": config }).to_string().as_bytes(),
+        ))
+    };
+    update(json!({ "authType": "anonymous", "methods": ["POST"] }));
+    assert_eq!(get("web/hello/").status, 405);
+    update(json!({ "authType": "function", "methods": ["GET"] }));
+    assert_eq!(get("web/hello/").status, 403);
+    update(json!({ "authType": "anonymous", "methods": ["GET"] }));
+    assert_eq!(get("web/hello/").status, 200);
+
+    // A function update (new code): a new version of the function serves.
+    ok(call(
+        &s,
+        "PUT",
+        &format!("{P}/services/web/functions/hello"),
+        &[],
+        json!({ "environmentVariables": { "NEW": "1" } })
+            .to_string()
+            .as_bytes(),
+    ));
+    assert_ne!(
+        instance_of(&s, "web/hello/"),
+        first,
+        "the updated function runs on new instances"
+    );
+
+    // Versions and aliases: the alias follows its version at once.
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/web/versions"),
+        &[],
+        b"{}",
+    ));
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/web/aliases"),
+        &[],
+        br#"{"aliasName":"prod","versionId":"1"}"#,
+    ));
+    ok(create_trigger(
+        &s,
+        "web",
+        "hello",
+        json!({ "triggerName": "prod", "triggerType": "http", "qualifier": "prod",
+        "triggerConfig": { "authType": "anonymous", "methods": ["GET"] } }),
+    ));
+    let on_version_1 = instance_of(&s, "web.prod/hello/");
+    // A new version, then the alias moves to it: the next request runs version 2.
+    ok(call(
+        &s,
+        "PUT",
+        &format!("{P}/services/web/functions/hello"),
+        &[],
+        json!({ "environmentVariables": { "NEW": "2" } })
+            .to_string()
+            .as_bytes(),
+    ));
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/web/versions"),
+        &[],
+        b"{}",
+    ));
+    assert_eq!(
+        instance_of(&s, "web.prod/hello/"),
+        on_version_1,
+        "the alias still names version 1"
+    );
+    ok(call(
+        &s,
+        "PUT",
+        &format!("{P}/services/web/aliases/prod"),
+        &[],
+        br#"{"versionId":"2"}"#,
+    ));
+    assert_ne!(
+        instance_of(&s, "web.prod/hello/"),
+        on_version_1,
+        "the alias names version 2"
+    );
+
+    // Deleting the trigger, then the function: 404 at once.
+    ok(call(&s, "DELETE", &trigger_path, &[], b""));
+    assert_eq!(get("web/hello/").status, 404);
+    ok(call(
+        &s,
+        "DELETE",
+        &format!("{P}/services/web/functions/hello/triggers/prod"),
+        &[],
+        b"",
+    ));
+    assert_eq!(get("web.prod/hello/").status, 404);
+}

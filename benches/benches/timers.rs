@@ -251,6 +251,7 @@ async fn end_to_end(window: Duration) {
         },
         credentials: Some(credentials),
         runtimes_dir: None,
+        max_instance_reuse: wasm_fc_api::server::DEFAULT_MAX_INSTANCE_REUSE,
     })
     .await
     .unwrap();

@@ -125,6 +125,17 @@ impl Pool {
         true
     }
 
+    /// Whether instances are kept between invocations (not fresh-per-call).
+    pub(crate) fn reuses(&self) -> bool {
+        self.reuse
+    }
+
+    /// Adds a started, unused instance to the idle ones (pre-warming).
+    pub(crate) fn put_idle(&self, mut instance: WarmInstance) {
+        instance.idle_since = Instant::now();
+        self.idle().push_back(instance);
+    }
+
     /// Drops instances idle longer than the idle timeout; returns how many.
     pub(crate) fn reap_idle(&self) -> u64 {
         let expired: Vec<WarmInstance> = {

@@ -27,6 +27,12 @@ const GUESTS: &[(&str, &str, &str, &str)] = &[
     ),
     ("hostile", "wasm32-wasip2", "hostile.wasm", "HOSTILE"),
     (
+        "bench-hello",
+        "wasm32-wasip2",
+        "bench_hello.wasm",
+        "BENCH_HELLO",
+    ),
+    (
         "command-echo",
         "wasm32-wasip1",
         "command-echo.wasm",

@@ -49,6 +49,17 @@ pub struct RunArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub no_runtimes: bool,
+    /// Invocations one Wasm instance serves before it is retired. 1 gives every
+    /// request a fresh instance: strict isolation (no state survives between
+    /// requests) at the cost of instantiating each time, as `wasmtime serve`
+    /// does for wasip2 components by default.
+    #[arg(
+        long,
+        env = "WASM_FC_MAX_INSTANCE_REUSE_COUNT",
+        default_value_t = wasm_fc_api::server::DEFAULT_MAX_INSTANCE_REUSE,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_instance_reuse_count: u64,
 }
 
 pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
@@ -72,6 +83,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         },
         credentials,
         runtimes_dir: (!args.no_runtimes).then(|| args.runtimes.resolve()),
+        max_instance_reuse: args.max_instance_reuse_count,
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);

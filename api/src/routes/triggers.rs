@@ -92,6 +92,18 @@ pub async fn create(
     kind.validate(&config).map_err(ApiError::InvalidArgument)?;
     let qualifier = fields.raw("qualifier").unwrap_or(Value::Null);
     let scope = format!("{svc}/{func}");
+    // A name taken is FC's 409 before any rule about the new trigger's type, so
+    // create-or-update clients (`wasm-fc deploy`, Serverless Devs) see "exists".
+    if p.store
+        .get(Kind::Trigger, &scope, &name)
+        .map_err(store_error(Resource::Trigger, &name))?
+        .is_some()
+    {
+        return Err(ApiError::AlreadyExists {
+            kind: Resource::Trigger,
+            name,
+        });
+    }
     check_exclusivity(
         &p,
         &svc,

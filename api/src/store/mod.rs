@@ -127,4 +127,8 @@ pub trait Store: Send + Sync + 'static {
     fn requeue_all(&self, now_ms: i64) -> Result<(), StoreError>;
     /// Invocations waiting (for metrics).
     fn queue_depth(&self) -> Result<u64, StoreError>;
+    /// A number that changes after every write to a resource row (insert,
+    /// update, upsert, delete), and only then: what is cached from rows stays
+    /// valid while it is unchanged. Queue operations leave it alone.
+    fn generation(&self) -> u64;
 }

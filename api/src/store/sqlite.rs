@@ -3,6 +3,7 @@
 //! machine crash; SQLite is the most tested embedded transactional store there is.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -14,6 +15,8 @@ use super::{Kind, ListQuery, Page, QueuedInvocation, Store, StoreError};
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// [`Store::generation`]: moved on after each resource write commits.
+    generation: AtomicU64,
 }
 
 const SCHEMA: &str = "
@@ -56,7 +59,14 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(backend)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// Called after a resource write committed, so a reader that sees the new
+    /// generation also sees the new row.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -96,6 +106,7 @@ impl Store for SqliteStore {
         if changed == 0 {
             Err(StoreError::AlreadyExists)
         } else {
+            self.changed();
             Ok(())
         }
     }
@@ -111,6 +122,7 @@ impl Store for SqliteStore {
         if changed == 0 {
             Err(StoreError::NotFound)
         } else {
+            self.changed();
             Ok(())
         }
     }
@@ -119,6 +131,7 @@ impl Store for SqliteStore {
         self.conn()
             .execute("INSERT OR REPLACE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)", params![kind.as_str(), scope, name, body.to_string()])
             .map_err(backend)?;
+        self.changed();
         Ok(())
     }
 
@@ -133,6 +146,7 @@ impl Store for SqliteStore {
         if changed == 0 {
             Err(StoreError::NotFound)
         } else {
+            self.changed();
             Ok(())
         }
     }
@@ -309,6 +323,10 @@ impl Store for SqliteStore {
             )
             .map_err(backend)?;
         Ok(())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn queue_depth(&self) -> Result<u64, StoreError> {

@@ -25,13 +25,13 @@ use http_body_util::Limited;
 use serde_json::json;
 use wasm_fc_engine::{FunctionError, HttpOutcome, InvokeContext, InvokeError};
 
-use super::http::HttpConfig;
+use super::http_routes::Route;
 use crate::auth::{SignedRequest, verify};
 use crate::credentials::Credentials;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::invoke::{self, MAX_SYNC_PAYLOAD};
-use crate::platform::{Platform, Resolved, str_of};
-use crate::routes::{API_PREFIXES, split_qualifier};
+use crate::platform::Platform;
+use crate::routes::API_PREFIXES;
 use crate::server::RequestId;
 
 /// FC's request limits for HTTP triggers: headers (names + values) and path + query.
@@ -82,24 +82,23 @@ async fn proxy(State(state): State<Arc<ProxyState>>, request: Request) -> Respon
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-/// What the proxy path names.
+/// What the proxy path names: the route, and the path after the function.
 pub(super) struct Target {
-    pub resolved: Resolved,
+    pub route: Arc<Route>,
     /// The path after the function segment, percent-encoded as sent, starting with `/`.
     pub path: String,
-    /// `/{api}/proxy/{service[.qualifier]}/{function}/`.
-    pub base_path: String,
-    /// The HTTP trigger's name (the metrics' and logs' `trigger`).
-    pub trigger: String,
 }
 
 async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     let p = &state.platform;
     check_limits(&request)?;
-    let mut target = target_of(p, request.uri().path())?;
-    let (trigger, config) = http_trigger(p, &target.resolved)?;
-    target.trigger = trigger;
-    if let Some(answer) = super::cors::preflight(request.method(), request.headers(), &config) {
+    let split = super::http_routes::split(request.uri().path())?;
+    let target = Target {
+        route: p.http_routes.get(p, &split)?,
+        path: format!("/{}", split.tail),
+    };
+    let config = &target.route.config;
+    if let Some(answer) = super::cors::preflight(request.method(), request.headers(), config) {
         return Ok(answer);
     }
     if !config.allows(request.method()) {
@@ -167,27 +166,23 @@ where
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: std::fmt::Display,
 {
-    let function = invoke::function_for(p, &target.resolved).await?;
+    let route = &target.route;
+    let function = route.function(p).await?;
     let HttpOutcome {
         response, finished, ..
     } = match function.invoke_http(request, ctx, client_ip).await {
         Ok(outcome) => outcome,
         Err(err) => {
             if matches!(err, InvokeError::Throttled { .. }) {
-                crate::observe::throttled(p, &target.resolved, &target.trigger);
+                crate::observe::throttled(p, &route.resolved, &route.trigger);
             }
             return Err(http_invoke_error(err));
         }
     };
     let observe = {
-        let (p, resolved, trigger, request_id) = (
-            p.clone(),
-            target.resolved.clone(),
-            target.trigger.clone(),
-            ctx.request_id.clone(),
-        );
+        let (p, route, request_id) = (p.clone(), route.clone(), ctx.request_id.clone());
         move |outcome: &wasm_fc_engine::Outcome| {
-            crate::observe::finished(&p, &resolved, &trigger, &request_id, outcome);
+            crate::observe::finished(&p, &route.resolved, &route.trigger, &request_id, outcome);
         }
     };
     match response {
@@ -231,51 +226,6 @@ fn check_limits(request: &Request) -> ApiResult<()> {
     Ok(())
 }
 
-/// Splits `/{api}/proxy/{svc[.q]}/{fn}/{rest}` and resolves the function.
-fn target_of(p: &Platform, path: &str) -> ApiResult<Target> {
-    let (api, after) = path
-        .split_once("/proxy/")
-        .ok_or_else(|| ApiError::not_found(Resource::Route, path))?;
-    let (service_part, rest) = after.split_once('/').unwrap_or((after, ""));
-    let (function, tail) = rest.split_once('/').unwrap_or((rest, ""));
-    if service_part.is_empty() || function.is_empty() {
-        return Err(ApiError::InvalidArgument(
-            "an HTTP trigger path is /proxy/{service}[.{qualifier}]/{function}/{path}".into(),
-        ));
-    }
-    let (service, qualifier) = split_qualifier(service_part);
-    let resolved = p.resolve(service, qualifier, function)?;
-    Ok(Target {
-        resolved,
-        path: format!("/{tail}"),
-        base_path: format!("{api}/proxy/{service_part}/{function}/"),
-        trigger: String::new(),
-    })
-}
-
-/// The function's HTTP trigger for the qualifier asked (no qualifier = LATEST).
-/// The function's HTTP trigger for the resolved qualifier: its name and config.
-fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, HttpConfig)> {
-    let service = str_of(&resolved.service, "serviceName");
-    let function = str_of(&resolved.function, "functionName");
-    let trigger = super::of_function(p, service, function)?
-        .into_iter()
-        .find(|t| {
-            t["triggerType"] == "http" && super::qualifier_of(&t["qualifier"]) == resolved.qualifier
-        })
-        .ok_or_else(|| {
-            ApiError::not_found(
-                Resource::Trigger,
-                format!(
-                    "HTTP trigger of {service}.{}/{function}",
-                    resolved.qualifier
-                ),
-            )
-        })?;
-    let config = HttpConfig::parse(&trigger["triggerConfig"]).map_err(ApiError::Internal)?;
-    Ok((str_of(&trigger, "triggerName").to_string(), config))
-}
-
 /// `authType: function`: FC's proxy-mode signature or a signed URL. Anything else is 403.
 fn authenticate(keys: &Credentials, request: &Request) -> ApiResult<()> {
     verify(
@@ -309,10 +259,10 @@ pub(super) fn context(
     request_id: &str,
     mut extra: Vec<(String, String)>,
 ) -> InvokeContext {
-    extra.push(("x-fc-base-path".into(), target.base_path.clone()));
+    extra.push(("x-fc-base-path".into(), target.route.base_path.clone()));
     InvokeContext {
         http_headers: extra,
-        ..invoke::context(p, &target.resolved, request_id, 0)
+        ..invoke::context(p, &target.route.resolved, request_id, 0)
     }
 }
 

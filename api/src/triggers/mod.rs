@@ -9,6 +9,7 @@
 mod cors;
 pub mod http;
 mod http_proxy;
+mod http_routes;
 pub mod schedule;
 pub mod scheduler;
 mod stored;
@@ -16,6 +17,7 @@ pub mod timer;
 mod websocket;
 
 pub use http_proxy::proxy_router;
+pub use http_routes::HttpRoutes;
 
 use serde_json::Value;
 

@@ -80,6 +80,14 @@ pub fn start(data_dir: &Path) -> Server {
     spawn(run_command(port, data_dir), port, data_dir)
 }
 
+/// Like [`start`], with extra `wasm-fc run` flags.
+pub fn start_with_args(data_dir: &Path, args: &[&str]) -> Server {
+    let port = free_port();
+    let mut command = run_command(port, data_dir);
+    command.args(args);
+    spawn(command, port, data_dir)
+}
+
 /// Like [`start`], with the Python and Node.js runtimes (installed on first use).
 pub fn start_with_runtimes(data_dir: &Path) -> Server {
     let port = free_port();

@@ -299,6 +299,46 @@ impl Function {
         })
     }
 
+    /// Starts instances until `count` are idle and warm (FC's provisioned
+    /// instances): each is instantiated and, when the function has one, runs
+    /// its initializer, so the next `count` invocations start warm. Returns how
+    /// many were started. Fresh-instance functions and commands keep no idle
+    /// instances, so for them this does nothing. Holds global live-instance
+    /// slots like any instance (and, at the platform's limit, evicts other
+    /// functions' idle ones or waits, as an invocation would).
+    pub async fn prewarm(&self, count: usize) -> Result<usize, InvokeError> {
+        if matches!(self.inner.loaded, Loaded::Command(_)) || !self.inner.pool.reuses() {
+            return Ok(0);
+        }
+        let mut started = 0;
+        while self.inner.pool.idle_count() < count {
+            let mut instance = match self.new_instance().await {
+                Ok(instance) => instance,
+                Err(Unavailable::Platform(err)) => return Err(err),
+                Err(Unavailable::Guest(error, _)) => {
+                    return Err(InvokeError::Internal(format!(
+                        "starting an instance of {} failed: {}",
+                        self.inner.config.function, error.message
+                    )));
+                }
+            };
+            let record = event::context_record(&FcContext {
+                function: &self.inner.config,
+                invoke: &InvokeContext::default(),
+                instance_id: &instance.id,
+            });
+            if let Err(error) = self.initialize(&mut instance, &record).await {
+                return Err(InvokeError::Internal(format!(
+                    "the initializer of {} failed: {}",
+                    self.inner.config.function, error.message
+                )));
+            }
+            self.inner.pool.put_idle(instance);
+            started += 1;
+        }
+        Ok(started)
+    }
+
     /// Waits (bounded) for one of the function's concurrency permits.
     async fn admit(&self) -> Result<OwnedSemaphorePermit, InvokeError> {
         let semaphore = self.inner.pool.concurrency.clone();

@@ -1,0 +1,159 @@
+//! What an HTTP-trigger path names (service, qualifier, function version, its
+//! HTTP trigger and the engine function), kept in memory between requests.
+//!
+//! Each entry carries the store generation it was read at. Every write to a
+//! service, function, trigger, version or alias moves the generation on, so the
+//! next request reads the store again: a change shows on the very next request.
+//! A hit costs one map lookup instead of three store reads and their JSON.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use wasm_fc_engine::Function;
+
+use super::http::HttpConfig;
+use crate::error::{ApiError, ApiResult, Resource};
+use crate::platform::{Platform, Resolved, str_of};
+use crate::routes::split_qualifier;
+
+/// At most this many routes are kept (one per function and qualifier that
+/// answered); past it the cache starts over. Default 10,000.
+const MAX_ROUTES: usize = 10_000;
+
+/// One resolved `/{api}/proxy/{service[.qualifier]}/{function}/`.
+#[derive(Debug)]
+pub(crate) struct Route {
+    /// The store generation this was read at.
+    generation: u64,
+    pub resolved: Resolved,
+    /// The HTTP trigger's name (the metrics' and logs' `trigger`).
+    pub trigger: String,
+    pub config: HttpConfig,
+    /// `/{api}/proxy/{service[.qualifier]}/{function}/` (the `x-fc-base-path` header).
+    pub base_path: String,
+    /// The engine function that runs the resolved version, loaded on the first
+    /// request that invokes it (a CORS preflight or a refused method does not).
+    function: tokio::sync::OnceCell<Function>,
+}
+
+impl Route {
+    /// The engine function that runs this route's version.
+    pub async fn function(&self, p: &Platform) -> ApiResult<Function> {
+        self.function
+            .get_or_try_init(|| crate::invoke::function_for(p, &self.resolved))
+            .await
+            .cloned()
+    }
+}
+
+/// The route cache; one per platform.
+#[derive(Debug, Default)]
+pub struct HttpRoutes {
+    routes: DashMap<String, Arc<Route>>,
+}
+
+/// A request path split into its route and the rest.
+pub(super) struct Split<'a> {
+    pub api: &'a str,
+    pub service_part: &'a str,
+    pub function: &'a str,
+    /// After the function segment, without its leading `/`.
+    pub tail: &'a str,
+}
+
+/// Splits `/{api}/proxy/{svc[.q]}/{fn}/{rest}`.
+pub(super) fn split(path: &str) -> ApiResult<Split<'_>> {
+    let (api, after) = path
+        .split_once("/proxy/")
+        .ok_or_else(|| ApiError::not_found(Resource::Route, path))?;
+    let (service_part, rest) = after.split_once('/').unwrap_or((after, ""));
+    let (function, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    if service_part.is_empty() || function.is_empty() {
+        return Err(ApiError::InvalidArgument(
+            "an HTTP trigger path is /proxy/{service}[.{qualifier}]/{function}/{path}".into(),
+        ));
+    }
+    Ok(Split {
+        api,
+        service_part,
+        function,
+        tail,
+    })
+}
+
+impl HttpRoutes {
+    /// The route for `split`, from memory while the store is unchanged.
+    pub(super) fn get(&self, p: &Platform, split: &Split<'_>) -> ApiResult<Arc<Route>> {
+        // Read the generation before the rows: a write racing with the reads
+        // below then leaves this entry already stale, never wrongly fresh.
+        let generation = p.store.generation();
+        let key_len = split.api.len() + split.service_part.len() + split.function.len() + 9;
+        let mut key = String::with_capacity(key_len);
+        for part in [
+            split.api,
+            "/proxy/",
+            split.service_part,
+            "/",
+            split.function,
+            "/",
+        ] {
+            key.push_str(part);
+        }
+        let hit = self
+            .routes
+            .get(&key)
+            .filter(|route| route.generation == generation)
+            .map(|route| route.clone());
+        if let Some(route) = hit {
+            return Ok(route);
+        }
+        let route = Arc::new(resolve(p, split, key.clone(), generation)?);
+        if self.routes.len() >= MAX_ROUTES {
+            self.routes.clear();
+        }
+        self.routes.insert(key, route.clone());
+        Ok(route)
+    }
+}
+
+/// Reads the route from the store.
+fn resolve(
+    p: &Platform,
+    split: &Split<'_>,
+    base_path: String,
+    generation: u64,
+) -> ApiResult<Route> {
+    let (service, qualifier) = split_qualifier(split.service_part);
+    let resolved = p.resolve(service, qualifier, split.function)?;
+    let (trigger, config) = http_trigger(p, &resolved)?;
+    Ok(Route {
+        generation,
+        resolved,
+        trigger,
+        config,
+        base_path,
+        function: tokio::sync::OnceCell::new(),
+    })
+}
+
+/// The function's HTTP trigger for the resolved qualifier: its name and config.
+fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, HttpConfig)> {
+    let service = str_of(&resolved.service, "serviceName");
+    let function = str_of(&resolved.function, "functionName");
+    let trigger = super::of_function(p, service, function)?
+        .into_iter()
+        .find(|t| {
+            t["triggerType"] == "http" && super::qualifier_of(&t["qualifier"]) == resolved.qualifier
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(
+                Resource::Trigger,
+                format!(
+                    "HTTP trigger of {service}.{}/{function}",
+                    resolved.qualifier
+                ),
+            )
+        })?;
+    let config = HttpConfig::parse(&trigger["triggerConfig"]).map_err(ApiError::Internal)?;
+    Ok((str_of(&trigger, "triggerName").to_string(), config))
+}
