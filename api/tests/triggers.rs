@@ -672,6 +672,24 @@ fn timers_fire_into_a_mounted_dir_follow_enable_and_survive_restart() {
     );
 }
 
+/// Service `web`, function `hello` (http-hello) and its anonymous GET trigger `public`.
+fn deploy_public_hello(s: &Server) {
+    create_service(s, "web", json!({}));
+    create_function(
+        s,
+        "web",
+        "hello",
+        wasm_fc_test_guests::HTTP_HELLO,
+        json!({}),
+    );
+    ok(create_trigger(
+        s,
+        "web",
+        "hello",
+        http_trigger("public", "anonymous", &["GET"]),
+    ));
+}
+
 /// The instance that served an http-hello request.
 fn instance_of(s: &Server, path: &str) -> String {
     let r = unsigned(s, "GET", &format!("{P}/proxy/{path}"), &[], b"");
@@ -689,20 +707,7 @@ fn max_instance_reuse_count_1_gives_every_request_a_fresh_instance() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let s = start_with_args(dir.path(), flags);
-        create_service(&s, "web", json!({}));
-        create_function(
-            &s,
-            "web",
-            "hello",
-            wasm_fc_test_guests::HTTP_HELLO,
-            json!({}),
-        );
-        ok(create_trigger(
-            &s,
-            "web",
-            "hello",
-            http_trigger("public", "anonymous", &["GET"]),
-        ));
+        deploy_public_hello(&s);
         let ids: Vec<String> = (0..3).map(|_| instance_of(&s, "web/hello/")).collect();
         if fresh {
             assert!(
@@ -733,20 +738,7 @@ fn max_instance_reuse_count_1_gives_every_request_a_fresh_instance() {
 fn http_trigger_requests_see_every_change_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
-    create_service(&s, "web", json!({}));
-    create_function(
-        &s,
-        "web",
-        "hello",
-        wasm_fc_test_guests::HTTP_HELLO,
-        json!({}),
-    );
-    ok(create_trigger(
-        &s,
-        "web",
-        "hello",
-        http_trigger("public", "anonymous", &["GET"]),
-    ));
+    deploy_public_hello(&s);
     let get = |path: &str| unsigned(&s, "GET", &format!("{P}/proxy/{path}"), &[], b"");
     let first = instance_of(&s, "web/hello/");
     assert_eq!(instance_of(&s, "web/hello/"), first, "served warm");

@@ -11,35 +11,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a bench may panic on setup failures
 
-use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wasm_fc_api::client::Client;
 use wasm_fc_api::credentials::Credentials;
 use wasm_fc_api::server::{ServerConfig, bind};
 use wasm_fc_benches::event::EventHandlerPre;
-use wasm_fc_benches::{record, report};
-use wasmtime::Store;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-struct Raw {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Raw {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
+use wasm_fc_benches::raw;
+use wasm_fc_benches::{record, report, zip_base64};
+use wasmtime::component::{Component, Linker};
 
 const EVENT: &[u8] = br#"{"name":"bench"}"#;
 
@@ -66,18 +49,6 @@ fn leb(out: &mut Vec<u8>, mut value: u64) {
         }
         out.push(byte | 0x80);
     }
-}
-
-fn zip_base64(wasm: &[u8]) -> String {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    {
-        let mut zip = zip::ZipWriter::new(&mut buf);
-        zip.start_file("index.wasm", zip::write::SimpleFileOptions::default())
-            .unwrap();
-        zip.write_all(wasm).unwrap();
-        zip.finish().unwrap();
-    }
-    base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
 }
 
 fn api_path(c: &mut Criterion) {
@@ -177,14 +148,7 @@ fn api_path(c: &mut Criterion) {
                         unsafe { Component::deserialize_file(&engine, &artifact) }.unwrap();
                     let pre =
                         EventHandlerPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
-                    let mut store = Store::new(
-                        &engine,
-                        Raw {
-                            wasi: WasiCtx::builder().build(),
-                            table: ResourceTable::new(),
-                        },
-                    );
-                    store.set_epoch_deadline(u64::MAX / 2);
+                    let mut store = raw::store(&engine);
                     let bindings = pre.instantiate_async(&mut store).await.unwrap();
                     bindings
                         .call_handle(&mut store, EVENT, &record_ctx)

@@ -18,40 +18,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wasm_fc_benches::event::EventHandlerPre;
+use wasm_fc_benches::raw::{self, Raw};
 use wasm_fc_benches::{record, report, stats};
 use wasm_fc_engine::{Engine, EngineConfig, FunctionConfig, InvokeContext};
-use wasmtime::Store;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime::component::{Component, Linker};
 
 /// Raw wasmtime store state: just WASI, nothing of wasm-fc.
-struct Raw {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Raw {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-fn raw_store(engine: &wasmtime::Engine) -> Store<Raw> {
-    let mut store = Store::new(
-        engine,
-        Raw {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-        },
-    );
-    // Same epoch setup cost as the engine: a deadline far away.
-    store.set_epoch_deadline(u64::MAX / 2);
-    store
-}
-
 const EVENT: &[u8] = br#"{"name":"bench"}"#;
 
 struct Setup {
@@ -154,7 +126,7 @@ fn cold_start(c: &mut Criterion) {
                             let pre =
                                 EventHandlerPre::new(s.linker.instantiate_pre(&component).unwrap())
                                     .unwrap();
-                            let mut store = raw_store(s.engine.wasmtime());
+                            let mut store = raw::store(s.engine.wasmtime());
                             let bindings = pre.instantiate_async(&mut store).await.unwrap();
                             let result = bindings
                                 .call_handle(&mut store, EVENT, &record_ctx)
@@ -205,7 +177,7 @@ fn cold_start(c: &mut Criterion) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         let started = Instant::now();
-                        let mut store = raw_store(s.engine.wasmtime());
+                        let mut store = raw::store(s.engine.wasmtime());
                         let bindings = pre.instantiate_async(&mut store).await.unwrap();
                         let result = bindings
                             .call_handle(&mut store, EVENT, &record_ctx)
@@ -246,7 +218,7 @@ fn cold_start(c: &mut Criterion) {
                     }
                 })
             });
-            let mut store = raw_store(s.engine.wasmtime());
+            let mut store = raw::store(s.engine.wasmtime());
             let bindings = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
             let store = tokio::sync::Mutex::new(store);
             group.bench_function("c_warm/raw", |b| {

@@ -22,24 +22,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use wasm_fc_benches::event::EventHandlerPre;
+use wasm_fc_benches::raw::{self, Raw};
 use wasm_fc_engine::{Engine, EngineConfig, FunctionConfig, InvokeContext};
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-struct Raw {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Raw {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
+use wasmtime::component::{Component, Linker};
 
 /// VmRSS in bytes.
 fn rss() -> u64 {
@@ -180,14 +166,7 @@ async fn raw_instance(
     pre: &EventHandlerPre<Raw>,
     ctx: Option<&wasm_fc_benches::event::Context>,
 ) -> (Store<Raw>, wasm_fc_benches::event::EventHandler) {
-    let mut store = Store::new(
-        engine.wasmtime(),
-        Raw {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-        },
-    );
-    store.set_epoch_deadline(u64::MAX / 2);
+    let mut store = raw::store(engine.wasmtime());
     let bindings = pre.instantiate_async(&mut store).await.unwrap();
     if let Some(ctx) = ctx {
         let result = bindings.call_handle(&mut store, EVENT, ctx).await.unwrap();

@@ -219,19 +219,9 @@ fn request(addr: &str, secret: &str, key: &str, method: &str, path: &str, body: 
 }
 
 fn event_hello_zip() -> String {
-    use base64::Engine as _;
-    let mut buf = std::io::Cursor::new(Vec::new());
-    {
-        let mut zip = zip::ZipWriter::new(&mut buf);
-        zip.start_file("index.wasm", zip::write::SimpleFileOptions::default())
-            .unwrap();
-        zip.write_all(&wasm_fc_test_guests::bytes(
-            wasm_fc_test_guests::EVENT_HELLO,
-        ))
-        .unwrap();
-        zip.finish().unwrap();
-    }
-    base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+    wasm_fc_benches::zip_base64(&wasm_fc_test_guests::bytes(
+        wasm_fc_test_guests::EVENT_HELLO,
+    ))
 }
 
 async fn end_to_end(window: Duration) {

@@ -102,3 +102,62 @@ pub mod event {
         }
     }
 }
+
+/// The raw wasmtime side of the benches: a store with WASI and nothing of
+/// wasm-fc, on the very `Engine` (so `Config` and pool) the platform uses.
+pub mod raw {
+    use wasmtime::Store;
+    use wasmtime::component::ResourceTable;
+    use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+    /// Store data: an empty WASI context and a resource table.
+    pub struct Raw {
+        wasi: WasiCtx,
+        table: ResourceTable,
+    }
+
+    impl std::fmt::Debug for Raw {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Raw")
+        }
+    }
+
+    impl WasiView for Raw {
+        fn ctx(&mut self) -> WasiCtxView<'_> {
+            WasiCtxView {
+                ctx: &mut self.wasi,
+                table: &mut self.table,
+            }
+        }
+    }
+
+    /// A new store with an epoch deadline far away: the same epoch setup cost
+    /// as the engine pays, without ever interrupting.
+    pub fn store(engine: &wasmtime::Engine) -> Store<Raw> {
+        let mut store = Store::new(
+            engine,
+            Raw {
+                wasi: WasiCtx::builder().build(),
+                table: ResourceTable::new(),
+            },
+        );
+        store.set_epoch_deadline(u64::MAX / 2);
+        store
+    }
+}
+
+/// FC's `code.zipFile`: base64 of a zip holding `wasm` as `index.wasm`.
+pub fn zip_base64(wasm: &[u8]) -> String {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    let written = zip
+        .start_file("index.wasm", zip::write::SimpleFileOptions::default())
+        .and_then(|()| zip.write_all(wasm).map_err(Into::into))
+        .and_then(|()| zip.finish().map(drop));
+    if let Err(e) = written {
+        panic!("zipping in memory cannot fail: {e}");
+    }
+    base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+}

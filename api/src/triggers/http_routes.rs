@@ -54,11 +54,13 @@ pub struct HttpRoutes {
 
 /// A request path split into its route and the rest.
 pub(super) struct Split<'a> {
-    pub api: &'a str,
     pub service_part: &'a str,
     pub function: &'a str,
     /// After the function segment, without its leading `/`.
     pub tail: &'a str,
+    /// `/{api}/proxy/{svc[.q]}/{fn}`: the request path up to the function,
+    /// borrowed, so a cache hit allocates nothing.
+    key: &'a str,
 }
 
 /// Splits `/{api}/proxy/{svc[.q]}/{fn}/{rest}`.
@@ -73,11 +75,12 @@ pub(super) fn split(path: &str) -> ApiResult<Split<'_>> {
             "an HTTP trigger path is /proxy/{service}[.{qualifier}]/{function}/{path}".into(),
         ));
     }
+    let key_len = api.len() + "/proxy/".len() + service_part.len() + 1 + function.len();
     Ok(Split {
-        api,
         service_part,
         function,
         tail,
+        key: &path[..key_len],
     })
 }
 
@@ -87,31 +90,19 @@ impl HttpRoutes {
         // Read the generation before the rows: a write racing with the reads
         // below then leaves this entry already stale, never wrongly fresh.
         let generation = p.store.generation();
-        let key_len = split.api.len() + split.service_part.len() + split.function.len() + 9;
-        let mut key = String::with_capacity(key_len);
-        for part in [
-            split.api,
-            "/proxy/",
-            split.service_part,
-            "/",
-            split.function,
-            "/",
-        ] {
-            key.push_str(part);
-        }
         let hit = self
             .routes
-            .get(&key)
+            .get(split.key)
             .filter(|route| route.generation == generation)
             .map(|route| route.clone());
         if let Some(route) = hit {
             return Ok(route);
         }
-        let route = Arc::new(resolve(p, split, key.clone(), generation)?);
+        let route = Arc::new(resolve(p, split, format!("{}/", split.key), generation)?);
         if self.routes.len() >= MAX_ROUTES {
             self.routes.clear();
         }
-        self.routes.insert(key, route.clone());
+        self.routes.insert(split.key.to_string(), route.clone());
         Ok(route)
     }
 }
