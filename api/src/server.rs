@@ -225,21 +225,30 @@ async fn metrics(State(p): State<Arc<Platform>>) -> Response {
         .into_response()
 }
 
-/// Gives every request an id, a tracing span carrying it, and every response the
-/// `X-Fc-Request-Id` header.
+/// Gives every request an id and every response the `X-Fc-Request-Id` header.
+/// The `request` tracing span carrying the id is a debug-level span: at the
+/// default `info` level it is never built, since formatting its fields cost
+/// ~3% of a warm HTTP-trigger request (`RUST_LOG=debug` turns it on).
 async fn request_id(mut request: Request, next: Next) -> Response {
     use tracing::Instrument as _;
-    let id = uuid::Uuid::new_v4().to_string();
-    let span = tracing::info_span!(
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let id: &str = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    let header = HeaderValue::from_str(id).ok();
+    let span = tracing::debug_span!(
         "request",
         request_id = %id,
         method = %request.method(),
         path = %request.uri().path(),
     );
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(request).instrument(span.clone()).await;
-    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    request.extensions_mut().insert(RequestId(id.to_owned()));
+    let mut response = if span.is_disabled() {
+        next.run(request).await
+    } else {
+        let response = next.run(request).instrument(span.clone()).await;
+        span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
+        response
+    };
+    if let Some(value) = header {
         response.headers_mut().insert("x-fc-request-id", value);
     }
     response

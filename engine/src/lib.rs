@@ -31,4 +31,4 @@ pub use config::{EngineConfig, FunctionConfig, InvokeContext, Preopen, caps};
 pub use engine::{Engine, EngineStats};
 pub use error::{DeployError, ErrorKind, FunctionError, InvokeError, StackFrame};
 pub use function::Function;
-pub use outcome::{BodyError, HttpOutcome, Outcome, ResponseBody};
+pub use outcome::{BodyError, FinishHook, HttpOutcome, Outcome, ResponseBody};

@@ -53,3 +53,8 @@ pub struct HttpOutcome {
     /// Resolves when the guest's handler has returned, with its log and timing.
     pub finished: tokio::sync::oneshot::Receiver<Outcome>,
 }
+
+/// Called with an HTTP invocation's record when the guest's handler returns
+/// (see [`crate::Function::invoke_http_observed`]): accounting without a task
+/// of the caller's own waiting on [`HttpOutcome::finished`].
+pub type FinishHook = Box<dyn FnOnce(&Outcome) + Send>;

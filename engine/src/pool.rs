@@ -26,6 +26,9 @@ pub(crate) struct WarmInstance {
     pub(crate) store: Store<ComponentState>,
     pub(crate) exports: Exports,
     pub(crate) id: String,
+    /// The `x-fc-*` headers fixed for this instance (function settings and
+    /// instance id), built once so an HTTP request only clones them.
+    pub(crate) context_headers: Vec<(http::HeaderName, http::HeaderValue)>,
     /// Invocations served so far.
     pub(crate) uses: u64,
     /// Whether the function's initializer has run on this instance.
@@ -52,12 +55,14 @@ impl WarmInstance {
         store: Store<ComponentState>,
         exports: Exports,
         id: String,
+        context_headers: Vec<(http::HeaderName, http::HeaderValue)>,
         live: LiveGuard,
     ) -> Self {
         Self {
             store,
             exports,
             id,
+            context_headers,
             uses: 0,
             initialized: false,
             idle_since: Instant::now(),

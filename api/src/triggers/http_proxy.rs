@@ -39,27 +39,27 @@ pub const MAX_HEADER_BYTES: usize = 8 << 10;
 pub const MAX_PATH_BYTES: usize = 4 << 10;
 
 /// Request headers the function never sees (besides `x-fc-*`): hop-by-hop ones.
-pub(super) const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
+pub(super) const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHORIZATION,
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
 
 /// Response headers a function may not set (FC's list plus hop-by-hop ones).
-const RESERVED_RESPONSE: [&str; 8] = [
-    "connection",
-    "content-length",
-    "date",
-    "keep-alive",
-    "server",
-    "upgrade",
-    "transfer-encoding",
-    "trailer",
+const RESERVED_RESPONSE: [HeaderName; 8] = [
+    header::CONNECTION,
+    header::CONTENT_LENGTH,
+    header::DATE,
+    HeaderName::from_static("keep-alive"),
+    header::SERVER,
+    header::UPGRADE,
+    header::TRANSFER_ENCODING,
+    header::TRAILER,
 ];
 
 pub(super) struct ProxyState {
@@ -141,7 +141,7 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     }
     let client_ip = client_ip(&request);
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let mut ctx = context(p, &target, &request_id, Vec::new());
+    let mut ctx = context(&target, &request_id, Vec::new());
     ctx.request_url = request.uri().to_string();
     let guest_request = to_guest(request, &target.path)?;
     let mut response = match invoke_observed(p, &target, guest_request, &ctx, client_ip).await? {
@@ -168,9 +168,18 @@ where
 {
     let route = &target.route;
     let function = route.function(p).await?;
+    let observe: wasm_fc_engine::FinishHook = {
+        let (p, route, request_id) = (p.clone(), route.clone(), ctx.request_id.clone());
+        Box::new(move |outcome: &wasm_fc_engine::Outcome| {
+            crate::observe::finished(&p, &route.resolved, &route.trigger, &request_id, outcome);
+        })
+    };
     let HttpOutcome {
         response, finished, ..
-    } = match function.invoke_http(request, ctx, client_ip).await {
+    } = match function
+        .invoke_http_observed(request, ctx, client_ip, observe)
+        .await
+    {
         Ok(outcome) => outcome,
         Err(err) => {
             if matches!(err, InvokeError::Throttled { .. }) {
@@ -179,26 +188,10 @@ where
             return Err(http_invoke_error(err));
         }
     };
-    let observe = {
-        let (p, route, request_id) = (p.clone(), route.clone(), ctx.request_id.clone());
-        move |outcome: &wasm_fc_engine::Outcome| {
-            crate::observe::finished(&p, &route.resolved, &route.trigger, &request_id, outcome);
-        }
-    };
     match response {
-        Ok(answer) => {
-            tokio::spawn(async move {
-                if let Ok(outcome) = finished.await {
-                    observe(&outcome);
-                }
-            });
-            Ok(Ok(answer))
-        }
+        Ok(answer) => Ok(Ok(answer)),
         Err(error) => {
             let outcome = finished.await.ok();
-            if let Some(outcome) = &outcome {
-                observe(outcome);
-            }
             Ok(Err(function_failure(&error, outcome.as_ref())))
         }
     }
@@ -254,15 +247,16 @@ pub(super) fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
 
 /// The FC context, plus the headers the platform adds for HTTP invocations.
 pub(super) fn context(
-    p: &Platform,
     target: &Target,
     request_id: &str,
     mut extra: Vec<(String, String)>,
 ) -> InvokeContext {
-    extra.push(("x-fc-base-path".into(), target.route.base_path.clone()));
+    let route = &target.route;
+    extra.push(("x-fc-base-path".into(), route.base_path.clone()));
     InvokeContext {
+        request_id: request_id.to_owned(),
         http_headers: extra,
-        ..invoke::context(p, &target.route.resolved, request_id, 0)
+        ..route.context.clone()
     }
 }
 
@@ -285,31 +279,32 @@ fn to_guest(request: Request, path: &str) -> ApiResult<axum::http::Request<Limit
     ))
 }
 
-pub(super) fn strip(headers: &mut HeaderMap, names: &[&str]) {
+pub(super) fn strip(headers: &mut HeaderMap, names: &[HeaderName]) {
     for name in names {
-        headers.remove(*name);
+        headers.remove(name);
     }
 }
 
-/// The guest's response, or FC's 502 for a function failure.
 /// The guest's answer as the client sees it: reserved headers stripped.
 fn to_client(response: axum::http::Response<wasm_fc_engine::ResponseBody>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    strip(&mut parts.headers, &RESERVED_RESPONSE);
+    if parts
+        .headers
+        .keys()
+        .any(|k| k.as_str().starts_with("x-fc-"))
     {
-        {
-            let (mut parts, body) = response.into_parts();
-            strip(&mut parts.headers, &RESERVED_RESPONSE);
-            let reserved: Vec<HeaderName> = parts
-                .headers
-                .keys()
-                .filter(|k| k.as_str().starts_with("x-fc-"))
-                .cloned()
-                .collect();
-            for name in reserved {
-                parts.headers.remove(name);
-            }
-            Response::from_parts(parts, Body::new(body))
+        let reserved: Vec<HeaderName> = parts
+            .headers
+            .keys()
+            .filter(|k| k.as_str().starts_with("x-fc-"))
+            .cloned()
+            .collect();
+        for name in reserved {
+            parts.headers.remove(name);
         }
     }
+    Response::from_parts(parts, Body::new(body))
 }
 
 /// FC's HTTP-trigger answer to a failed function: 502, the error as JSON, no ErrorCode.

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use wasm_fc_engine::Function;
+use wasm_fc_engine::{Function, InvokeContext};
 
 use super::http::HttpConfig;
 use crate::error::{ApiError, ApiResult, Resource};
@@ -31,6 +31,9 @@ pub(crate) struct Route {
     pub config: HttpConfig,
     /// `/{api}/proxy/{service[.qualifier]}/{function}/` (the `x-fc-base-path` header).
     pub base_path: String,
+    /// The invocation context every request on this route shares (no request
+    /// id yet), built once instead of from the rows' JSON per request.
+    pub context: InvokeContext,
     /// The engine function that runs the resolved version, loaded on the first
     /// request that invokes it (a CORS preflight or a refused method does not).
     function: tokio::sync::OnceCell<Function>,
@@ -117,12 +120,14 @@ fn resolve(
     let (service, qualifier) = split_qualifier(split.service_part);
     let resolved = p.resolve(service, qualifier, split.function)?;
     let (trigger, config) = http_trigger(p, &resolved)?;
+    let context = crate::invoke::context(p, &resolved, "", 0);
     Ok(Route {
         generation,
         resolved,
         trigger,
         config,
         base_path,
+        context,
         function: tokio::sync::OnceCell::new(),
     })
 }

@@ -37,11 +37,11 @@ use crate::invoke::MAX_SYNC_PAYLOAD;
 use crate::platform::Platform;
 
 /// Handshake headers that mean nothing to the function's events.
-const HANDSHAKE_ONLY: [&str; 4] = [
-    "sec-websocket-key",
-    "sec-websocket-version",
-    "sec-websocket-extensions",
-    "content-length",
+const HANDSHAKE_ONLY: [header::HeaderName; 4] = [
+    header::SEC_WEBSOCKET_KEY,
+    header::SEC_WEBSOCKET_VERSION,
+    header::SEC_WEBSOCKET_EXTENSIONS,
+    header::CONTENT_LENGTH,
 ];
 
 /// Is this a WebSocket handshake?
@@ -129,7 +129,7 @@ impl Session {
             .parse()
             .map_err(|e| ApiError::InvalidArgument(format!("bad request path: {e}")))?;
         *request.headers_mut() = self.headers.clone();
-        let ctx = context(p, &self.target, request_id, extra);
+        let ctx = context(&self.target, request_id, extra);
         match invoke_observed(p, &self.target, request, &ctx, self.client_ip).await? {
             Ok(response) => {
                 let status = response.status();

@@ -12,8 +12,8 @@ use super::{Function, Unavailable, failed_outcome};
 use crate::abi::{Loaded, cgi, command, http as http_abi};
 use crate::config::{InvokeContext, caps};
 use crate::error::{FunctionError, InvokeError};
-use crate::host::context::{FcContext, is_context_header};
-use crate::outcome::{BodyError, HttpOutcome, Outcome, ResponseBody};
+use crate::host::context::{self, FcContext, is_context_header};
+use crate::outcome::{BodyError, FinishHook, HttpOutcome, Outcome, ResponseBody};
 use crate::pool::Exports;
 
 impl Function {
@@ -30,26 +30,56 @@ impl Function {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
     {
+        self.invoke_http_observed(request, ctx, client_ip, Box::new(|_| {}))
+            .await
+    }
+
+    /// [`Self::invoke_http`], calling `on_finished` with the invocation's
+    /// record as soon as the guest's handler returns (on the task that ran it),
+    /// before [`HttpOutcome::finished`] resolves. Not called when the engine
+    /// refuses the invocation (`Err`).
+    pub async fn invoke_http_observed<B>(
+        &self,
+        request: http::Request<B>,
+        ctx: &InvokeContext,
+        client_ip: Option<IpAddr>,
+        on_finished: FinishHook,
+    ) -> Result<HttpOutcome, InvokeError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Display,
+    {
         let started = Instant::now();
         let permit = self.admit().await?;
-        match &self.inner.loaded {
+        let mut hook = Some(on_finished);
+        let mut outcome = match &self.inner.loaded {
             Loaded::Http(_) => {
-                self.http_on_component(request, ctx, client_ip, permit, started)
-                    .await
+                self.http_on_component(request, ctx, client_ip, permit, started, &mut hook)
+                    .await?
             }
             Loaded::Command(pre) => {
                 self.http_on_command(pre, request, ctx, client_ip, permit, started)
-                    .await
+                    .await?
             }
             Loaded::Runtime(_) => {
                 self.http_on_runtime(request, ctx, client_ip, permit, started)
-                    .await
+                    .await?
             }
-            Loaded::Event(_) => Err(InvokeError::WrongAbi(format!(
-                "function {} is an event handler (fc:function world); HTTP triggers need a wasi:http component or a WASI command (CGI)",
-                self.inner.config.function
-            ))),
+            Loaded::Event(_) => {
+                return Err(InvokeError::WrongAbi(format!(
+                    "function {} is an event handler (fc:function world); HTTP triggers need a wasi:http component or a WASI command (CGI)",
+                    self.inner.config.function
+                )));
+            }
+        };
+        // Paths that finished before returning left the hook to us.
+        if let Some(hook) = hook.take()
+            && let Ok(record) = outcome.finished.try_recv()
+        {
+            hook(&record);
+            outcome.finished = already_finished(record);
         }
+        Ok(outcome)
     }
 
     pub(super) async fn http_on_component<B>(
@@ -59,6 +89,7 @@ impl Function {
         client_ip: Option<IpAddr>,
         permit: OwnedSemaphorePermit,
         started: Instant,
+        hook: &mut Option<FinishHook>,
     ) -> Result<HttpOutcome, InvokeError>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -77,11 +108,13 @@ impl Function {
                 invoke: ctx,
                 instance_id: &instance.id,
             },
+            &instance.context_headers,
             client_ip,
         );
         let (prepared, response_rx) = http_abi::prepare(&mut instance.store, request)
             .map_err(|e| InvokeError::Internal(format!("{e:#}")))?;
         let this = self.clone();
+        let on_finished = hook.take();
         let task = tokio::spawn(async move {
             let _permit = permit;
             let Exports::Http(proxy) = &instance.exports else {
@@ -104,6 +137,9 @@ impl Function {
                 instance_id,
                 cold_start,
             };
+            if let Some(on_finished) = on_finished {
+                on_finished(&record);
+            }
             let _ = done_tx.send(record);
             result
         });
@@ -217,33 +253,36 @@ pub(super) fn failed_http(error: FunctionError, log: Bytes, started: Instant) ->
 }
 
 /// Replaces caller `x-fc-*` headers with the platform's context headers and
-/// makes sure the request has an authority (wasi:http requires one).
+/// makes sure the request has an authority (wasi:http requires one). The
+/// instance's fixed headers are prebuilt; only the invocation's are built here.
 fn with_context<B>(
     mut request: http::Request<B>,
     ctx: &FcContext<'_>,
+    instance_headers: &[(http::HeaderName, http::HeaderValue)],
     client_ip: Option<IpAddr>,
 ) -> http::Request<B> {
     let headers = request.headers_mut();
-    let spoofed: Vec<http::HeaderName> = headers
-        .keys()
-        .filter(|k| is_context_header(k.as_str()))
-        .cloned()
-        .collect();
-    for name in spoofed {
-        headers.remove(name);
-    }
-    let mut fields = ctx.fields();
-    if let Some(ip) = client_ip {
-        fields.push(crate::host::context::Field {
-            header: "x-fc-client-ip",
-            env: "",
-            value: ip.to_string(),
-        });
-    }
-    for field in fields {
-        if let Ok(value) = http::HeaderValue::from_str(&field.value) {
-            headers.insert(field.header, value);
+    if headers.keys().any(|k| is_context_header(k.as_str())) {
+        let spoofed: Vec<http::HeaderName> = headers
+            .keys()
+            .filter(|k| is_context_header(k.as_str()))
+            .cloned()
+            .collect();
+        for name in spoofed {
+            headers.remove(name);
         }
+    }
+    headers.reserve(instance_headers.len() + 13);
+    for (name, value) in instance_headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    for (name, value) in context::headers(ctx.invocation_fields()) {
+        headers.insert(name, value);
+    }
+    if let Some(ip) = client_ip
+        && let Ok(value) = http::HeaderValue::from_maybe_shared(Bytes::from(ip.to_string()))
+    {
+        headers.insert(context::names::CLIENT_IP, value);
     }
     for (name, value) in &ctx.invoke.http_headers {
         if let (Ok(name), Ok(value)) = (

@@ -256,7 +256,7 @@ impl Function {
             .body(Full::new(event))
             .map_err(|e| InvokeError::Internal(e.to_string()))?;
         let outcome = self
-            .http_on_component(request, ctx, None, permit, started)
+            .http_on_component(request, ctx, None, permit, started, &mut None)
             .await?;
         let result = match outcome.response {
             Err(error) => Err(error),
@@ -472,7 +472,18 @@ impl Function {
             config.memory_size_mb,
         );
         match exports {
-            Ok(exports) => Ok(WarmInstance::new(store, exports, id, live)),
+            Ok(exports) => {
+                let context_headers = crate::host::context::headers(
+                    FcContext {
+                        function: config,
+                        invoke: &InvokeContext::default(),
+                        instance_id: &id,
+                    }
+                    .function_fields(),
+                )
+                .collect();
+                Ok(WarmInstance::new(store, exports, id, context_headers, live))
+            }
             Err(error) => Err(Unavailable::Guest(error, store.data().log.take())),
         }
     }

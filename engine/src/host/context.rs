@@ -2,6 +2,8 @@
 //! headers (HTTP) and the WIT `context` record (event world). One source of
 //! truth, [`FcContext::pairs`], feeds the first two.
 
+use http::{HeaderName, HeaderValue};
+
 use crate::config::{FunctionConfig, InvokeContext};
 
 /// The context of one invocation on one instance.
@@ -14,9 +16,35 @@ pub struct FcContext<'a> {
 
 /// One context field under its header name (`x-fc-...`) and env name (`FC_...`).
 pub struct Field {
-    pub header: &'static str,
+    pub header: HeaderName,
     pub env: &'static str,
     pub value: String,
+}
+
+/// The header names, built at compile time (no parsing per request).
+pub mod names {
+    use http::HeaderName;
+
+    pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-fc-request-id");
+    pub const FUNCTION_NAME: HeaderName = HeaderName::from_static("x-fc-function-name");
+    pub const FUNCTION_HANDLER: HeaderName = HeaderName::from_static("x-fc-function-handler");
+    pub const FUNCTION_MEMORY: HeaderName = HeaderName::from_static("x-fc-function-memory");
+    pub const FUNCTION_TIMEOUT: HeaderName = HeaderName::from_static("x-fc-function-timeout");
+    pub const FUNCTION_INITIALIZER: HeaderName =
+        HeaderName::from_static("x-fc-function-initializer");
+    pub const SERVICE_NAME: HeaderName = HeaderName::from_static("x-fc-service-name");
+    pub const QUALIFIER: HeaderName = HeaderName::from_static("x-fc-qualifier");
+    pub const VERSION_ID: HeaderName = HeaderName::from_static("x-fc-version-id");
+    pub const LOG_PROJECT: HeaderName = HeaderName::from_static("x-fc-service-logproject");
+    pub const LOG_STORE: HeaderName = HeaderName::from_static("x-fc-service-logstore");
+    pub const REGION: HeaderName = HeaderName::from_static("x-fc-region");
+    pub const ACCOUNT_ID: HeaderName = HeaderName::from_static("x-fc-account-id");
+    pub const INSTANCE_ID: HeaderName = HeaderName::from_static("x-fc-instance-id");
+    pub const ACCESS_KEY_ID: HeaderName = HeaderName::from_static("x-fc-access-key-id");
+    pub const ACCESS_KEY_SECRET: HeaderName = HeaderName::from_static("x-fc-access-key-secret");
+    pub const SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-fc-security-token");
+    pub const RETRY_COUNT: HeaderName = HeaderName::from_static("x-fc-retry-count");
+    pub const CLIENT_IP: HeaderName = HeaderName::from_static("x-fc-client-ip");
 }
 
 impl FcContext<'_> {
@@ -31,73 +59,89 @@ impl FcContext<'_> {
 
     /// Every context field. Header names follow FC's runtime protocol.
     pub fn fields(&self) -> Vec<Field> {
+        let mut fields = self.function_fields();
+        fields.extend(self.invocation_fields());
+        fields
+    }
+
+    /// The fields fixed by the function's configuration and the instance: the
+    /// same for every call an instance serves, so the HTTP path builds their
+    /// headers once per instance.
+    pub fn function_fields(&self) -> Vec<Field> {
         let f = self.function;
-        let i = self.invoke;
         let field = |header, env, value: String| Field { header, env, value };
         vec![
-            field("x-fc-request-id", "FC_REQUEST_ID", i.request_id.clone()),
-            field("x-fc-function-name", "FC_FUNCTION_NAME", f.function.clone()),
+            field(names::FUNCTION_NAME, "FC_FUNCTION_NAME", f.function.clone()),
             field(
-                "x-fc-function-handler",
+                names::FUNCTION_HANDLER,
                 "FC_FUNCTION_HANDLER",
                 f.handler.clone(),
             ),
             field(
-                "x-fc-function-memory",
+                names::FUNCTION_MEMORY,
                 "FC_FUNCTION_MEMORY_SIZE",
                 f.memory_size_mb.to_string(),
             ),
             field(
-                "x-fc-function-timeout",
+                names::FUNCTION_TIMEOUT,
                 "FC_FUNCTION_TIMEOUT",
                 f.timeout.as_secs().to_string(),
             ),
             field(
-                "x-fc-function-initializer",
+                names::FUNCTION_INITIALIZER,
                 "FC_FUNCTION_INITIALIZER",
                 f.initializer.clone().unwrap_or_default(),
             ),
-            field("x-fc-service-name", "FC_SERVICE_NAME", f.service.clone()),
+            field(names::SERVICE_NAME, "FC_SERVICE_NAME", f.service.clone()),
             field(
-                "x-fc-qualifier",
+                names::INSTANCE_ID,
+                "FC_INSTANCE_ID",
+                self.instance_id.to_string(),
+            ),
+        ]
+    }
+
+    /// The fields the invocation brings (qualifier, request, credentials…).
+    pub fn invocation_fields(&self) -> Vec<Field> {
+        let i = self.invoke;
+        let field = |header, env, value: String| Field { header, env, value };
+        vec![
+            field(names::REQUEST_ID, "FC_REQUEST_ID", i.request_id.clone()),
+            field(
+                names::QUALIFIER,
                 "FC_QUALIFIER",
                 self.qualifier().to_string(),
             ),
-            field("x-fc-version-id", "FC_VERSION_ID", i.version_id.clone()),
+            field(names::VERSION_ID, "FC_VERSION_ID", i.version_id.clone()),
             field(
-                "x-fc-service-logproject",
+                names::LOG_PROJECT,
                 "FC_SERVICE_LOG_PROJECT",
                 i.log_project.clone(),
             ),
             field(
-                "x-fc-service-logstore",
+                names::LOG_STORE,
                 "FC_SERVICE_LOG_STORE",
                 i.log_store.clone(),
             ),
-            field("x-fc-region", "FC_REGION", i.region.clone()),
-            field("x-fc-account-id", "FC_ACCOUNT_ID", i.account_id.clone()),
+            field(names::REGION, "FC_REGION", i.region.clone()),
+            field(names::ACCOUNT_ID, "FC_ACCOUNT_ID", i.account_id.clone()),
             field(
-                "x-fc-instance-id",
-                "FC_INSTANCE_ID",
-                self.instance_id.to_string(),
-            ),
-            field(
-                "x-fc-access-key-id",
+                names::ACCESS_KEY_ID,
                 "FC_ACCESS_KEY_ID",
                 i.access_key_id.clone(),
             ),
             field(
-                "x-fc-access-key-secret",
+                names::ACCESS_KEY_SECRET,
                 "FC_ACCESS_KEY_SECRET",
                 i.access_key_secret.clone(),
             ),
             field(
-                "x-fc-security-token",
+                names::SECURITY_TOKEN,
                 "FC_SECURITY_TOKEN",
                 i.security_token.clone(),
             ),
             field(
-                "x-fc-retry-count",
+                names::RETRY_COUNT,
                 "FC_RETRY_COUNT",
                 i.retry_count.to_string(),
             ),
@@ -108,16 +152,16 @@ impl FcContext<'_> {
     /// `FC_*` variables: a warm instance's environment is fixed at creation, so
     /// per-request values (request id, credentials, retry count) stay out of it.
     pub fn instance_env(&self) -> Vec<(String, String)> {
-        const PER_REQUEST: [&str; 5] = [
-            "x-fc-request-id",
-            "x-fc-access-key-id",
-            "x-fc-access-key-secret",
-            "x-fc-security-token",
-            "x-fc-retry-count",
+        let per_request = [
+            names::REQUEST_ID,
+            names::ACCESS_KEY_ID,
+            names::ACCESS_KEY_SECRET,
+            names::SECURITY_TOKEN,
+            names::RETRY_COUNT,
         ];
         self.fields()
             .into_iter()
-            .filter(|f| !PER_REQUEST.contains(&f.header))
+            .filter(|f| !per_request.contains(&f.header))
             .map(|f| (f.env.to_string(), f.value))
             .collect()
     }
@@ -129,6 +173,15 @@ impl FcContext<'_> {
             .map(|f| (f.env.to_string(), f.value))
             .collect()
     }
+}
+
+/// The fields as header pairs; a value that is not a valid header value
+/// (a control character in a configured name) is left out.
+pub fn headers(fields: Vec<Field>) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
+    fields.into_iter().filter_map(|field| {
+        let value = HeaderValue::from_maybe_shared(bytes::Bytes::from(field.value)).ok()?;
+        Some((field.header, value))
+    })
 }
 
 /// Whether a request header is one the platform owns. Callers' values for these
