@@ -7,6 +7,7 @@
 //! bounded channel; when it is full, records are dropped (and counted) rather than
 //! blocking an invocation.
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,13 +34,15 @@ pub struct LogRecord {
     /// When the invocation finished, Unix ms.
     pub time_ms: i64,
     pub request_id: String,
-    pub service: String,
-    pub function: String,
-    pub qualifier: String,
+    // Names are shared (`Arc<str>`) with the observer that records them, so a
+    // record costs no copies of them.
+    pub service: Arc<str>,
+    pub function: Arc<str>,
+    pub qualifier: Arc<str>,
     /// Trigger name, `invoke` or `async` (as the metrics label it).
-    pub trigger: String,
+    pub trigger: Arc<str>,
     /// `success`, `handled_error`, `unhandled_error`.
-    pub status: String,
+    pub status: Cow<'static, str>,
     pub duration_ms: f64,
     pub max_memory_mb: f64,
     pub cold_start: bool,

@@ -96,6 +96,16 @@ fn http_triggers_serve_every_method_with_fc_rules() {
             line(&text, "header:x-fc-base-path"),
             Some("/2016-08-15/proxy/web/hello/")
         );
+        assert_eq!(line(&text, "header:x-fc-function-name"), Some("hello"));
+        assert_eq!(line(&text, "header:x-fc-qualifier"), Some("LATEST"));
+        // Empty context values are not sent (LATEST has no version id; no role).
+        for absent in [
+            "x-fc-version-id",
+            "x-fc-access-key-id",
+            "x-fc-function-initializer",
+        ] {
+            assert_eq!(line(&text, &format!("header:{absent}")), None, "{absent}");
+        }
         if with_body {
             assert_eq!(line(&text, "body"), Some("data"), "{method}");
         }

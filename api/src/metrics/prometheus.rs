@@ -2,6 +2,7 @@
 //! instances, compiles, timers and the async queue. Counters and histograms are
 //! updated as invocations finish; gauges are read when scraped.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -133,26 +134,75 @@ impl Default for PrometheusMetrics {
     }
 }
 
-impl PrometheusMetrics {
-    /// Records one invocation; `duration` is `None` for one that never ran (throttled).
-    pub fn invocation(
-        &self,
-        labels: &InvocationLabels,
-        duration: Option<Duration>,
-        cold_start: bool,
-    ) {
-        self.invocations.get_or_create(labels).inc();
-        let function = FunctionLabels {
-            service: labels.service.clone(),
-            function: labels.function.clone(),
-        };
+/// The statuses an invocation ends in, in [`InvocationSeries`] order.
+pub const STATUSES: [&str; 4] = ["success", "handled_error", "unhandled_error", "throttled"];
+
+/// The series of one service, function and trigger, fetched from their
+/// families once and then updated without building or hashing labels (a
+/// route keeps one; the HTTP path calls it on every request).
+#[derive(Debug)]
+pub struct InvocationSeries {
+    labels: InvocationLabels,
+    invocations: Family<InvocationLabels, Counter>,
+    durations: HistogramFamily<FunctionLabels>,
+    cold_starts: Family<FunctionLabels, Counter>,
+    /// Per [`STATUSES`] entry; created on first use so `/metrics` lists only
+    /// series that happened.
+    by_status: [OnceLock<Counter>; 4],
+    duration: OnceLock<Histogram>,
+    cold: OnceLock<Counter>,
+}
+
+impl InvocationSeries {
+    /// Records one invocation; `duration` is `None` for one that never ran
+    /// (throttled). An unknown `status` counts as `unhandled_error`.
+    pub fn invocation(&self, status: &str, duration: Option<Duration>, cold_start: bool) {
+        let index = STATUSES.iter().position(|s| *s == status).unwrap_or(2);
+        self.by_status[index]
+            .get_or_init(|| {
+                let labels = InvocationLabels {
+                    status: STATUSES[index].to_string(),
+                    ..self.labels.clone()
+                };
+                self.invocations.get_or_create(&labels).clone()
+            })
+            .inc();
         if let Some(duration) = duration {
-            self.durations
-                .get_or_create(&function)
+            self.duration
+                .get_or_init(|| self.durations.get_or_create(&self.function()).clone())
                 .observe(duration.as_secs_f64());
         }
         if cold_start {
-            self.cold_starts.get_or_create(&function).inc();
+            self.cold
+                .get_or_init(|| self.cold_starts.get_or_create(&self.function()).clone())
+                .inc();
+        }
+    }
+
+    fn function(&self) -> FunctionLabels {
+        FunctionLabels {
+            service: self.labels.service.clone(),
+            function: self.labels.function.clone(),
+        }
+    }
+}
+
+impl PrometheusMetrics {
+    /// The series of invocations of `function` in `service` through `trigger`.
+    pub fn series(&self, service: &str, function: &str, trigger: &str) -> InvocationSeries {
+        InvocationSeries {
+            labels: InvocationLabels {
+                service: service.to_string(),
+                function: function.to_string(),
+                trigger: trigger.to_string(),
+                status: String::new(),
+            },
+            invocations: self.invocations.clone(),
+            durations: self.durations.clone(),
+            cold_starts: self.cold_starts.clone(),
+            by_status: Default::default(),
+            duration: OnceLock::new(),
+            cold: OnceLock::new(),
         }
     }
 

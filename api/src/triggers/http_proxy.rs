@@ -171,7 +171,7 @@ where
     let observe: wasm_fc_engine::FinishHook = {
         let (p, route, request_id) = (p.clone(), route.clone(), ctx.request_id.clone());
         Box::new(move |outcome: &wasm_fc_engine::Outcome| {
-            crate::observe::finished(&p, &route.resolved, &route.trigger, &request_id, outcome);
+            route.observer.finished(&p, &request_id, outcome);
         })
     };
     let HttpOutcome {
@@ -183,7 +183,7 @@ where
         Ok(outcome) => outcome,
         Err(err) => {
             if matches!(err, InvokeError::Throttled { .. }) {
-                crate::observe::throttled(p, &route.resolved, &route.trigger);
+                route.observer.throttled();
             }
             return Err(http_invoke_error(err));
         }

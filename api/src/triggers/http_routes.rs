@@ -26,14 +26,15 @@ pub(crate) struct Route {
     /// The store generation this was read at.
     generation: u64,
     pub resolved: Resolved,
-    /// The HTTP trigger's name (the metrics' and logs' `trigger`).
-    pub trigger: String,
     pub config: HttpConfig,
     /// `/{api}/proxy/{service[.qualifier]}/{function}/` (the `x-fc-base-path` header).
     pub base_path: String,
     /// The invocation context every request on this route shares (no request
     /// id yet), built once instead of from the rows' JSON per request.
     pub context: InvokeContext,
+    /// Metrics and function log of this route's invocations (its `trigger`
+    /// label is the HTTP trigger's name).
+    pub observer: crate::observe::Observer,
     /// The engine function that runs the resolved version, loaded on the first
     /// request that invokes it (a CORS preflight or a refused method does not).
     function: tokio::sync::OnceCell<Function>,
@@ -121,13 +122,14 @@ fn resolve(
     let resolved = p.resolve(service, qualifier, split.function)?;
     let (trigger, config) = http_trigger(p, &resolved)?;
     let context = crate::invoke::context(p, &resolved, "", 0);
+    let observer = crate::observe::Observer::new(p, &resolved, &trigger);
     Ok(Route {
         generation,
         resolved,
-        trigger,
         config,
         base_path,
         context,
+        observer,
         function: tokio::sync::OnceCell::new(),
     })
 }

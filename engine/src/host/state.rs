@@ -87,4 +87,12 @@ impl WasiHttpHooks for OutboundHttp {
             ))
         })
     }
+
+    /// The default forbidden list, checked directly: the trait's default goes
+    /// through `forbidden_header_filter`, which allocates an `Arc` closure per
+    /// header (every header of every incoming request is checked). It agrees
+    /// with the default `forbidden_header_filter`, which guest-built fields use.
+    fn is_forbidden_header(&mut self, name: &http::HeaderName) -> bool {
+        wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name)
+    }
 }
