@@ -473,15 +473,19 @@ impl Function {
         );
         match exports {
             Ok(exports) => {
-                let context_headers = crate::host::context::headers(
-                    FcContext {
-                        function: config,
-                        invoke: &InvokeContext::default(),
-                        instance_id: &id,
-                    }
-                    .function_fields(),
-                )
-                .collect();
+                // Only wasi:http instances send context headers.
+                let context_headers = match exports {
+                    Exports::Http(_) => crate::host::context::headers(
+                        FcContext {
+                            function: config,
+                            invoke: &InvokeContext::default(),
+                            instance_id: &id,
+                        }
+                        .function_fields(),
+                    )
+                    .collect(),
+                    _ => Vec::new(),
+                };
                 Ok(WarmInstance::new(store, exports, id, context_headers, live))
             }
             Err(error) => Err(Unavailable::Guest(error, store.data().log.take())),
