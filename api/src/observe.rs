@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wasm_fc_engine::{ErrorKind, Outcome};
 
 use crate::function_logs::LogRecord;
-use crate::metrics::prometheus::InvocationSeries;
+use crate::metrics::prometheus::{InvocationSeries, Status};
 use crate::platform::{Platform, Resolved, str_of};
 
 /// The `trigger` label of a sync InvokeFunction.
@@ -16,12 +16,12 @@ pub const SYNC_INVOKE: &str = "invoke";
 /// The `trigger` label of an async InvokeFunction.
 pub const ASYNC_INVOKE: &str = "async";
 
-/// The `status` label of an outcome.
-pub fn status_of(outcome: &Outcome) -> &'static str {
+/// How an outcome ended.
+pub fn status_of(outcome: &Outcome) -> Status {
     match &outcome.result {
-        Ok(_) => "success",
-        Err(e) if e.kind == ErrorKind::Handled => "handled_error",
-        Err(_) => "unhandled_error",
+        Ok(_) => Status::Success,
+        Err(e) if e.kind == ErrorKind::Handled => Status::HandledError,
+        Err(_) => Status::UnhandledError,
     }
 }
 
@@ -62,7 +62,7 @@ impl Observer {
             function: self.function.clone(),
             qualifier: self.qualifier.clone(),
             trigger: self.trigger.clone(),
-            status: Cow::Borrowed(status),
+            status: Cow::Borrowed(status.as_str()),
             duration_ms: outcome.duration.as_secs_f64() * 1e3,
             max_memory_mb: outcome.max_memory_bytes as f64 / f64::from(1 << 20),
             cold_start: outcome.cold_start,
@@ -72,7 +72,7 @@ impl Observer {
 
     /// Accounts for an invocation the engine refused (no instance within the wait).
     pub fn throttled(&self) {
-        self.series.invocation("throttled", None, false);
+        self.series.invocation(Status::Throttled, None, false);
     }
 }
 

@@ -701,6 +701,17 @@ fn deploy_public_hello(s: &Server) {
 }
 
 /// The instance that served an http-hello request.
+/// PublishServiceVersion on `web`.
+fn publish_version(s: &Server) {
+    ok(call(
+        s,
+        "POST",
+        &format!("{P}/services/web/versions"),
+        &[],
+        b"{}",
+    ));
+}
+
 fn instance_of(s: &Server, path: &str) -> String {
     let r = unsigned(s, "GET", &format!("{P}/proxy/{path}"), &[], b"");
     assert_eq!(r.status, 200, "{}", r.text());
@@ -797,13 +808,7 @@ fn http_trigger_requests_see_every_change_at_once() {
     );
 
     // Versions and aliases: the alias follows its version at once.
-    ok(call(
-        &s,
-        "POST",
-        &format!("{P}/services/web/versions"),
-        &[],
-        b"{}",
-    ));
+    publish_version(&s);
     ok(call(
         &s,
         "POST",
@@ -834,13 +839,7 @@ fn http_trigger_requests_see_every_change_at_once() {
             .to_string()
             .as_bytes(),
     ));
-    ok(call(
-        &s,
-        "POST",
-        &format!("{P}/services/web/versions"),
-        &[],
-        b"{}",
-    ));
+    publish_version(&s);
     assert_eq!(
         version_of("web.prod/hello/").as_deref(),
         Some("1"),

@@ -134,8 +134,28 @@ impl Default for PrometheusMetrics {
     }
 }
 
-/// The statuses an invocation ends in, in [`InvocationSeries`] order.
-pub const STATUSES: [&str; 4] = ["success", "handled_error", "unhandled_error", "throttled"];
+/// How an invocation ended: the `status` label and the function log's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    /// The handler returned an error.
+    HandledError,
+    /// Trap, timeout or out of memory.
+    UnhandledError,
+    /// No instance within the wait; the function never ran.
+    Throttled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::HandledError => "handled_error",
+            Status::UnhandledError => "unhandled_error",
+            Status::Throttled => "throttled",
+        }
+    }
+}
 
 /// The series of one service, function and trigger, fetched from their
 /// families once and then updated without building or hashing labels (a
@@ -146,8 +166,8 @@ pub struct InvocationSeries {
     invocations: Family<InvocationLabels, Counter>,
     durations: HistogramFamily<FunctionLabels>,
     cold_starts: Family<FunctionLabels, Counter>,
-    /// Per [`STATUSES`] entry; created on first use so `/metrics` lists only
-    /// series that happened.
+    /// One per [`Status`], in its order; created on first use so `/metrics`
+    /// lists only series that happened.
     by_status: [OnceLock<Counter>; 4],
     duration: OnceLock<Histogram>,
     cold: OnceLock<Counter>,
@@ -155,13 +175,12 @@ pub struct InvocationSeries {
 
 impl InvocationSeries {
     /// Records one invocation; `duration` is `None` for one that never ran
-    /// (throttled). An unknown `status` counts as `unhandled_error`.
-    pub fn invocation(&self, status: &str, duration: Option<Duration>, cold_start: bool) {
-        let index = STATUSES.iter().position(|s| *s == status).unwrap_or(2);
-        self.by_status[index]
+    /// (throttled).
+    pub fn invocation(&self, status: Status, duration: Option<Duration>, cold_start: bool) {
+        self.by_status[status as usize]
             .get_or_init(|| {
                 let labels = InvocationLabels {
-                    status: STATUSES[index].to_string(),
+                    status: status.as_str().to_string(),
                     ..self.labels.clone()
                 };
                 self.invocations.get_or_create(&labels).clone()

@@ -72,12 +72,26 @@ impl Function {
                 )));
             }
         };
-        // Paths that finished before returning left the hook to us.
-        if let Some(hook) = hook.take()
-            && let Ok(record) = outcome.finished.try_recv()
-        {
-            hook(&record);
-            outcome.finished = already_finished(record);
+        // Paths other than a wasi:http component leave the hook to us; they
+        // have finished already, but wait for the record if one has not.
+        if let Some(hook) = hook.take() {
+            match outcome.finished.try_recv() {
+                Ok(record) => {
+                    hook(&record);
+                    outcome.finished = already_finished(record);
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {
+                    let (done_tx, finished) = oneshot::channel();
+                    let pending = std::mem::replace(&mut outcome.finished, finished);
+                    tokio::spawn(async move {
+                        if let Ok(record) = pending.await {
+                            hook(&record);
+                            let _ = done_tx.send(record);
+                        }
+                    });
+                }
+                Err(oneshot::error::TryRecvError::Closed) => {}
+            }
         }
         Ok(outcome)
     }
@@ -252,6 +266,10 @@ pub(super) fn failed_http(error: FunctionError, log: Bytes, started: Instant) ->
     }
 }
 
+/// At most how many context headers an invocation adds besides the
+/// instance's: its own fields, the client IP and the platform's extras.
+const INVOCATION_HEADERS: usize = 13;
+
 /// Replaces caller `x-fc-*` headers with the platform's context headers and
 /// makes sure the request has an authority (wasi:http requires one). The
 /// instance's fixed headers are prebuilt; only the invocation's are built here.
@@ -272,7 +290,7 @@ fn with_context<B>(
             headers.remove(name);
         }
     }
-    headers.reserve(instance_headers.len() + 13);
+    headers.reserve(instance_headers.len() + INVOCATION_HEADERS);
     for (name, value) in instance_headers {
         headers.insert(name.clone(), value.clone());
     }

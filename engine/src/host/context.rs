@@ -1,6 +1,6 @@
 //! The FC context in each ABI's form: `FC_*` env vars (command), `x-fc-*`
 //! headers (HTTP) and the WIT `context` record (event world). One source of
-//! truth, [`FcContext::pairs`], feeds the first two.
+//! truth, [`FcContext::fields`], feeds the first two.
 
 use http::{HeaderName, HeaderValue};
 
@@ -19,6 +19,10 @@ pub struct Field {
     pub header: HeaderName,
     pub env: &'static str,
     pub value: String,
+}
+
+fn field(header: HeaderName, env: &'static str, value: String) -> Field {
+    Field { header, env, value }
 }
 
 /// The header names, built at compile time (no parsing per request).
@@ -69,7 +73,6 @@ impl FcContext<'_> {
     /// headers once per instance.
     pub fn function_fields(&self) -> Vec<Field> {
         let f = self.function;
-        let field = |header, env, value: String| Field { header, env, value };
         vec![
             field(names::FUNCTION_NAME, "FC_FUNCTION_NAME", f.function.clone()),
             field(
@@ -104,7 +107,6 @@ impl FcContext<'_> {
     /// The fields the invocation brings (qualifier, request, credentials…).
     pub fn invocation_fields(&self) -> Vec<Field> {
         let i = self.invoke;
-        let field = |header, env, value: String| Field { header, env, value };
         vec![
             field(names::REQUEST_ID, "FC_REQUEST_ID", i.request_id.clone()),
             field(
