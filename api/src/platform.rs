@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use wasm_fc_engine::{Engine, Function, FunctionConfig, Preopen};
+use wasm_fc_engine::{
+    DeployError, Engine, Function, FunctionConfig, INLINE_LOAD_MAX_BYTES, Preopen,
+};
 
 use dashmap::DashMap;
 
@@ -251,13 +253,27 @@ impl Platform {
         }
         let config = self.function_config(service, function)?;
         let (wasm_digest, wasm_path) = self.wasm_of(function).await?;
-        let engine = self.engine.clone();
-        let loaded = tokio::task::spawn_blocking(move || {
-            engine.load(&wasm_digest, || std::fs::read(&wasm_path), config)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::InvalidArgument(format!("the function's code cannot run: {e}")))?;
+        let cannot_run = |e: DeployError| {
+            ApiError::InvalidArgument(format!("the function's code cannot run: {e}"))
+        };
+        let loaded = match self
+            .engine
+            .load_compiled(&wasm_digest, INLINE_LOAD_MAX_BYTES, config.clone())
+            .map_err(cannot_run)?
+        {
+            Some(loaded) => loaded,
+            // No usable artifact, or a big one: compiling (ms to s) and loading an
+            // interpreter (1-15 ms) run off the async workers.
+            None => {
+                let engine = self.engine.clone();
+                tokio::task::spawn_blocking(move || {
+                    engine.load(&wasm_digest, || std::fs::read(&wasm_path), config)
+                })
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(cannot_run)?
+            }
+        };
         if let Ok(mut map) = self.deployed.lock() {
             let prefix = format!(
                 "{}/{}/{}/",

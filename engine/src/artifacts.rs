@@ -51,6 +51,15 @@ pub fn wasm_kind(wasm: &[u8]) -> Result<WasmKind, DeployError> {
     }
 }
 
+/// An artifact on disk, as [`ArtifactStore::find`] found it.
+#[derive(Debug)]
+pub struct FoundArtifact {
+    pub path: PathBuf,
+    pub kind: WasmKind,
+    /// Its size in bytes: a proxy for how long loading it takes.
+    pub len: u64,
+}
+
 /// The artifact directory plus the counters that prove where compiles happen.
 #[derive(Debug)]
 pub struct ArtifactStore {
@@ -135,7 +144,7 @@ impl ArtifactStore {
 
     /// The existing artifact for `digest`, whichever kind it is: in the
     /// store's own directory, else in a shared one.
-    pub fn find(&self, digest: &str) -> Option<(PathBuf, WasmKind)> {
+    pub fn find(&self, digest: &str) -> Option<FoundArtifact> {
         std::iter::once(&self.dir)
             .chain(&self.shared)
             .flat_map(|dir| {
@@ -143,7 +152,14 @@ impl ArtifactStore {
                     .into_iter()
                     .map(move |kind| (dir.join(self.file_name(digest, kind)), kind))
             })
-            .find(|(path, _)| path.is_file())
+            .find_map(|(path, kind)| {
+                let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+                Some(FoundArtifact {
+                    path,
+                    kind,
+                    len: meta.len(),
+                })
+            })
     }
 
     /// Makes sure a compiled artifact for `wasm` exists (here or in a shared
@@ -155,10 +171,10 @@ impl ArtifactStore {
         kind: WasmKind,
     ) -> Result<PathBuf, DeployError> {
         let digest = Self::digest(wasm);
-        if let Some((found, found_kind)) = self.find(&digest)
-            && found_kind == kind
+        if let Some(found) = self.find(&digest)
+            && found.kind == kind
         {
-            return Ok(found);
+            return Ok(found.path);
         }
         let path = self.path_for(&digest, kind);
         self.compile_to(engine, wasm, kind, &path)?;

@@ -28,7 +28,7 @@ mod pool;
 
 pub use abi::Abi;
 pub use config::{EngineConfig, FunctionConfig, InvokeContext, Preopen, caps};
-pub use engine::{Engine, EngineStats};
+pub use engine::{Engine, EngineStats, INLINE_LOAD_MAX_BYTES};
 pub use error::{DeployError, ErrorKind, FunctionError, InvokeError, StackFrame};
 pub use function::Function;
 pub use outcome::{BodyError, FinishHook, HttpOutcome, Outcome, ResponseBody};

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use wasm_fc_engine::{DeployError, Engine};
+use wasm_fc_engine::{DeployError, Engine, INLINE_LOAD_MAX_BYTES};
 
 #[tokio::test]
 async fn invoking_compiles_nothing_and_redeploying_the_same_code_compiles_nothing() {
@@ -51,6 +51,46 @@ async fn a_restarted_engine_loads_artifacts_without_compiling() {
         0,
         "a restart recompiles nothing"
     );
+}
+
+#[tokio::test]
+async fn load_compiled_never_compiles_and_honours_its_size_bound() {
+    let h = harness();
+    let wasm = wasm_fc_test_guests::bytes(wasm_fc_test_guests::EVENT_HELLO);
+    let digest = Engine::digest(&wasm);
+    assert!(
+        h.engine
+            .load_compiled(&digest, u64::MAX, config("a"))
+            .unwrap()
+            .is_none(),
+        "no artifact yet: nothing to load, and no compile"
+    );
+    assert_eq!(h.engine.stats().compiles, 0);
+
+    h.deploy(wasm_fc_test_guests::EVENT_HELLO, config("a"));
+    assert!(
+        h.engine
+            .load_compiled(&digest, 1, config("a"))
+            .unwrap()
+            .is_none(),
+        "an artifact over the bound is left to a blocking load"
+    );
+    let function = h
+        .engine
+        .load_compiled(&digest, INLINE_LOAD_MAX_BYTES, config("a"))
+        .unwrap()
+        .expect("a Rust hello artifact is under the inline bound");
+    assert!(ok_text(&invoke(&function, r#"{"name":"q"}"#).await).contains("hello, q"));
+
+    corrupt_all(&h.dir.path().join("artifacts"), b"garbage");
+    assert!(
+        h.engine
+            .load_compiled(&digest, u64::MAX, config("a"))
+            .unwrap()
+            .is_none(),
+        "a corrupt artifact is not loaded and not recompiled here"
+    );
+    assert_eq!(h.engine.stats().compiles, 1);
 }
 
 #[tokio::test]
