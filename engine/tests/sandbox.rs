@@ -110,6 +110,20 @@ async fn the_environment_is_exactly_what_was_given() {
         env.contains("FC_FUNCTION_NAME=env") && env.contains("FC_SERVICE_NAME=test-svc"),
         "{env}"
     );
+    assert!(
+        names.contains(&"FC_INSTANCE_ID"),
+        "the instance id is set per instance: {env}"
+    );
+    for per_call in ["FC_REQUEST_ID", "FC_QUALIFIER", "FC_VERSION_ID"] {
+        assert!(
+            !names.contains(&per_call),
+            "{per_call} is per invocation and belongs in the context, not a warm instance's env: {env}"
+        );
+    }
+    assert!(
+        !names.contains(&"FC_FUNCTION_INITIALIZER"),
+        "no initializer configured: an empty variable is left out: {env}"
+    );
 }
 
 /// A one-shot TCP server on loopback that answers `pong` (or an HTTP 200).

@@ -16,7 +16,7 @@ use crate::abi::{Abi, Loaded, command, event, guard, runtime};
 use crate::config::{FunctionConfig, InvokeContext, caps};
 use crate::engine::EngineInner;
 use crate::error::{FunctionError, InvokeError};
-use crate::host::context::FcContext;
+use crate::host::context::{FcContext, INSTANCE_ID_ENV};
 use crate::host::files::ReadableDirs;
 use crate::host::limits::MemoryLimiter;
 use crate::host::log::LogCapture;
@@ -42,6 +42,8 @@ struct FunctionInner {
     digest: String,
     /// The function's directories for `fc:function/files`, opened once.
     files: Arc<ReadableDirs>,
+    /// Its instances' `FC_*` variables but the instance id, built once.
+    function_env: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Function {
@@ -83,6 +85,12 @@ impl Function {
                     Loaded::Runtime(_) => ReadableDirs::open(&config.preopens),
                     _ => ReadableDirs::default(),
                 }),
+                function_env: FcContext {
+                    function: &config,
+                    invoke: &InvokeContext::default(),
+                    instance_id: "",
+                }
+                .function_env(),
                 engine,
                 loaded,
                 pool,
@@ -422,14 +430,9 @@ impl Function {
         let config = &self.inner.config;
         let id = uuid::Uuid::new_v4().to_string();
         let log = LogCapture::default();
-        let env = FcContext {
-            function: config,
-            invoke: &InvokeContext::default(),
-            instance_id: &id,
-        }
-        .instance_env();
-        let wasi = sandbox::wasi_builder(config, &log, &env)
+        let wasi = sandbox::wasi_builder(config, &log, &self.inner.function_env)
             .map_err(|e| InvokeError::Internal(e.to_string()))?
+            .env(INSTANCE_ID_ENV, &id)
             .build();
         let state = ComponentState {
             wasi,
