@@ -58,36 +58,29 @@ async fn load_compiled_never_compiles_and_honours_its_size_bound() {
     let h = harness();
     let wasm = wasm_fc_test_guests::bytes(wasm_fc_test_guests::EVENT_HELLO);
     let digest = Engine::digest(&wasm);
-    assert!(
+    let load = |max_bytes| {
         h.engine
-            .load_compiled(&digest, u64::MAX, config("a"))
+            .load_compiled(&digest, max_bytes, config("a"))
             .unwrap()
-            .is_none(),
+    };
+    assert!(
+        load(u64::MAX).is_none(),
         "no artifact yet: nothing to load, and no compile"
     );
     assert_eq!(h.engine.stats().compiles, 0);
 
     h.deploy(wasm_fc_test_guests::EVENT_HELLO, config("a"));
     assert!(
-        h.engine
-            .load_compiled(&digest, 1, config("a"))
-            .unwrap()
-            .is_none(),
+        load(1).is_none(),
         "an artifact over the bound is left to a blocking load"
     );
-    let function = h
-        .engine
-        .load_compiled(&digest, INLINE_LOAD_MAX_BYTES, config("a"))
-        .unwrap()
-        .expect("a Rust hello artifact is under the inline bound");
+    let function =
+        load(INLINE_LOAD_MAX_BYTES).expect("a Rust hello artifact is under the inline bound");
     assert!(ok_text(&invoke(&function, r#"{"name":"q"}"#).await).contains("hello, q"));
 
     corrupt_all(&h.dir.path().join("artifacts"), b"garbage");
     assert!(
-        h.engine
-            .load_compiled(&digest, u64::MAX, config("a"))
-            .unwrap()
-            .is_none(),
+        load(u64::MAX).is_none(),
         "a corrupt artifact is not loaded and not recompiled here"
     );
     assert_eq!(h.engine.stats().compiles, 1);

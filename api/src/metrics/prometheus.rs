@@ -48,14 +48,21 @@ fn latency_histogram() -> Histogram {
 #[derive(Debug)]
 pub struct PrometheusMetrics {
     registry: Registry,
-    invocations: Family<InvocationLabels, Counter>,
-    durations: HistogramFamily<FunctionLabels>,
-    cold_starts: Family<FunctionLabels, Counter>,
+    invocation_families: InvocationFamilies,
     instances: Family<StateLabels, Gauge>,
     compile_seconds: Histogram,
     timer_fires: Counter,
     timer_lag_seconds: Histogram,
     async_queue_depth: Gauge,
+}
+
+/// The per-invocation families, registered once; every [`InvocationSeries`]
+/// holds a clone (the families share their series maps).
+#[derive(Debug, Clone)]
+struct InvocationFamilies {
+    invocations: Family<InvocationLabels, Counter>,
+    durations: HistogramFamily<FunctionLabels>,
+    cold_starts: Family<FunctionLabels, Counter>,
 }
 
 /// What a scrape reads from the engine and store at that moment.
@@ -122,9 +129,11 @@ impl Default for PrometheusMetrics {
         );
         Self {
             registry,
-            invocations,
-            durations,
-            cold_starts,
+            invocation_families: InvocationFamilies {
+                invocations,
+                durations,
+                cold_starts,
+            },
             instances,
             compile_seconds,
             timer_fires,
@@ -163,9 +172,7 @@ impl Status {
 #[derive(Debug)]
 pub struct InvocationSeries {
     labels: InvocationLabels,
-    invocations: Family<InvocationLabels, Counter>,
-    durations: HistogramFamily<FunctionLabels>,
-    cold_starts: Family<FunctionLabels, Counter>,
+    families: InvocationFamilies,
     /// One per [`Status`], in its order; created on first use so `/metrics`
     /// lists only series that happened.
     by_status: [OnceLock<Counter>; 4],
@@ -183,17 +190,27 @@ impl InvocationSeries {
                     status: status.as_str().to_string(),
                     ..self.labels.clone()
                 };
-                self.invocations.get_or_create(&labels).clone()
+                self.families.invocations.get_or_create(&labels).clone()
             })
             .inc();
         if let Some(duration) = duration {
             self.duration
-                .get_or_init(|| self.durations.get_or_create(&self.function()).clone())
+                .get_or_init(|| {
+                    self.families
+                        .durations
+                        .get_or_create(&self.function())
+                        .clone()
+                })
                 .observe(duration.as_secs_f64());
         }
         if cold_start {
             self.cold
-                .get_or_init(|| self.cold_starts.get_or_create(&self.function()).clone())
+                .get_or_init(|| {
+                    self.families
+                        .cold_starts
+                        .get_or_create(&self.function())
+                        .clone()
+                })
                 .inc();
         }
     }
@@ -216,9 +233,7 @@ impl PrometheusMetrics {
                 trigger: trigger.to_string(),
                 status: String::new(),
             },
-            invocations: self.invocations.clone(),
-            durations: self.durations.clone(),
-            cold_starts: self.cold_starts.clone(),
+            families: self.invocation_families.clone(),
             by_status: Default::default(),
             duration: OnceLock::new(),
             cold: OnceLock::new(),
