@@ -21,4 +21,5 @@ pub mod routes;
 pub mod runtimes;
 pub mod server;
 pub mod store;
+pub mod supervise;
 pub mod triggers;

@@ -153,7 +153,11 @@ impl ArtifactStore {
                     .map(move |kind| (dir.join(self.file_name(digest, kind)), kind))
             })
             .find_map(|(path, kind)| {
-                let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+                // An empty file is never a finished artifact (wasmtime cannot map
+                // it): skip it, and the caller compiles a fresh one over it.
+                let meta = std::fs::metadata(&path)
+                    .ok()
+                    .filter(|m| m.is_file() && m.len() > 0)?;
                 Some(FoundArtifact {
                     path,
                     kind,
@@ -162,28 +166,10 @@ impl ArtifactStore {
             })
     }
 
-    /// Makes sure a compiled artifact for `wasm` exists (here or in a shared
-    /// directory) and returns its path. Compiles only when it is missing.
-    pub fn ensure(
-        &self,
-        engine: &wasmtime::Engine,
-        wasm: &[u8],
-        kind: WasmKind,
-    ) -> Result<PathBuf, DeployError> {
-        let digest = Self::digest(wasm);
-        if let Some(found) = self.find(&digest)
-            && found.kind == kind
-        {
-            return Ok(found.path);
-        }
-        let path = self.path_for(&digest, kind);
-        self.compile_to(engine, wasm, kind, &path)?;
-        Ok(path)
-    }
-
-    /// Compiles `wasm` and writes the artifact atomically (temp file + rename), so
-    /// a crash mid-write never leaves a truncated artifact under the real name.
-    pub fn compile_to(
+    /// Compiles `wasm` and writes the artifact to `path` atomically. Callers
+    /// go through [`Compiler`](crate::compile::Compiler), which makes sure one
+    /// compile per artifact runs at a time and bounds what and how much compiles.
+    pub(crate) fn compile_to(
         &self,
         engine: &wasmtime::Engine,
         wasm: &[u8],
@@ -203,14 +189,53 @@ impl ArtifactStore {
             }
             times.push_back(started.elapsed());
         }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&compiled)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+        write_atomically(path, &compiled)?;
         tracing::debug!(artifact = %path.display(), elapsed_ms = started.elapsed().as_millis() as u64, "compiled");
         Ok(())
     }
+}
+
+/// Writes `bytes` to `path` so that `path` only ever names a complete file:
+/// a temp file unique to this write (pid + random id; two processes may share
+/// a directory) in the same directory,
+/// written, fsync'd, then renamed over `path`. A reader that has the old file
+/// mapped keeps it (rename never truncates it), and a crash leaves at most a
+/// stray `*.tmp` file, never a short artifact under the real name.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
+        // `create_new`: a leftover with this name is an error, never shared.
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(error) = &written {
+        tracing::warn!(artifact = %path.display(), %error, "writing the artifact failed");
+        if let Err(e) = std::fs::remove_file(&tmp)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(temp = %tmp.display(), error = %e, "cannot remove a temp artifact");
+        }
+        return written;
+    }
+    // Make the rename itself durable; the artifact is complete either way, so
+    // a failure here costs at most a recompile after a crash.
+    if let Some(dir) = path.parent()
+        && let Err(error) = std::fs::File::open(dir).and_then(|d| d.sync_all())
+    {
+        tracing::debug!(dir = %dir.display(), %error, "cannot fsync the artifact directory");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -233,5 +258,23 @@ mod tests {
             "{err}"
         );
         assert!(wasm_kind(b"").is_err());
+    }
+
+    #[test]
+    fn concurrent_writes_of_one_artifact_each_land_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.cwasm");
+        let bytes = vec![7u8; 1 << 20];
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| write_atomically(&path, &bytes).unwrap());
+            }
+        });
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "never short");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.cwasm"], "no temp file left");
     }
 }

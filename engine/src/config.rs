@@ -42,6 +42,15 @@ pub struct EngineConfig {
     /// How long an invocation waits for a free instance slot before it is
     /// throttled. Default 1 s, so overload gives a prompt 429, never a hang.
     pub acquire_timeout: Duration,
+    /// What a user's binary may declare before it is compiled (functions, code
+    /// size, memories, tables, data, ...); see [`CompileLimits`](crate::CompileLimits)
+    /// for each default. Code the platform ships is not checked.
+    pub compile_limits: crate::CompileLimits,
+    /// Compiles running at once, across all deploys. Default: the number of
+    /// cores (`available_parallelism`, 1 if unknown). Each compile already
+    /// spreads over every core, so more at once only adds compiler memory
+    /// (up to ~1 GB each for the largest code the limits allow), not speed.
+    pub max_concurrent_compiles: usize,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +64,10 @@ impl Default for EngineConfig {
             epoch_tick: Duration::from_millis(5),
             max_wasm_stack: 1 << 20,
             acquire_timeout: Duration::from_secs(1),
+            compile_limits: crate::CompileLimits::default(),
+            max_concurrent_compiles: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1),
         }
     }
 }

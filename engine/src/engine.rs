@@ -11,6 +11,7 @@ use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::abi;
 use crate::artifacts::{ArtifactStore, wasm_kind};
+use crate::compile::{Compiler, Origin};
 use crate::config::{EngineConfig, FunctionConfig};
 use crate::error::DeployError;
 use crate::function::Function;
@@ -45,6 +46,8 @@ pub(crate) struct EngineInner {
     pub(crate) component_linker: wasmtime::component::Linker<ComponentState>,
     pub(crate) module_linker: wasmtime::Linker<CommandState>,
     pub(crate) artifacts: ArtifactStore,
+    /// Every compile goes through it: single flight, bounded concurrency, limits.
+    pub(crate) compiler: Compiler,
     /// Permits for live instances across all functions.
     pub(crate) live_instances: Arc<Semaphore>,
     pub(crate) pools: Mutex<Vec<Weak<Pool>>>,
@@ -109,7 +112,12 @@ impl Engine {
             abi::component_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
         let module_linker =
             abi::module_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
+        let compiler = Compiler::new(
+            config.compile_limits.clone(),
+            config.max_concurrent_compiles,
+        );
         let inner = Arc::new(EngineInner {
+            compiler,
             live_instances: Arc::new(Semaphore::new(config.max_live_instances as usize)),
             wasmtime,
             component_linker,
@@ -126,14 +134,22 @@ impl Engine {
     /// Deploys a function: compiles `wasm` unless its artifact already exists,
     /// loads the artifact, detects the guest ABI and prepares the instance pool.
     ///
-    /// This is CPU-heavy when it compiles (tens of ms to seconds); from async
-    /// code, call it inside `spawn_blocking`.
+    /// Concurrent deploys of the same code share one compile; code that
+    /// declares more than [`EngineConfig::compile_limits`] allow is refused with
+    /// [`DeployError::LimitExceeded`] before compiling.
+    ///
+    /// This is CPU-heavy when it compiles (tens of ms to seconds) and blocks
+    /// while another deploy compiles the same code or every compile permit is
+    /// taken; from async code, call it inside `spawn_blocking`.
     pub fn deploy(&self, wasm: &[u8], config: FunctionConfig) -> Result<Function, DeployError> {
         let kind = wasm_kind(wasm)?;
-        let path = self
-            .inner
-            .artifacts
-            .ensure(&self.inner.wasmtime, wasm, kind)?;
+        let path = self.inner.compiler.ensure(
+            &self.inner.wasmtime,
+            &self.inner.artifacts,
+            wasm,
+            kind,
+            Origin::User,
+        )?;
         self.load_artifact(&path, kind, ArtifactStore::digest(wasm), wasm, config)
     }
 
@@ -141,13 +157,15 @@ impl Engine {
     /// artifact for it is already there), for code many data dirs share; list
     /// `dir` in [`EngineConfig::shared_artifact_dirs`] to use it. Returns the
     /// code's digest. CPU-heavy like [`Engine::deploy`].
+    ///
+    /// This is for code the platform ships (the interpreter runtimes): it is
+    /// trusted, so [`EngineConfig::compile_limits`] do not apply.
     pub fn precompile_into(&self, wasm: &[u8], dir: &Path) -> Result<String, DeployError> {
         let kind = wasm_kind(wasm)?;
-        ArtifactStore::open(&self.inner.wasmtime, dir, &[])?.ensure(
-            &self.inner.wasmtime,
-            wasm,
-            kind,
-        )?;
+        let store = ArtifactStore::open(&self.inner.wasmtime, dir, &[])?;
+        self.inner
+            .compiler
+            .ensure(&self.inner.wasmtime, &store, wasm, kind, Origin::Platform)?;
         Ok(ArtifactStore::digest(wasm))
     }
 
@@ -209,13 +227,21 @@ impl Engine {
         sandbox::check_preopens(&config)?;
         let loaded = match abi::load(&self.inner, path, kind) {
             Ok(loaded) => loaded,
-            // A corrupt or stale artifact: recompile once from the source bytes.
+            // A corrupt or stale artifact: recompile once from the source bytes,
+            // into this engine's own directory (the bad file may be in a shared,
+            // read-only one). Concurrent callers that found the same bad file
+            // share that one compile, and one that comes after the file was
+            // replaced just loads it.
             Err(DeployError::InvalidWasm(reason)) if !wasm.is_empty() => {
                 tracing::warn!(artifact = %path.display(), %reason, "recompiling unusable artifact");
-                self.inner
-                    .artifacts
-                    .compile_to(&self.inner.wasmtime, wasm, kind, path)?;
-                abi::load(&self.inner, path, kind)?
+                let fresh = self.inner.compiler.replace(
+                    &self.inner.wasmtime,
+                    &self.inner.artifacts,
+                    wasm,
+                    kind,
+                    |candidate| abi::load(&self.inner, candidate, kind).is_ok(),
+                )?;
+                abi::load(&self.inner, &fresh, kind)?
             }
             Err(other) => return Err(other),
         };

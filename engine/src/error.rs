@@ -31,6 +31,59 @@ pub enum DeployError {
     /// The engine could not be created (pool sizing, address space).
     #[error("engine setup: {0}")]
     Engine(String),
+    /// The binary declares more than a [`CompileLimits`](crate::CompileLimits)
+    /// field allows, so it is refused before compiling: e.g. "the module declares
+    /// 200000 functions; the limit is 100000 (max_functions)".
+    #[error("the {binary} declares {found} {what}; the limit is {limit} ({name})")]
+    LimitExceeded {
+        /// `module` or `component`.
+        binary: &'static str,
+        /// What was counted, e.g. `functions`.
+        what: &'static str,
+        found: u64,
+        limit: u64,
+        /// The `CompileLimits` field that sets the limit, e.g. `max_functions`.
+        name: &'static str,
+    },
+}
+
+impl DeployError {
+    /// A copy of this error for every caller that waited on one shared compile
+    /// (an `io::Error` is not `Clone`: its kind and message are kept).
+    pub(crate) fn duplicate(&self) -> Self {
+        match self {
+            Self::NotWasm { found } => Self::NotWasm {
+                found: found.clone(),
+            },
+            Self::InvalidWasm(s) => Self::InvalidWasm(s.clone()),
+            Self::UnsupportedAbi(s) => Self::UnsupportedAbi(s.clone()),
+            Self::InvalidConfig(s) => Self::InvalidConfig(s.clone()),
+            Self::Preopen {
+                host,
+                guest,
+                reason,
+            } => Self::Preopen {
+                host: host.clone(),
+                guest: guest.clone(),
+                reason: reason.clone(),
+            },
+            Self::Artifact(e) => Self::Artifact(std::io::Error::new(e.kind(), e.to_string())),
+            Self::Engine(s) => Self::Engine(s.clone()),
+            Self::LimitExceeded {
+                binary,
+                what,
+                found,
+                limit,
+                name,
+            } => Self::LimitExceeded {
+                binary: *binary,
+                what: *what,
+                found: *found,
+                limit: *limit,
+                name: *name,
+            },
+        }
+    }
 }
 
 /// Why an invocation did not run.

@@ -18,6 +18,9 @@
 
 mod abi;
 mod artifacts;
+mod compile;
+mod compile_gate;
+mod compile_limits;
 mod config;
 mod engine;
 mod error;
@@ -25,8 +28,10 @@ mod function;
 mod host;
 mod outcome;
 mod pool;
+mod single_flight;
 
 pub use abi::Abi;
+pub use compile_limits::CompileLimits;
 pub use config::{EngineConfig, FunctionConfig, InvokeContext, Preopen, caps};
 pub use engine::{Engine, EngineStats, INLINE_LOAD_MAX_BYTES};
 pub use error::{DeployError, ErrorKind, FunctionError, InvokeError, StackFrame};

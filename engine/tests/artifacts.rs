@@ -158,3 +158,117 @@ fn memory_size_above_the_platform_max_is_rejected() {
         .unwrap_err();
     assert!(err.to_string().contains("memorySize"), "{err}");
 }
+
+/// Deploys `wasm` as functions `f0..f{n}` from `n` threads released at once.
+fn deploy_from_threads(engine: &Engine, wasm: &[u8], n: usize) -> Vec<wasm_fc_engine::Function> {
+    let start = std::sync::Barrier::new(n);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    engine.deploy(wasm, config(&format!("f{i}")))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().expect("every concurrent deploy succeeds"))
+            .collect()
+    })
+}
+
+/// Every file in the artifact dir as (name, length).
+fn artifact_files(dir: &std::path::Path) -> Vec<(String, u64)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().len(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn concurrent_deploys_of_the_same_code_share_one_compile() {
+    let h = harness();
+    let wasm = wasm_fc_test_guests::bytes(wasm_fc_test_guests::EVENT_HELLO);
+    let functions = deploy_from_threads(&h.engine, &wasm, 12);
+    assert_eq!(
+        h.engine.stats().compiles,
+        1,
+        "12 concurrent deploys of one code compiled once"
+    );
+    let files = artifact_files(&h.dir.path().join("artifacts"));
+    assert_eq!(files.len(), 1, "one artifact and no temp files: {files:?}");
+    assert!(files.iter().all(|(_, len)| *len > 0), "{files:?}");
+    for function in &functions {
+        assert!(ok_text(&invoke(function, r#"{"name":"n"}"#).await).contains("hello, n"));
+    }
+}
+
+#[tokio::test]
+async fn an_empty_artifact_is_never_loaded_and_is_compiled_over() {
+    let h = harness();
+    let wasm = wasm_fc_test_guests::bytes(wasm_fc_test_guests::EVENT_HELLO);
+    let digest = Engine::digest(&wasm);
+    h.deploy(wasm_fc_test_guests::EVENT_HELLO, config("a"));
+    let artifacts = h.dir.path().join("artifacts");
+    corrupt_all(&artifacts, b"");
+    assert!(
+        h.engine
+            .load_compiled(&digest, u64::MAX, config("a"))
+            .unwrap()
+            .is_none(),
+        "an empty artifact is not found"
+    );
+    let function = h
+        .engine
+        .load(&digest, || Ok(wasm.clone()), config("a"))
+        .unwrap();
+    assert!(ok_text(&invoke(&function, r#"{"name":"e"}"#).await).contains("hello, e"));
+    assert_eq!(h.engine.stats().compiles, 2);
+    let files = artifact_files(&artifacts);
+    assert!(
+        files.len() == 1 && files[0].1 > 0,
+        "the empty file was replaced: {files:?}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_loads_of_a_corrupt_artifact_recompile_it_once() {
+    let h = harness();
+    let wasm = wasm_fc_test_guests::bytes(wasm_fc_test_guests::EVENT_HELLO);
+    let digest = Engine::digest(&wasm);
+    h.deploy(wasm_fc_test_guests::EVENT_HELLO, config("a"));
+    corrupt_all(&h.dir.path().join("artifacts"), b"garbage");
+    let n = 8;
+    let start = std::sync::Barrier::new(n);
+    let functions: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (start, engine, wasm, digest) = (&start, &h.engine, &wasm, &digest);
+                s.spawn(move || {
+                    start.wait();
+                    engine.load(digest, || Ok(wasm.clone()), config(&format!("f{i}")))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().expect("every load succeeds"))
+            .collect()
+    });
+    assert_eq!(
+        h.engine.stats().compiles,
+        2,
+        "the first deploy, then one recompile shared by all {n} loads"
+    );
+    for function in &functions {
+        assert!(ok_text(&invoke(function, r#"{"name":"c"}"#).await).contains("hello, c"));
+    }
+}

@@ -36,6 +36,11 @@ struct StateLabels {
     state: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TaskLabels {
+    task: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Latency buckets: 50 µs doubling to ~26 s (20 buckets), since warm Wasm calls take
@@ -54,6 +59,8 @@ pub struct PrometheusMetrics {
     timer_fires: Counter,
     timer_lag_seconds: Histogram,
     async_queue_depth: Gauge,
+    task_panics: Family<TaskLabels, Counter>,
+    trigger_load_errors: Counter,
 }
 
 /// The per-invocation families, registered once; every [`InvocationSeries`]
@@ -127,6 +134,18 @@ impl Default for PrometheusMetrics {
             "Asynchronous invocations waiting or running",
             async_queue_depth.clone(),
         );
+        let task_panics = Family::<TaskLabels, Counter>::default();
+        registry.register(
+            "task_panics",
+            "Panics of background tasks (each restarted), by task",
+            task_panics.clone(),
+        );
+        let trigger_load_errors = Counter::default();
+        registry.register(
+            "trigger_load_errors",
+            "Stored triggers skipped at load because their config no longer validates",
+            trigger_load_errors.clone(),
+        );
         Self {
             registry,
             invocation_families: InvocationFamilies {
@@ -139,6 +158,8 @@ impl Default for PrometheusMetrics {
             timer_fires,
             timer_lag_seconds,
             async_queue_depth,
+            task_panics,
+            trigger_load_errors,
         }
     }
 }
@@ -246,6 +267,21 @@ impl PrometheusMetrics {
 
     pub fn timer_lag(&self, lag: Duration) {
         self.timer_lag_seconds.observe(lag.as_secs_f64());
+    }
+
+    /// The `task_panics{task}` series of one background task (listed from now
+    /// on, at 0 until it panics), for [`crate::supervise::spawn_supervised`].
+    pub fn task_panics(&self, task: &str) -> Counter {
+        self.task_panics
+            .get_or_create(&TaskLabels {
+                task: task.to_string(),
+            })
+            .clone()
+    }
+
+    /// Counts a stored trigger that could not be loaded (and was skipped).
+    pub fn trigger_load_error(&self) {
+        self.trigger_load_errors.inc();
     }
 
     /// The text exposition, after taking the scrape-time readings.
