@@ -3,24 +3,33 @@
 //!
 //! - `@every <go duration>` (`@every 5m`, `@every 1h30m`): a fixed interval, phased
 //!   from an anchor (the trigger's last change), so a restart keeps the phase.
-//!   At least 1 s (FC's console offers minutes; seconds are allowed here for local work).
+//!   From [`MIN_INTERVAL`] (1 s; FC's console offers minutes, seconds are allowed
+//!   here for local work) to [`MAX_INTERVAL`] (366 days; FC documents no maximum,
+//!   and a longer interval is a one-shot time or a yearly cron in disguise).
 //! - 6-field cron with seconds, `sec min hour day-of-month month day-of-week`
 //!   (7 with a trailing year), with ranges, steps, lists, `?` and month/day names,
 //!   plus `@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`. Parsed by the `cron` crate.
 //!   Day-of-week numbers follow FC's table "1–7 or MON–SUN": **1 = Monday … 7 = Sunday**
 //!   (0 is also Sunday); names are exact. A 5-field (seconds-less) expression is
-//!   rejected with a message that shows the 6-field form.
+//!   rejected with a message that shows the 6-field form. Years are the `cron`
+//!   crate's, 1970 to [`CRON_LAST_YEAR`] (2100).
 //! - `CRON_TZ=<IANA zone> <cron>` (or `TZ=`): the cron is evaluated in that zone; UTC
 //!   otherwise. Schedules follow local wall-clock time across DST changes: a local
 //!   time that does not exist (spring forward) is skipped that day, and one that
 //!   happens twice (fall back) fires once, at its first occurrence. (FC warns that
 //!   runs "may be duplicated or skipped"; wasm-fc never duplicates.)
-//! - A bare RFC 3339 time (`2026-12-01T09:00:00+08:00`): fires once.
+//! - A bare RFC 3339 time (`2026-12-01T09:00:00+08:00`): fires once. It must lie
+//!   in 1970-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z (RFC 3339 has 4-digit years).
+//!
+//! Every bound is checked by [`Schedule::parse`], so a refused expression is a 400
+//! on CreateTrigger and a skipped row at start-up; [`Schedule::next_after`] uses
+//! checked arithmetic only, and answers "never again" (`None`) rather than panic
+//! when a time would leave chrono's range.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 /// A parsed `cronExpression`.
@@ -45,8 +54,22 @@ pub struct ScheduleError {
     pub reason: String,
 }
 
-/// The shortest `@every` interval.
+/// The shortest `@every` interval: 1 s.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The longest `@every` interval: 366 days (`@every 8784h`), a leap year.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The earliest one-shot time: 1970-01-01T00:00:00Z, as Unix seconds.
+pub const EARLIEST_ONCE_SECS: i64 = 0;
+
+/// The latest one-shot time: 9999-12-31T23:59:59Z (RFC 3339's last year), as Unix seconds.
+pub const LATEST_ONCE_SECS: i64 = 253_402_300_799;
+
+/// The last year the `cron` crate's year field covers; no cron fires after it.
+pub const CRON_LAST_YEAR: i32 = 2100;
+
+const NANOS_PER_SEC: i128 = 1_000_000_000;
 
 impl Schedule {
     /// Parses an expression; `anchor` phases `@every` intervals.
@@ -70,6 +93,12 @@ impl Schedule {
                     "the interval must be at least {MIN_INTERVAL:?}"
                 )));
             }
+            if interval > MAX_INTERVAL {
+                return Err(fail(format!(
+                    "the interval must be at most {}h (366 days)",
+                    MAX_INTERVAL.as_secs() / 3600
+                )));
+            }
             return Ok(Self::Every { interval, anchor });
         }
         if let Ok(at) = DateTime::parse_from_rfc3339(body) {
@@ -78,7 +107,20 @@ impl Schedule {
                     "an RFC 3339 time carries its own offset; drop CRON_TZ".into(),
                 ));
             }
-            return Ok(Self::Once(at.with_timezone(&Utc)));
+            let at = at.with_timezone(&Utc);
+            if !(EARLIEST_ONCE_SECS..=LATEST_ONCE_SECS).contains(&at.timestamp()) {
+                return Err(fail(
+                    "a one-shot time must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+                        .into(),
+                ));
+            }
+            return Ok(Self::Once(at));
+        }
+        if looks_like_a_time(body) {
+            return Err(fail(
+                "it is not an RFC 3339 time like 2026-12-01T09:00:00+08:00 (years 1970 to 9999)"
+                    .into(),
+            ));
         }
         let cron_text = normalise_cron(body).map_err(fail)?;
         let schedule = cron::Schedule::from_str(&cron_text).map_err(|e| fail(cron_reason(&e)))?;
@@ -88,25 +130,46 @@ impl Schedule {
         })
     }
 
-    /// The first fire time strictly after `after`, if there is one.
+    /// The first fire time strictly after `after`, if there is one. `None` also
+    /// when that time would be outside chrono's range (never a panic).
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
-            Self::Every { interval, anchor } => {
-                let step = TimeDelta::from_std(*interval).ok()?;
-                if after < *anchor {
-                    return Some(*anchor + step);
-                }
-                let elapsed = (after - *anchor).num_milliseconds();
-                let periods = elapsed / step.num_milliseconds().max(1) + 1;
-                Some(*anchor + step * i32::try_from(periods).ok()?)
-            }
-            Self::Cron { schedule, zone } => schedule
+            Self::Every { interval, anchor } => next_interval(*interval, *anchor, after),
+            // The `cron` crate adds a second to `after` unchecked; past its last
+            // year nothing matches anyway, so it is never asked there.
+            Self::Cron { schedule, zone } if after.year() <= CRON_LAST_YEAR => schedule
                 .after(&after.with_timezone(zone))
                 .next()
                 .map(|t| t.with_timezone(&Utc)),
+            Self::Cron { .. } => None,
             Self::Once(at) => (*at > after).then_some(*at),
         }
     }
+}
+
+/// The first `anchor + k·interval` (k ≥ 1) strictly after `after`, computed in
+/// exact nanoseconds (i128) and checked: `None` when it is past chrono's range.
+fn next_interval(
+    interval: Duration,
+    anchor: DateTime<Utc>,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let step = i128::try_from(interval.as_nanos())
+        .ok()
+        .filter(|step| *step > 0)?;
+    let elapsed = after.signed_duration_since(anchor);
+    let elapsed =
+        i128::from(elapsed.num_seconds()) * NANOS_PER_SEC + i128::from(elapsed.subsec_nanos());
+    let periods = if elapsed < 0 { 1 } else { elapsed / step + 1 };
+    let offset = periods.checked_mul(step)?;
+    let seconds = i64::try_from(offset / NANOS_PER_SEC).ok()?;
+    let nanos = u32::try_from(offset % NANOS_PER_SEC).ok()?;
+    anchor.checked_add_signed(TimeDelta::new(seconds, nanos)?)
+}
+
+/// A single token with a date's `-` and a time's `:`: meant as a one-shot time.
+fn looks_like_a_time(body: &str) -> bool {
+    !body.contains(char::is_whitespace) && body.contains('-') && body.contains(':')
 }
 
 /// Splits off a `CRON_TZ=` / `TZ=` prefix.

@@ -206,3 +206,117 @@ fn an_rfc3339_time_fires_once() {
     assert_eq!(schedule.next_after(utc(2026, 1, 1, 0, 0, 0)), Some(at));
     assert_eq!(schedule.next_after(at), None);
 }
+
+#[test]
+fn every_is_bounded_and_names_the_bound() {
+    // The hostile probe's expression: accepted before, then a panic in next_after.
+    let huge = error_of("@every 3000000000h");
+    assert!(huge.contains("at most 8784h"), "{huge}");
+    assert!(error_of("@every 8785h").contains("at most 8784h"));
+    assert!(error_of("@every 8784h0.001s").contains("at most"));
+    // A duration too large for any clock is still a clean refusal.
+    assert!(error_of("@every 99999999999999999999999h").contains("Go duration"));
+    parse("@every 8784h");
+    parse("@every 1s");
+    assert_eq!(MAX_INTERVAL, Duration::from_secs(8784 * 3600));
+}
+
+#[test]
+fn one_shot_times_are_bounded_to_1970_through_9999() {
+    assert_eq!(
+        DateTime::from_timestamp(LATEST_ONCE_SECS, 0),
+        Some(utc(9999, 12, 31, 23, 59, 59))
+    );
+    assert_eq!(
+        DateTime::from_timestamp(EARLIEST_ONCE_SECS, 0),
+        Some(utc(1970, 1, 1, 0, 0, 0))
+    );
+    parse("1970-01-01T00:00:00Z");
+    parse("9999-12-31T23:59:59Z");
+    let early = error_of("1969-12-31T23:59:59Z");
+    assert!(early.contains("from 1970-01-01T00:00:00Z"), "{early}");
+    // An offset can carry a 4-digit year past 9999 in UTC.
+    assert!(error_of("9999-12-31T23:59:59-01:00").contains("to 9999-12-31T23:59:59Z"));
+    assert!(error_of("0000-01-01T00:00:00+01:00").contains("from 1970"));
+    // Year 275000 is past chrono's last year (262143) and RFC 3339's 4 digits.
+    for text in [
+        "275000-01-01T00:00:00Z",
+        "+275000-01-01T00:00:00Z",
+        "262143-12-31T23:59:59Z",
+    ] {
+        let error = error_of(text);
+        assert!(error.contains("not an RFC 3339 time"), "{text}: {error}");
+    }
+}
+
+#[test]
+fn cron_years_are_the_crates_and_a_past_year_never_fires() {
+    assert_eq!(
+        next_n("0 0 0 1 1 ? 2100", utc(2026, 1, 1, 0, 0, 0), 1),
+        [utc(2100, 1, 1, 0, 0, 0)]
+    );
+    assert!(Schedule::parse("0 0 0 1 1 ? 2101", utc(2026, 1, 1, 0, 0, 0)).is_err());
+    assert!(Schedule::parse("0 0 0 1 1 ? 1969", utc(2026, 1, 1, 0, 0, 0)).is_err());
+    assert_eq!(
+        parse("0 0 0 1 1 ? 2100").next_after(utc(2100, 1, 1, 0, 0, 0)),
+        None
+    );
+}
+
+/// Near chrono's last instant every form answers "never again" instead of
+/// overflowing (`DateTime + TimeDelta overflowed` was a panic in the scheduler).
+#[test]
+fn next_after_is_checked_near_chronos_limits() {
+    let max = DateTime::<Utc>::MAX_UTC;
+    let min = DateTime::<Utc>::MIN_UTC;
+    let near_max = max - TimeDelta::days(1);
+    for expr in [
+        "@every 8784h",
+        "@every 1s",
+        "* * * * * *",
+        "CRON_TZ=Pacific/Kiritimati 0 0 0 * * *",
+    ] {
+        let schedule = Schedule::parse(expr, near_max).unwrap();
+        assert_eq!(schedule.next_after(max), None, "{expr}");
+        // From chrono's first instant to its last: the widest elapsed time there is.
+        let schedule = Schedule::parse(expr, min).unwrap();
+        assert_eq!(schedule.next_after(max), None, "{expr}");
+        if !expr.starts_with('@') {
+            assert_eq!(
+                schedule.next_after(near_max),
+                None,
+                "cron ends in 2100: {expr}"
+            );
+        }
+    }
+    // An anchor at the end of time and a clock at its start: the first fire is one
+    // step after the anchor, which does not exist.
+    let every = Schedule::parse("@every 8784h", near_max).unwrap();
+    assert_eq!(every.next_after(min), None);
+    // From the first instant, a 1 s interval fires a second before the last one.
+    let every = Schedule::parse("@every 1s", min).unwrap();
+    assert!(every.next_after(near_max).is_some());
+    // A second before the limit, a 1 s interval still has its one last fire.
+    let every = Schedule::parse("@every 1s", max - TimeDelta::seconds(2)).unwrap();
+    assert_eq!(
+        every.next_after(max - TimeDelta::seconds(2)),
+        Some(max - TimeDelta::seconds(1))
+    );
+    assert_eq!(Schedule::Once(max).next_after(near_max), Some(max));
+    assert_eq!(Schedule::Once(max).next_after(max), None);
+}
+
+#[test]
+fn every_keeps_sub_millisecond_phase() {
+    let anchor = utc(2026, 1, 1, 0, 0, 0);
+    let schedule = Schedule::parse("@every 1.0000005s", anchor).unwrap();
+    let later = anchor + TimeDelta::seconds(1_000_000);
+    let next = schedule.next_after(later).unwrap();
+    let since = next - anchor;
+    assert!(next > later && next - later <= TimeDelta::milliseconds(1001));
+    assert_eq!(
+        i128::from(since.num_nanoseconds().unwrap()) % 1_000_000_500,
+        0,
+        "fires are whole periods from the anchor"
+    );
+}

@@ -5,6 +5,13 @@
 //! timer's heap entries are dropped lazily (their generation no longer matches).
 //! Missed fires are not backfilled: after downtime, or when the task falls behind,
 //! a timer's next fire is its first one after now.
+//!
+//! The task is restartable: [`Scheduler`] keeps the command channel behind a lock
+//! rather than moving it into one run, and every [`Scheduler::run`] rebuilds its
+//! heap from the store (its `load` argument) before it takes commands. A change
+//! written to the store while the task was down arrives either in that load or as
+//! a command after it, so a restarted scheduler ends up where the store is.
+//! ([`crate::supervise`] restarts it after a panic.)
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -45,6 +52,13 @@ pub trait FireSink: Send + Sync + 'static {
 /// 1 ms timer tick plus scheduling slack). The wait is at most this long per fire time.
 const EARLY_WAKE: std::time::Duration = std::time::Duration::from_micros(1500);
 
+/// The longest single sleep: 1 hour. A far fire (a one-shot years ahead) is reached
+/// by sleeping again, and a wall clock that jumps is noticed within the hour.
+const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How a run gets the stored timers it starts from (enabled ones only).
+pub type Load = Arc<dyn Fn() -> Vec<Timer> + Send + Sync>;
+
 enum Command {
     Upsert(Timer),
     Remove(String),
@@ -77,9 +91,12 @@ impl SchedulerHandle {
     }
 }
 
-/// The scheduler task's state, before it runs.
+/// The scheduler task's state: the receiving end of the handles' channel, shared
+/// by successive runs (one at a time), so a restarted run keeps the changes sent
+/// while the previous one was down. Cheap to clone.
+#[derive(Clone)]
 pub struct Scheduler {
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Command>>>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -93,60 +110,60 @@ pub fn channel() -> (SchedulerHandle, Scheduler) {
     let (commands, receiver) = mpsc::unbounded_channel();
     (
         SchedulerHandle { commands },
-        Scheduler { commands: receiver },
+        Scheduler {
+            commands: Arc::new(tokio::sync::Mutex::new(receiver)),
+        },
     )
 }
 
 impl Scheduler {
-    /// Runs until every handle is dropped or `stop` changes.
+    /// Loads the stored timers with `load`, then runs until every handle is dropped
+    /// or `stop` changes. Can be called again after a run ended or panicked.
     pub async fn run(
-        mut self,
+        &self,
         sink: Arc<dyn FireSink>,
         mut stop: tokio::sync::watch::Receiver<bool>,
+        load: Load,
     ) {
-        let mut timers: HashMap<String, (u64, Arc<Timer>)> = HashMap::new();
-        let mut heap: BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>> = BinaryHeap::new();
-        let mut generation = 0u64;
+        // A panicked run's guard was dropped while it unwound: tokio's lock is free.
+        let mut commands = self.commands.clone().lock_owned().await;
+        let mut state = State::default();
+        for timer in load() {
+            state.upsert(timer);
+        }
         loop {
             // Wake a little early and finish on the clock: tokio's timer rounds a
             // sleep up to its next 1 ms tick, which would be lag on every fire.
-            let sleep_for = heap.peek().map(|Reverse((at, _, _))| {
-                (*at - Utc::now())
+            let sleep_for = state.heap.peek().map(|Reverse((at, _, _))| {
+                at.signed_duration_since(Utc::now())
                     .to_std()
                     .unwrap_or_default()
                     .saturating_sub(EARLY_WAKE)
+                    .min(MAX_SLEEP)
             });
             tokio::select! {
-                command = self.commands.recv() => {
+                command = commands.recv() => {
                     let Some(command) = command else { break };
-                    match command {
-                        Command::Upsert(timer) => {
-                            generation += 1;
-                            if let Some(at) = timer.schedule.next_after(Utc::now()) {
-                                heap.push(Reverse((at, generation, timer.key.clone())));
-                            }
-                            timers.insert(timer.key.clone(), (generation, Arc::new(timer)));
-                        }
-                        Command::Remove(key) => {
-                            timers.remove(&key);
-                        }
-                        Command::RemovePrefix(prefix) => {
-                            timers.retain(|key, _| !key.starts_with(&prefix));
-                        }
-                    }
+                    state.apply(command);
                 }
                 _ = tokio::time::sleep(sleep_for.unwrap_or_default()), if sleep_for.is_some() => {
-                    if let Some(Reverse((at, _, _))) = heap.peek() {
+                    if let Some(Reverse((at, _, _))) = state.heap.peek() {
+                        // Not within the early wake yet (a capped sleep, or the
+                        // clock moved back): sleep again.
+                        let left = at.signed_duration_since(Utc::now());
+                        if left.to_std().is_ok_and(|left| left > EARLY_WAKE) {
+                            continue;
+                        }
                         while Utc::now() < *at {
                             tokio::task::yield_now().await;
                         }
                     }
                     let now = Utc::now();
-                    let batch = due(&mut heap, &timers, now);
+                    let batch = due(&mut state.heap, &state.timers, now);
                     if !batch.is_empty() {
                         // Deliver first; computing next times can wait.
                         sink.fire(batch.clone());
-                        reschedule(&mut heap, &timers, &batch, now);
+                        reschedule(&mut state.heap, &state.timers, &batch, now);
                     }
                 }
                 _ = stop.changed() => break,
@@ -155,10 +172,46 @@ impl Scheduler {
     }
 }
 
+type Heap = BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>>;
+
+/// One run's timers and their next fire times.
+#[derive(Default)]
+struct State {
+    timers: HashMap<String, (u64, Arc<Timer>)>,
+    heap: Heap,
+    generation: u64,
+}
+
+impl State {
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::Upsert(timer) => self.upsert(timer),
+            Command::Remove(key) => {
+                self.timers.remove(&key);
+            }
+            Command::RemovePrefix(prefix) => {
+                self.timers.retain(|key, _| !key.starts_with(&prefix));
+            }
+        }
+    }
+
+    fn upsert(&mut self, timer: Timer) {
+        self.generation += 1;
+        match timer.schedule.next_after(Utc::now()) {
+            Some(at) => self
+                .heap
+                .push(Reverse((at, self.generation, timer.key.clone()))),
+            None => no_next_fire(&timer, Utc::now()),
+        }
+        self.timers
+            .insert(timer.key.clone(), (self.generation, Arc::new(timer)));
+    }
+}
+
 /// Pops every due entry and returns the live ones (removed or replaced timers'
 /// entries are dropped here).
 fn due(
-    heap: &mut BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>>,
+    heap: &mut Heap,
     timers: &HashMap<String, (u64, Arc<Timer>)>,
     now: DateTime<Utc>,
 ) -> Vec<Fire> {
@@ -184,17 +237,37 @@ fn due(
 /// Pushes each fired timer's next time. No backfill: the next fire after both the
 /// one just made and now.
 fn reschedule(
-    heap: &mut BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>>,
+    heap: &mut Heap,
     timers: &HashMap<String, (u64, Arc<Timer>)>,
     fired: &[Fire],
     now: DateTime<Utc>,
 ) {
     for fire in fired {
         let key = &fire.timer.key;
-        if let Some((generation, timer)) = timers.get(key)
-            && let Some(next) = timer.schedule.next_after(fire.scheduled.max(now))
-        {
-            heap.push(Reverse((next, *generation, key.clone())));
+        let Some((generation, timer)) = timers.get(key) else {
+            continue;
+        };
+        let after = fire.scheduled.max(now);
+        match timer.schedule.next_after(after) {
+            Some(next) => heap.push(Reverse((next, *generation, key.clone()))),
+            None => no_next_fire(timer, after),
         }
+    }
+}
+
+/// A timer without a next fire stays stopped (never a panic). A one-shot's is
+/// the normal end; for the repeating forms it means the next time is out of
+/// range (past chrono's last date, or a cron past its last year), so it is a warning.
+fn no_next_fire(timer: &Timer, after: DateTime<Utc>) {
+    if matches!(timer.schedule, Schedule::Once(_)) {
+        tracing::debug!(trigger = %timer.key, "one-shot timer has fired or is past");
+    } else {
+        tracing::warn!(
+            service = %timer.service,
+            function = %timer.function,
+            trigger = %timer.trigger,
+            %after,
+            "timer has no fire time after this one (out of range); it will not fire again"
+        );
     }
 }

@@ -6,6 +6,13 @@
 //! 128 KB, the async payload limit). Timers are reloaded from the store at start;
 //! fires missed while the server was down are not made up. A fire starts on a
 //! worker while its queue row commits (see [`crate::queue::submit_eagerly`]).
+//!
+//! A stored timer whose `cronExpression` no longer validates (a row written by an
+//! older wasm-fc, or by hand) is skipped with a warning naming it and counted in
+//! `wasm_fc_trigger_load_errors_total`; it never stops the platform from starting.
+//! The scheduler runs under [`crate::supervise`]: a panic is logged, counted in
+//! `wasm_fc_task_panics_total{task="timer-scheduler"}`, and the scheduler restarts
+//! from the store.
 
 use std::sync::{Arc, Weak};
 
@@ -17,7 +24,10 @@ use super::scheduler::{Fire, FireSink};
 use super::{TriggerKey, TriggerType, scheduler};
 use crate::invoke::MAX_ASYNC_PAYLOAD;
 use crate::platform::{Platform, str_of};
-use crate::store::QueuedInvocation;
+use crate::store::{Kind, QueuedInvocation};
+
+/// The scheduler's task name in logs and `wasm_fc_task_panics_total{task}`.
+pub const SCHEDULER_TASK: &str = "timer-scheduler";
 
 /// The `timer` trigger type.
 #[derive(Debug)]
@@ -56,28 +66,74 @@ impl TriggerType for TimerTrigger {
 
     fn apply(&self, platform: &Platform, key: &TriggerKey, trigger: Option<&Value>) {
         let path = key.path();
-        let Some(trigger) = trigger else {
-            platform.timers.remove(&path);
-            return;
-        };
-        let config = &trigger["triggerConfig"];
-        if config["enable"] == Value::Bool(false) {
-            platform.timers.remove(&path);
-            return;
-        }
-        match schedule_of(trigger) {
-            Ok(schedule) => platform.timers.upsert(scheduler::Timer {
-                key: path,
-                service: key.service.clone(),
-                function: key.function.clone(),
-                trigger: key.trigger.clone(),
-                qualifier: super::qualifier_of(&trigger["qualifier"]).to_string(),
-                payload: str_of(config, "payload").to_string(),
-                schedule,
-            }),
-            Err(e) => tracing::error!(trigger = %path, error = %e, "stored timer cannot run"),
+        match trigger.map(|trigger| timer_of(key, trigger)) {
+            None | Some(Ok(None)) => platform.timers.remove(&path),
+            Some(Ok(Some(timer))) => platform.timers.upsert(timer),
+            Some(Err(error)) => {
+                platform.timers.remove(&path);
+                load_error(platform, key, &error);
+            }
         }
     }
+}
+
+/// The running timer of a stored timer trigger; `None` when it is disabled.
+fn timer_of(
+    key: &TriggerKey,
+    trigger: &Value,
+) -> Result<Option<scheduler::Timer>, super::schedule::ScheduleError> {
+    let config = &trigger["triggerConfig"];
+    if config["enable"] == Value::Bool(false) {
+        return Ok(None);
+    }
+    Ok(Some(scheduler::Timer {
+        key: key.path(),
+        service: key.service.clone(),
+        function: key.function.clone(),
+        trigger: key.trigger.clone(),
+        qualifier: super::qualifier_of(&trigger["qualifier"]).to_string(),
+        payload: str_of(config, "payload").to_string(),
+        schedule: schedule_of(trigger)?,
+    }))
+}
+
+/// Logs and counts a stored timer that cannot run; the caller goes on without it.
+fn load_error(platform: &Platform, key: &TriggerKey, error: &super::schedule::ScheduleError) {
+    platform.metrics.prometheus.trigger_load_error();
+    tracing::warn!(
+        service = %key.service,
+        function = %key.function,
+        trigger = %key.trigger,
+        %error,
+        "stored timer trigger cannot run; skipped (fix or delete it with UpdateTrigger/DeleteTrigger)"
+    );
+}
+
+/// Every enabled stored timer, for a (re)starting scheduler. Rows that fail to
+/// load are logged, counted and skipped; a store that cannot be read is logged
+/// and gives none (the next restart tries again).
+fn stored_timers(platform: &Platform) -> Vec<scheduler::Timer> {
+    let rows = match platform.store.list_all(Kind::Trigger) {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the stored triggers; no timer will run");
+            return Vec::new();
+        }
+    };
+    rows.iter()
+        .filter(|row| str_of(row, "triggerType") == "timer")
+        .filter_map(|row| {
+            let key = TriggerKey {
+                service: str_of(row, "_service").to_string(),
+                function: str_of(row, "_function").to_string(),
+                trigger: str_of(row, "triggerName").to_string(),
+            };
+            timer_of(&key, row)
+                .map_err(|error| load_error(platform, &key, &error))
+                .ok()
+                .flatten()
+        })
+        .collect()
 }
 
 /// A stored timer trigger's schedule. Intervals are phased from the trigger's last
@@ -145,13 +201,35 @@ impl FireSink for QueueSink {
     }
 }
 
-/// Starts the scheduler task for the platform's timers (the stored ones included).
+/// Starts the scheduler task for the platform's timers, under a supervisor: each
+/// run (the first, and every restart after a panic) loads the stored timers
+/// first. `None` when the platform's scheduler was already started.
 pub fn spawn_scheduler(
     platform: &Arc<Platform>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let scheduler = platform.take_scheduler()?;
-    super::start_all(platform);
-    let sink = Arc::new(QueueSink(Arc::downgrade(platform)));
-    Some(tokio::spawn(scheduler.run(sink, stop)))
+    let sink: Arc<dyn FireSink> = Arc::new(QueueSink(Arc::downgrade(platform)));
+    let weak = Arc::downgrade(platform);
+    let load: scheduler::Load = Arc::new(move || {
+        weak.upgrade()
+            .map(|platform| stored_timers(&platform))
+            .unwrap_or_default()
+    });
+    let panics = platform.metrics.prometheus.task_panics(SCHEDULER_TASK);
+    let task_stop = stop.clone();
+    Some(crate::supervise::spawn_supervised(
+        SCHEDULER_TASK,
+        panics,
+        stop,
+        move || {
+            let (scheduler, sink, stop, load) = (
+                scheduler.clone(),
+                sink.clone(),
+                task_stop.clone(),
+                load.clone(),
+            );
+            async move { scheduler.run(sink, stop, load).await }
+        },
+    ))
 }
