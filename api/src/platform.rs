@@ -176,6 +176,9 @@ impl Platform {
     }
 
     /// Stores and unpacks a zip (function code or a layer) under its digest.
+    /// Safe to call concurrently with the same package: each call stages under
+    /// a name of its own and renames atomically; the first rename wins and the
+    /// others use it (both hold the same bytes).
     pub fn store_package(&self, package: &code::CodePackage) -> ApiResult<()> {
         let (zip_path, dir) = self.code_paths(&package.digest);
         let io = |e: std::io::Error| ApiError::Internal(format!("storing code: {e}"));
@@ -184,15 +187,15 @@ impl Platform {
             code::unpack(&package.zip, &dir, &code::CodeLimits::default())?;
         }
         if !zip_path.is_file() {
-            let tmp = zip_path.with_extension("tmp");
-            std::fs::write(&tmp, &package.zip).map_err(io)?;
-            std::fs::rename(&tmp, &zip_path).map_err(io)?;
+            write_atomically(&zip_path, &package.zip).map_err(io)?;
         }
         Ok(())
     }
 
     /// One read-only directory holding the function's layers, merged in order
-    /// (a later layer overrides an earlier one's files), built once per layer list.
+    /// (a later layer overrides an earlier one's files), built once per layer
+    /// list. Concurrent builds each merge into a staging dir of their own
+    /// (`<key>.merging.<random>`, removed on failure); the first rename wins.
     fn merged_layers(&self, arns: &[String]) -> ApiResult<PathBuf> {
         let digests: Vec<String> = arns
             .iter()
@@ -206,18 +209,30 @@ impl Platform {
         if merged.is_dir() {
             return Ok(merged);
         }
-        let staging = merged.with_extension("merging");
-        let _ = std::fs::remove_dir_all(&staging);
-        for digest in &digests {
-            let (_, dir) = self.code_paths(digest);
-            link_tree(&dir, &staging)
-                .map_err(|e| ApiError::Internal(format!("merging layers: {e}")))?;
+        let failed = |e: std::io::Error| ApiError::Internal(format!("merging layers: {e}"));
+        let staging = merged.with_extension(format!(
+            "{MERGING_SUFFIX}.{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let built = (|| {
+            std::fs::create_dir_all(&staging)?;
+            for digest in &digests {
+                let (_, dir) = self.code_paths(digest);
+                link_tree(&dir, &staging)?;
+            }
+            std::fs::rename(&staging, &merged)
+        })();
+        match built {
+            Ok(()) => Ok(merged),
+            Err(e) => {
+                remove_dir_logged(&staging);
+                if merged.is_dir() {
+                    Ok(merged) // a concurrent build won the rename
+                } else {
+                    Err(failed(e))
+                }
+            }
         }
-        std::fs::create_dir_all(&staging)
-            .map_err(|e| ApiError::Internal(format!("merging layers: {e}")))?;
-        std::fs::rename(&staging, &merged)
-            .map_err(|e| ApiError::Internal(format!("merging layers: {e}")))?;
-        Ok(merged)
     }
 
     /// Compiles (at deploy time) the function's Wasm, so invocations never compile.
@@ -452,6 +467,88 @@ impl Platform {
                 !stale
             });
         }
+    }
+}
+
+/// `layers/<key>.merging.<random>`: a layer merge in progress.
+const MERGING_SUFFIX: &str = "merging";
+/// `code/<digest>.zip.tmp.<random>`: a zip being written.
+const ZIP_TEMP_SUFFIX: &str = ".tmp.";
+
+/// Writes `bytes` to a temp file of its own next to `path`, syncs it and renames
+/// it onto `path`, so no reader ever sees a partial file and concurrent writers
+/// of the same bytes cannot truncate each other. The temp file is removed on failure.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(
+        "{ZIP_TEMP_SUFFIX}{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let tmp = PathBuf::from(name);
+    let written = (|| {
+        let mut file = std::fs::File::create_new(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err()
+        && let Err(e) = std::fs::remove_file(&tmp)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("removing {}: {e}", tmp.display());
+    }
+    written
+}
+
+fn remove_dir_logged(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("removing {}: {e}", dir.display());
+    }
+}
+
+/// Removes what a crash can leave in `data_dir`: code staging dirs
+/// (`code/*.unpacking*`), zip temp files (`code/*.zip.tmp*`) and layer merges
+/// (`layers/*.merging*`). Call it at start-up, before the server takes requests
+/// (a request in flight owns its staging dir). Returns how many were removed;
+/// what cannot be removed is logged and skipped.
+pub fn sweep_staging(data_dir: &Path) -> usize {
+    let mut removed = 0;
+    for sub in ["code", "layers"] {
+        let Ok(entries) = std::fs::read_dir(data_dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !is_leftover(sub, &name.to_string_lossy()) {
+                continue;
+            }
+            let path = entry.path();
+            let result = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            match result {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::warn!("removing the leftover {}: {e}", path.display()),
+            }
+        }
+    }
+    removed
+}
+
+/// Whether `name` under `data_dir/<sub>` is a crash leftover (see [`sweep_staging`]).
+fn is_leftover(sub: &str, name: &str) -> bool {
+    match sub {
+        "code" => {
+            name.contains(code::STAGING_SUFFIX)
+                || name.contains(&format!(".zip{ZIP_TEMP_SUFFIX}"))
+                || name.ends_with(".zip.tmp")
+        }
+        "layers" => name.contains(&format!(".{MERGING_SUFFIX}")),
+        _ => false,
     }
 }
 

@@ -193,17 +193,45 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
     .into_response()
 }
 
-/// `/readyz`: 200 once the scheduler and workers run (and a `run -f` manifest is
-/// deployed) and the store answers; 503 before that.
+/// `/readyz`: whether the platform can serve what is deployed. 200
+/// `{"ready":true}` once the scheduler and workers run (and a `run -f` manifest
+/// is deployed), the store answers, and every runtime a deployed function needs
+/// is built; a platform of Wasm functions is ready while the Python and Node.js
+/// runtimes still build. Else 503 `{"ready":false,"waiting":[…]}` naming what it
+/// waits for (`start-up`, `store: …`, `runtime python`, `runtime nodejs`).
 async fn readyz(State(p): State<Arc<Platform>>) -> Response {
     use axum::http::StatusCode;
+    let mut waiting: Vec<String> = Vec::new();
     if !p.is_ready() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+        waiting.push("start-up".into());
     }
-    match p.store.queue_depth() {
-        Ok(_) => "ready".into_response(),
-        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}")).into_response(),
+    let platform = p.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        platform.store.queue_depth()?;
+        crate::runtimes::waiting_for(&platform.runtimes, platform.store.as_ref())
+    })
+    .await;
+    match checked {
+        Ok(Ok(languages)) => {
+            waiting.extend(languages.iter().map(|l| format!("runtime {}", l.name())));
+        }
+        Ok(Err(err)) => {
+            tracing::warn!("/readyz: the store does not answer: {err}");
+            waiting.push(format!("store: {err}"));
+        }
+        Err(err) => {
+            tracing::error!("/readyz: the readiness check failed: {err}");
+            waiting.push(format!("readiness check: {err}"));
+        }
     }
+    if waiting.is_empty() {
+        return axum::Json(serde_json::json!({ "ready": true })).into_response();
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(serde_json::json!({ "ready": false, "waiting": waiting })),
+    )
+        .into_response()
 }
 
 /// `/metrics`: Prometheus text format (see [`crate::metrics::prometheus`]).

@@ -86,6 +86,12 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         max_instance_reuse: args.max_instance_reuse_count,
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
+    // Before the first request: what a crash left half-written (code staging
+    // dirs, zip temp files, layer merges) is removed.
+    let swept = wasm_fc_api::platform::sweep_staging(&args.data_dir);
+    if swept > 0 {
+        tracing::info!("removed {swept} leftover staging dirs and temp files from the data dir");
+    }
     bound.platform.logs.set_echo(!args.quiet);
     bound.defer_ready = true;
     // From the first request on, Python and Node.js deploys wait for the runtimes
@@ -97,8 +103,9 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: draining in-flight requests and async work");
     }));
-    // The runtimes build (first start only) and precompile while the API serves;
-    // a Python or Node.js deploy waits for its runtime, and /readyz for all of it.
+    // The runtimes build (first start only) and precompile in the background
+    // while the API serves: a Python or Node.js deploy waits for its runtime,
+    // and /readyz waits only for the runtimes a deployed function needs.
     let runtimes = {
         let platform = platform.clone();
         tokio::task::spawn_blocking(move || {
@@ -109,6 +116,11 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
                 })
         })
     };
+    tokio::spawn(async move {
+        if let Err(err) = runtimes.await {
+            tracing::error!(target: "wasm_fc::runtimes", "the runtime install task failed: {err}");
+        }
+    });
     let startup = {
         let client = client.clone();
         let about = super::banner::About {
@@ -122,7 +134,6 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         })
     };
     startup.await.context("start-up task")??;
-    runtimes.await.context("runtime install task")?;
     platform.mark_ready();
     if args.watch
         && let Some((manifest, file)) = manifest
@@ -132,7 +143,11 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
             .spawn(move || super::watch::run(client, file, manifest, format))
             .context("starting the watcher")?;
     }
-    server.await.context("server task")?.context("serving")?;
+    let served = server.await;
+    // A runtime build in progress is stopped (its tools killed), so that the
+    // process exits now rather than when the build ends.
+    platform.runtimes.stop_installing();
+    served.context("server task")?.context("serving")?;
     Ok(())
 }
 

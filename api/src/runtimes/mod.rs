@@ -11,19 +11,23 @@
 //! | `nodejs4.4`, `nodejs6` … `nodejs20` | SpiderMonkey / StarlingMonkey (componentize-js 0.23.0) |
 //! | `custom`, `custom.debian10`, `wasm` | the code's own Wasm |
 
+mod children;
 mod install;
+mod readiness;
 mod registry;
 mod sources;
 mod tools;
 
-pub use install::{InstallError, install};
+pub use children::BUILD_MARKER;
+pub use install::{InstallError, install, install_stoppable};
+pub use readiness::{needed_by, waiting_for};
 pub use registry::{Installed, Runtimes};
 pub use sources::{COMPONENTIZE_JS, COMPONENTIZE_PY};
 
 use crate::error::{ApiError, ApiResult};
 
 /// An interpreted language wasm-fc runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Language {
     Python,
     Nodejs,

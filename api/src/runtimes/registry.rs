@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use wasm_fc_engine::Engine;
 
-use super::{Language, install};
+use super::Language;
+use super::install::{self, install_stoppable};
 use crate::error::{ApiError, ApiResult};
 
 /// How long a deploy waits for a runtime that is still being built at start-up.
@@ -38,6 +40,8 @@ pub struct Runtimes {
     dir: Option<PathBuf>,
     states: Mutex<HashMap<Language, State>>,
     changed: tokio::sync::Notify,
+    /// Set by [`Runtimes::stop_installing`]: a build in progress kills its tools and gives up.
+    stop: AtomicBool,
 }
 
 impl Runtimes {
@@ -57,6 +61,7 @@ impl Runtimes {
             dir,
             states: Mutex::new(states),
             changed: tokio::sync::Notify::new(),
+            stop: AtomicBool::new(false),
         }
     }
 
@@ -76,6 +81,16 @@ impl Runtimes {
             Language::ALL
                 .into_iter()
                 .filter(|l| !matches!(states.get(l), Some(State::Ready(_))))
+                .collect()
+        })
+    }
+
+    /// The languages being built right now (what `/readyz` may wait for).
+    pub fn installing(&self) -> Vec<Language> {
+        self.with_states(|states| {
+            Language::ALL
+                .into_iter()
+                .filter(|l| matches!(states.get(l), Some(State::Installing)))
                 .collect()
         })
     }
@@ -136,7 +151,7 @@ impl Runtimes {
             });
             let result = match ready {
                 Some(found) => Ok(found),
-                None => install(&dir, language, progress)
+                None => install_stoppable(&dir, language, progress, &self.stop)
                     .map_err(|e| e.to_string())
                     .and_then(|path| installed(&path).map_err(|e| e.to_string())),
             };
@@ -160,6 +175,13 @@ impl Runtimes {
             self.with_states(|s| s.insert(language, state));
             self.changed.notify_waiters();
         }
+    }
+
+    /// Stops [`Runtimes::install_missing`]: the tool running now is killed (with
+    /// its process group) and the runtimes not built yet are marked failed.
+    /// `wasm-fc run` calls it when it shuts down, so that it exits promptly.
+    pub fn stop_installing(&self) {
+        self.stop.store(true, Ordering::Release);
     }
 
     fn unavailable(&self, language: Language, reason: &str) -> ApiError {

@@ -1,23 +1,42 @@
 //! Running the build tools (python3, pip, npm, componentize-*) as child
-//! processes: bounded in time, with their output kept for the error message.
+//! processes: bounded in time, stoppable, tied to this process (see
+//! [`super::children`]), with their output kept for the error message.
 
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use super::children::{GroupGuard, tie_to_parent};
 use super::install::InstallError;
 
-/// Runs `command` in `dir` until it exits or `limit` passes (then it is killed).
-/// `what` names the step in errors.
+/// Where and how long a build step runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    /// The runtimes directory the build is for (marks its processes).
+    pub runtimes_dir: &'a Path,
+    /// How long the step may take before its processes are killed.
+    pub limit: Duration,
+    /// Set to stop the step: its processes are killed and it fails as stopped.
+    pub stop: &'a AtomicBool,
+}
+
+/// Runs `command` in `dir` until it exits, `step.limit` passes or `step.stop`
+/// is set; in the last two cases its whole process group is killed. `what`
+/// names the step in errors.
 pub fn run(
     mut command: Command,
     dir: &Path,
-    limit: Duration,
+    step: &Step<'_>,
     what: &str,
 ) -> Result<(), InstallError> {
     let program = command.get_program().to_string_lossy().into_owned();
-    let mut child = command
+    if step.stop.load(Ordering::Acquire) {
+        return Err(InstallError::Stopped);
+    }
+    tie_to_parent(&mut command, step.runtimes_dir);
+    let child = command
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -27,6 +46,8 @@ pub fn run(
             tool: program.clone(),
             reason: e.to_string(),
         })?;
+    let mut guard = GroupGuard { child };
+    let child = &mut guard.child;
     // Drain both pipes on threads so a chatty tool cannot block on a full pipe.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
@@ -53,11 +74,12 @@ pub fn run(
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
+            Ok(None) if step.stop.load(Ordering::Acquire) => {
+                // Dropping the guard kills the group and reaps the child.
+                drop(guard);
+                return Err(InstallError::Stopped);
             }
+            Ok(None) if started.elapsed() > step.limit => break None,
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
             Err(e) => {
                 return Err(InstallError::Step {
@@ -67,6 +89,8 @@ pub fn run(
             }
         }
     };
+    // Stragglers of the tool (its own children) go with it; the pipes then close.
+    drop(guard);
     let output = format!(
         "{}{}",
         stdout.join().unwrap_or_default(),
@@ -85,7 +109,7 @@ pub fn run(
             step: what.to_string(),
             detail: format!(
                 "{program} did not finish within {} s; it was stopped",
-                limit.as_secs()
+                step.limit.as_secs()
             ),
         }),
     }
