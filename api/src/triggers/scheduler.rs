@@ -271,3 +271,7 @@ fn no_next_fire(timer: &Timer, after: DateTime<Utc>) {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;
