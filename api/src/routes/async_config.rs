@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{deleted, list_query, resource, split_qualifier};
+use super::{deleted, list_query, qualified, resource, split_qualifier};
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
@@ -52,10 +52,11 @@ fn destination(config: &Fields, which: &str) -> ApiResult<Option<Value>> {
 pub async fn put(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     let qualifier = qualifier.unwrap_or("LATEST").to_string();
     p.resolve(service, Some(&qualifier), &func)?;
     let retries = fields
@@ -98,8 +99,9 @@ pub async fn put(
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     let value = p
         .store
         .get(
@@ -115,8 +117,9 @@ pub async fn get(
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     p.store
         .delete(
             Kind::AsyncConfig,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::{
-    check_if_match, deleted, list_query, page_of, page_response, resource, split_qualifier, touch,
+    check_if_match, deleted, list_query, page_of, page_response, qualified, resource, touch,
 };
 use crate::body::Fields;
 use crate::code::{CodeLimits, CodePackage};
@@ -103,8 +103,9 @@ pub async fn create(
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     let resolved = p.resolve(service, qualifier, &func)?;
     Ok(resource(StatusCode::OK, resolved.function))
 }
@@ -163,7 +164,7 @@ pub async fn list(
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let query = list_query(&params)?;
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     let page = match qualifier.filter(|q| *q != "LATEST") {
         None => {
             service_row(&p, service)?;
@@ -186,20 +187,33 @@ pub async fn list(
     Ok(page_response("functions", page))
 }
 
-/// The HMAC that authorizes one code download until `expires`.
-fn download_signature(p: &Platform, file: &str, expires: u64) -> String {
-    crate::auth::sign(
-        &p.identity.account_id,
-        &format!("{file}\n{expires}\n{}", p.data_dir.display()),
-    )
+/// The base URL for a URL handed to this client: the configured public
+/// endpoint; else the request's `Host` when it names a port (a client that sent
+/// `Host` without one, as `@alicloud/fc2` does, may not be on port 80); else the
+/// address the server listens on.
+fn public_base(p: &Platform, headers: &HeaderMap) -> String {
+    if let Some(endpoint) = &p.identity.public_endpoint {
+        return endpoint.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+        .filter(|authority| authority.port_u16().is_some());
+    match (host, p.listen_addr.get()) {
+        (Some(authority), _) => format!("http://{authority}"),
+        (None, Some(addr)) => format!("http://{addr}"),
+        (None, None) => "http://127.0.0.1:9000".to_string(),
+    }
 }
 
 pub async fn code(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     let resolved = p.resolve(service, qualifier, &func)?;
     let file = format!("{}.zip", str_of(&resolved.function, "_codeDigest"));
     let expires = SystemTime::now()
@@ -207,15 +221,9 @@ pub async fn code(
         .map(|d| d.as_secs())
         .unwrap_or(0)
         + CODE_URL_TTL_SECS;
-    let signature = download_signature(&p, &file, expires);
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let encoded: String =
-        percent_encoding::utf8_percent_encode(&signature, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
-    let url = format!("http://{host}/_wasm-fc/code/{file}?expires={expires}&signature={encoded}");
+    let signature = p.url_signer.sign(&file, expires);
+    let base = public_base(&p, &headers);
+    let url = format!("{base}/_wasm-fc/code/{file}?expires={expires}&signature={signature}");
     Ok(
         axum::Json(json!({ "url": url, "checksum": resolved.function["codeChecksum"] }))
             .into_response(),
@@ -233,18 +241,9 @@ pub async fn download(
         .get("expires")
         .and_then(|e| e.parse().ok())
         .ok_or_else(denied)?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    if expires < now {
-        return Err(ApiError::Auth(crate::auth::AuthError::Expired(
-            expires.to_string(),
-        )));
-    }
-    if params.get("signature") != Some(&download_signature(&p, &file, expires)) {
-        return Err(denied());
-    }
+    let signature = params.get("signature").ok_or_else(denied)?;
+    p.url_signer
+        .verify(&file, expires, signature, SystemTime::now())?;
     let digest = file
         .strip_suffix(".zip")
         .filter(|d| d.chars().all(|c| c.is_ascii_hexdigit()))

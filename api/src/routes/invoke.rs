@@ -1,14 +1,15 @@
 //! InvokeFunction: `POST /services/{svc[.qualifier]}/functions/{fn}/invocations`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::split_qualifier;
+use super::qualified;
 use crate::error::{ApiError, ApiResult};
 use crate::invoke::{MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, error_body, log_result, run};
 use crate::platform::{Platform, str_of};
@@ -23,10 +24,11 @@ pub async fn invoke(
     State(p): State<Arc<Platform>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     Path((svc, func)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (service, qualifier) = split_qualifier(&svc);
+    let (service, qualifier) = qualified(&svc, &params)?;
     let is_async = match header_value(&headers, "x-fc-invocation-type").unwrap_or("Sync") {
         t if t.eq_ignore_ascii_case("sync") => false,
         t if t.eq_ignore_ascii_case("async") => true,

@@ -30,7 +30,7 @@ use crate::store::{ListQuery, Page};
 pub const API_PREFIXES: [&str; 2] = ["/2016-08-15", "/2021-04-06"];
 
 /// Request bodies up to 140 MB: a 100 MB code zip grows by a third in base64.
-const MAX_BODY: usize = 140 << 20;
+pub const MAX_BODY: usize = 140 << 20;
 
 /// Every FC route, without auth (the server adds it).
 pub fn api_router(platform: Arc<Platform>) -> Router {
@@ -121,11 +121,18 @@ pub fn api_router(platform: Arc<Platform>) -> Router {
     router = router.route("/_wasm-fc/logs/{svc}/{func}", get(logs::read));
     router
         .route("/_wasm-fc/code/{file}", get(functions::download))
-        .fallback(|| async {
-            ApiError::not_found(crate::error::Resource::Route, "the requested path")
-        })
+        .fallback(not_supported)
+        .method_not_allowed_fallback(not_supported)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(platform)
+}
+
+/// FC's answer to a method or path no route takes.
+async fn not_supported(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::PathNotSupported {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
 }
 
 /// GetAccountSettings: a local platform has no availability zones.
@@ -138,6 +145,28 @@ pub fn split_qualifier(segment: &str) -> (&str, Option<&str>) {
     match segment.split_once('.') {
         Some((service, qualifier)) => (service, Some(qualifier)),
         None => (segment, None),
+    }
+}
+
+/// The service and qualifier a request names, from both places FC takes a
+/// qualifier: the 2016-08-15 path form `{service}.{qualifier}` and the query
+/// `?qualifier=` that the 2021-04-06 SDKs (and others) send. An empty query
+/// value counts as absent. When both are given they must agree, else 400: a
+/// silently ignored qualifier would serve another version than the one asked for.
+pub fn qualified<'a>(
+    segment: &'a str,
+    params: &'a HashMap<String, String>,
+) -> ApiResult<(&'a str, Option<&'a str>)> {
+    let (service, in_path) = split_qualifier(segment);
+    let in_query = params
+        .get("qualifier")
+        .map(String::as_str)
+        .filter(|q| !q.is_empty());
+    match (in_path, in_query) {
+        (Some(path), Some(query)) if path != query => Err(ApiError::InvalidArgument(format!(
+            "the qualifier in the path ({path:?}) and in the query ({query:?}) differ; give one"
+        ))),
+        (path, query) => Ok((service, path.or(query))),
     }
 }
 

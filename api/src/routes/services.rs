@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::{check_if_match, deleted, list_query, page_response, resource, split_qualifier, touch};
+use super::{check_if_match, deleted, list_query, page_response, qualified, resource, touch};
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
@@ -51,8 +51,12 @@ pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Re
     Ok(resource(StatusCode::OK, value))
 }
 
-pub async fn get(State(p): State<Arc<Platform>>, Path(svc): Path<String>) -> ApiResult<Response> {
-    let (name, qualifier) = split_qualifier(&svc);
+pub async fn get(
+    State(p): State<Arc<Platform>>,
+    Path(svc): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let (name, qualifier) = qualified(&svc, &params)?;
     let service = match qualifier.filter(|q| *q != "LATEST") {
         None => p.existing(Kind::Service, "", name, Resource::Service)?,
         Some(q) => super::versions::snapshot(&p, name, q)?["_service"].clone(),

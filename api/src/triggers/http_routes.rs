@@ -71,7 +71,10 @@ pub(super) struct Split<'a> {
 pub(super) fn split(path: &str) -> ApiResult<Split<'_>> {
     let (api, after) = path
         .split_once("/proxy/")
-        .ok_or_else(|| ApiError::not_found(Resource::Route, path))?;
+        .ok_or_else(|| ApiError::PathNotSupported {
+            method: "any method".into(),
+            path: path.to_string(),
+        })?;
     let (service_part, rest) = after.split_once('/').unwrap_or((after, ""));
     let (function, tail) = rest.split_once('/').unwrap_or((rest, ""));
     if service_part.is_empty() || function.is_empty() {
