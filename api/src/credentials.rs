@@ -39,8 +39,8 @@ impl Credentials {
     }
 }
 
-/// Writes a file readable only by its owner.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a new file readable only by its owner (fails if it exists).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

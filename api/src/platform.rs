@@ -15,6 +15,7 @@ use dashmap::DashMap;
 use crate::code;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::metrics::Metrics;
+use crate::metrics::prometheus::StoreOperation;
 use crate::queue::Handoff;
 use crate::runtimes::{self, RuntimeKind, Runtimes};
 use crate::store::{Kind, Store, StoreError};
@@ -25,6 +26,10 @@ use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 pub struct Identity {
     pub account_id: String,
     pub region: String,
+    /// The base URL clients reach this platform at (`http://host:port`), for the
+    /// URLs it hands out (GetFunctionCode). `None`: the request's `Host` when it
+    /// carries a port, else the listen address.
+    pub public_endpoint: Option<String>,
 }
 
 /// A function version resolved from a qualifier, ready to invoke.
@@ -50,8 +55,9 @@ pub struct Platform {
     deployed: Mutex<HashMap<String, Function>>,
     /// Hands freshly accepted (already leased) invocations to the workers, so a new
     /// invocation costs one store write and no polling.
-    pub handoff: tokio::sync::mpsc::UnboundedSender<Handoff>,
-    handoff_receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Handoff>>>,
+    /// Bounded ([`crate::queue::HANDOFF_CAPACITY`]): a backlog waits in the store.
+    pub handoff: tokio::sync::mpsc::Sender<Handoff>,
+    handoff_receiver: Mutex<Option<tokio::sync::mpsc::Receiver<Handoff>>>,
     /// Changes the running timers.
     pub timers: SchedulerHandle,
     /// The scheduler task, until the server starts it.
@@ -70,6 +76,10 @@ pub struct Platform {
     max_instance_reuse: u64,
     /// What HTTP-trigger paths resolve to, while the store is unchanged.
     pub http_routes: crate::triggers::HttpRoutes,
+    /// Signs the URLs the platform hands out, with a secret kept in the data dir.
+    pub url_signer: crate::url_signing::UrlSigner,
+    /// The address the server listens on (set once bound; the code URL's fallback host).
+    pub listen_addr: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -100,9 +110,11 @@ impl Platform {
         identity: Identity,
         runtimes: Runtimes,
         max_instance_reuse: u64,
+        url_signer: crate::url_signing::UrlSigner,
     ) -> Self {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
-        let (handoff, handoff_receiver) = tokio::sync::mpsc::unbounded_channel();
+        let (handoff, handoff_receiver) =
+            tokio::sync::mpsc::channel(crate::queue::HANDOFF_CAPACITY);
         Self {
             logs: crate::function_logs::FunctionLogs::start(&data_dir),
             store,
@@ -121,6 +133,8 @@ impl Platform {
             runtimes,
             max_instance_reuse,
             http_routes: Default::default(),
+            url_signer,
+            listen_addr: std::sync::OnceLock::new(),
         }
     }
 
@@ -134,7 +148,7 @@ impl Platform {
     }
 
     /// The workers' end of [`Platform::handoff`]; `None` once taken.
-    pub fn take_handoff(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Handoff>> {
+    pub fn take_handoff(&self) -> Option<tokio::sync::mpsc::Receiver<Handoff>> {
         self.handoff_receiver.lock().ok()?.take()
     }
 
@@ -452,6 +466,20 @@ impl Platform {
             qualifier: qualifier.to_string(),
             version_id,
         })
+    }
+
+    /// Counts a failed store operation in `/metrics` and logs it.
+    pub fn store_failed(&self, operation: StoreOperation, error: &dyn std::fmt::Display) {
+        self.metrics.prometheus.store_error(operation);
+        tracing::error!(operation = operation.as_str(), %error, "store operation failed");
+    }
+
+    /// The async queue's depth; `None` (logged and counted) when the store fails.
+    pub fn queue_depth(&self) -> Option<u64> {
+        self.store
+            .queue_depth()
+            .map_err(|e| self.store_failed(StoreOperation::QueueDepth, &e))
+            .ok()
     }
 
     /// Forgets cached engine functions of a service (after updates and deletes).

@@ -69,6 +69,7 @@ fn api_path(c: &mut Criterion) {
             identity: wasm_fc_api::platform::Identity {
                 account_id: "1".into(),
                 region: "local".into(),
+                public_endpoint: None,
             },
             credentials: Some(credentials.clone()),
             runtimes_dir: None,

@@ -238,6 +238,7 @@ async fn end_to_end(window: Duration) {
         identity: wasm_fc_api::platform::Identity {
             account_id: "1".into(),
             region: "local".into(),
+            public_endpoint: None,
         },
         credentials: Some(credentials),
         runtimes_dir: None,
