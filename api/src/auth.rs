@@ -16,6 +16,9 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 pub enum AuthError {
     #[error("required HTTP header Authorization was not specified")]
     Missing,
+    /// A signed request without `Date` (or `X-Fc-Date`): FC's `MissingRequiredHeader`.
+    #[error("required HTTP header Date was not specified")]
+    MissingDate,
     #[error("invalid access key ID '{0}'")]
     UnknownKey(String),
     #[error(
@@ -34,7 +37,9 @@ impl AuthError {
     /// FC's `ErrorCode` for this failure.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Missing => "MissingRequiredHeader",
+            // No credentials at all: access to the resource is denied.
+            Self::Missing => "AccessDenied",
+            Self::MissingDate => "MissingRequiredHeader",
             Self::UnknownKey(_) => "InvalidAccessKeyID",
             Self::SignatureMismatch => "SignatureNotMatch",
             Self::Skewed(_) | Self::Expired(_) => "AccessDenied",
@@ -77,9 +82,27 @@ impl<'a> SignedRequest<'a> {
             .map(|(_, v)| v.as_str())
     }
 
+    /// An HTTP-trigger path: `/{api version}/proxy/...`. Only that prefix counts:
+    /// `/2016-08-15/services/proxy/functions` manages a service named `proxy`.
     fn is_proxy(&self) -> bool {
-        self.path.contains("/proxy/")
+        is_proxy_path(self.path)
     }
+}
+
+/// Whether `path` is `/{yyyy-mm-dd}/proxy/...`, an HTTP-trigger request.
+pub fn is_proxy_path(path: &str) -> bool {
+    let Some((version, rest)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else {
+        return false;
+    };
+    let date_shaped = version.len() == 10
+        && version.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    date_shaped && rest.starts_with("proxy/")
 }
 
 /// `Base64(HMAC-SHA256(secret, string_to_sign))`.
@@ -211,9 +234,7 @@ fn verify_header(
     let date = req
         .header("date")
         .or_else(|| req.header("x-fc-date"))
-        .ok_or(AuthError::Malformed(
-            "required HTTP header Date was not specified".into(),
-        ))?;
+        .ok_or(AuthError::MissingDate)?;
     let candidates = resource_candidates(req);
     if !candidates.iter().any(|resource| {
         constant_time_eq(
@@ -544,14 +565,28 @@ mod tests {
     fn python_sdk_canonical_resource_unit_test() {
         let r = req(
             "GET",
-            "/proxy/path/action%20with-escaped~chars_here.ext",
+            "/2016-08-15/proxy/path/action%20with-escaped~chars_here.ext",
             Some("key3&key2=123&foo=bar&key1=xyz&key1=abc"),
             &[],
         );
         assert_eq!(
             canonical_resource(&r),
-            "/proxy/path/action with-escaped~chars_here.ext\nfoo=bar\nkey1=abc\nkey1=xyz\nkey2=123\nkey3"
+            "/2016-08-15/proxy/path/action with-escaped~chars_here.ext\nfoo=bar\nkey1=abc\nkey1=xyz\nkey2=123\nkey3"
         );
+    }
+
+    #[test]
+    fn only_the_api_proxy_prefix_is_an_http_trigger_path() {
+        assert!(is_proxy_path("/2016-08-15/proxy/svc/fn/"));
+        assert!(is_proxy_path("/2021-04-06/proxy/svc.prod/fn"));
+        assert!(!is_proxy_path("/2016-08-15/services/proxy/functions"));
+        assert!(!is_proxy_path("/2016-08-15/services/proxy"));
+        assert!(!is_proxy_path(
+            "/2016-08-15/services/a/functions/proxy/triggers"
+        ));
+        assert!(!is_proxy_path("/proxy/svc/fn"));
+        assert!(!is_proxy_path("/x/proxy/svc/fn"));
+        assert!(!is_proxy_path(""));
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub enum ApiError {
     /// An HTTP trigger does not allow the request's method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// No FC route takes this method on this path (FC: 400 `PathNotSupported`).
+    #[error("'{method}' against '{path}' is not supported")]
+    PathNotSupported { method: String, path: String },
     /// The function cannot answer an HTTP trigger (e.g. it is an event handler).
     #[error("{0}")]
     BadGateway(String),
@@ -46,7 +49,6 @@ pub enum Resource {
     Alias,
     AsyncConfig,
     Layer,
-    Route,
 }
 
 impl std::fmt::Display for Resource {
@@ -59,7 +61,6 @@ impl std::fmt::Display for Resource {
             Self::Alias => "alias",
             Self::AsyncConfig => "async invoke config",
             Self::Layer => "layer version",
-            Self::Route => "path",
         })
     }
 }
@@ -70,10 +71,12 @@ impl ApiError {
         match self {
             Self::InvalidArgument(_) => (StatusCode::BAD_REQUEST, "InvalidArgument"),
             Self::EntityTooLarge(_) => (StatusCode::BAD_REQUEST, "EntityTooLarge"),
-            Self::Auth(AuthError::Malformed(_)) | Self::Auth(AuthError::Missing) => {
-                (StatusCode::FORBIDDEN, self.auth_code())
+            // The request is malformed (400); the other auth failures deny access (403).
+            Self::Auth(AuthError::Malformed(_) | AuthError::MissingDate) => {
+                (StatusCode::BAD_REQUEST, self.auth_code())
             }
             Self::Auth(_) => (StatusCode::FORBIDDEN, self.auth_code()),
+            Self::PathNotSupported { .. } => (StatusCode::BAD_REQUEST, "PathNotSupported"),
             Self::NotFound { kind, .. } => (
                 StatusCode::NOT_FOUND,
                 match kind {
@@ -84,7 +87,6 @@ impl ApiError {
                     Resource::Alias => "AliasNotFound",
                     Resource::AsyncConfig => "AsyncConfigNotExists",
                     Resource::Layer => "LayerNotFound",
-                    Resource::Route => "PathNotSupported",
                 },
             ),
             Self::AlreadyExists { kind, .. } => (
@@ -94,10 +96,9 @@ impl ApiError {
                     Resource::Function => "FunctionAlreadyExists",
                     Resource::Trigger => "TriggerAlreadyExists",
                     Resource::Alias => "AliasAlreadyExists",
-                    Resource::Version
-                    | Resource::AsyncConfig
-                    | Resource::Layer
-                    | Resource::Route => "ResourceAlreadyExists",
+                    Resource::Version | Resource::AsyncConfig | Resource::Layer => {
+                        "ResourceAlreadyExists"
+                    }
                 },
             ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflict"),
@@ -141,3 +142,137 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    //! Every error's status and code, as a table checked against FC's documented
+    //! pairs (fc-api.md §4.1): a code never travels with another status.
+    use super::*;
+
+    /// FC's documented (status, code) pairs, plus the ones wasm-fc chose where
+    /// FC's are [UNSURE] (each named in fc-api.md §4.1's table or its notes).
+    const FC_PAIRS: &[(u16, &str)] = &[
+        (400, "InvalidArgument"),
+        (400, "MissingRequiredHeader"),
+        (400, "PathNotSupported"),
+        (400, "EntityTooLarge"),
+        (403, "AccessDenied"),
+        (403, "SignatureNotMatch"),
+        (403, "InvalidAccessKeyID"),
+        (404, "ServiceNotFound"),
+        (404, "FunctionNotFound"),
+        (404, "TriggerNotFound"),
+        (404, "AliasNotFound"),
+        (404, "VersionNotFound"),
+        (404, "LayerNotFound"),
+        (404, "AsyncConfigNotExists"),
+        (409, "ServiceAlreadyExists"),
+        (409, "FunctionAlreadyExists"),
+        (409, "TriggerAlreadyExists"),
+        (409, "AliasAlreadyExists"),
+        (409, "ResourceAlreadyExists"),
+        (409, "ResourceConflict"),
+        (412, "PreconditionFailed"),
+        (429, "ResourceThrottled"),
+        (405, "MethodNotAllowed"),
+        (500, "InternalServerError"),
+        (502, "FunctionNotHttpHandler"),
+    ];
+
+    fn every_error() -> Vec<(ApiError, u16, &'static str)> {
+        use AuthError as A;
+        let text = || "x".to_string();
+        let mut all = vec![
+            (ApiError::InvalidArgument(text()), 400, "InvalidArgument"),
+            (ApiError::EntityTooLarge(1), 400, "EntityTooLarge"),
+            (ApiError::Auth(A::Missing), 403, "AccessDenied"),
+            (ApiError::Auth(A::MissingDate), 400, "MissingRequiredHeader"),
+            (
+                ApiError::Auth(A::UnknownKey(text())),
+                403,
+                "InvalidAccessKeyID",
+            ),
+            (
+                ApiError::Auth(A::SignatureMismatch),
+                403,
+                "SignatureNotMatch",
+            ),
+            (ApiError::Auth(A::Skewed(text())), 403, "AccessDenied"),
+            (ApiError::Auth(A::Expired(text())), 403, "AccessDenied"),
+            (ApiError::Auth(A::Malformed(text())), 400, "InvalidArgument"),
+            (ApiError::Conflict(text()), 409, "ResourceConflict"),
+            (
+                ApiError::PreconditionFailed(text()),
+                412,
+                "PreconditionFailed",
+            ),
+            (ApiError::Throttled(text()), 429, "ResourceThrottled"),
+            (ApiError::MethodNotAllowed(text()), 405, "MethodNotAllowed"),
+            (
+                ApiError::PathNotSupported {
+                    method: "GET".into(),
+                    path: "/x".into(),
+                },
+                400,
+                "PathNotSupported",
+            ),
+            (ApiError::BadGateway(text()), 502, "FunctionNotHttpHandler"),
+            (ApiError::Internal(text()), 500, "InternalServerError"),
+        ];
+        for (kind, missing, exists) in [
+            (Resource::Service, "ServiceNotFound", "ServiceAlreadyExists"),
+            (
+                Resource::Function,
+                "FunctionNotFound",
+                "FunctionAlreadyExists",
+            ),
+            (Resource::Trigger, "TriggerNotFound", "TriggerAlreadyExists"),
+            (
+                Resource::Version,
+                "VersionNotFound",
+                "ResourceAlreadyExists",
+            ),
+            (Resource::Alias, "AliasNotFound", "AliasAlreadyExists"),
+            (
+                Resource::AsyncConfig,
+                "AsyncConfigNotExists",
+                "ResourceAlreadyExists",
+            ),
+            (Resource::Layer, "LayerNotFound", "ResourceAlreadyExists"),
+        ] {
+            all.push((ApiError::not_found(kind, "n"), 404, missing));
+            all.push((
+                ApiError::AlreadyExists {
+                    kind,
+                    name: "n".into(),
+                },
+                409,
+                exists,
+            ));
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_has_its_fc_status_and_code() {
+        for (error, status, code) in every_error() {
+            let (got_status, got_code) = error.status_and_code();
+            assert_eq!((got_status.as_u16(), got_code), (status, code), "{error:?}");
+            assert!(
+                FC_PAIRS.contains(&(status, code)),
+                "{status} {code} is not a documented pair"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_never_travels_with_two_statuses() {
+        for (_, status, code) in every_error() {
+            for (_, other_status, other_code) in every_error() {
+                if code == other_code {
+                    assert_eq!(status, other_status, "{code}");
+                }
+            }
+        }
+    }
+}
