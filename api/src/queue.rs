@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::platform::Platform;
 use serde_json::Value;
 
+use crate::metrics::prometheus::{DestinationDrop, StoreOperation};
 use crate::store::{Kind, QueuedInvocation, StoreError};
 
 /// Retries after a function error by default (FC: 3; `maxAsyncRetryAttempts` 0-8).
@@ -58,27 +59,46 @@ impl StoredId {
     }
 }
 
-fn leased(mut invocations: Vec<QueuedInvocation>) -> Vec<QueuedInvocation> {
-    let lease = now_ms() + LEASE_MS;
-    for inv in &mut invocations {
-        inv.not_before_ms = lease;
-    }
-    invocations
-}
+/// Accepted invocations handed straight to the workers, at most this many in
+/// memory at once (payloads up to 128 KB each: at most 8 MB). The rest of a
+/// backlog waits in the store, which is the queue: memory stays flat however
+/// deep it grows.
+pub const HANDOFF_CAPACITY: usize = 64;
 
-/// Durably accepts invocations (one transaction) and hands them straight to the
-/// workers, leased, so they start without polling. After a crash, start-up makes
-/// them due again: accepted means never lost.
-pub fn submit(p: &Platform, invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
-    let invocations = leased(invocations);
-    let ids = p.store.enqueue_many(&invocations)?;
-    for (mut invocation, id) in invocations.into_iter().zip(ids) {
+/// Durably accepts invocations (one transaction). Those that fit in the handoff
+/// window go to the workers at once, stored leased so nothing else claims them;
+/// the rest are stored due and the workers claim them from the store when they
+/// have room. After a crash, start-up makes them all due again: accepted means
+/// never lost.
+pub fn submit(p: &Platform, mut invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
+    let lease = now_ms() + LEASE_MS;
+    let permits: Vec<_> = invocations
+        .iter_mut()
+        .map(|invocation| {
+            let permit = p.handoff.try_reserve().ok();
+            if permit.is_some() {
+                invocation.not_before_ms = lease;
+            }
+            permit
+        })
+        .collect();
+    let ids = p
+        .store
+        .enqueue_many(&invocations)
+        .inspect_err(|e| p.store_failed(StoreOperation::Enqueue, e))?;
+    let mut left_in_store = false;
+    for ((mut invocation, id), permit) in invocations.into_iter().zip(ids).zip(permits) {
         invocation.id = id;
-        // Closed only at shutdown; the row stays queued for the next start.
-        let _ = p.handoff.send(Handoff {
-            invocation,
-            stored: StoredId::Known(id),
-        });
+        match permit {
+            Some(permit) => permit.send(Handoff {
+                invocation,
+                stored: StoredId::Known(id),
+            }),
+            None => left_in_store = true,
+        }
+    }
+    if left_in_store {
+        p.queue_wakeup.notify_one();
     }
     Ok(())
 }
@@ -87,27 +107,45 @@ pub fn submit(p: &Platform, invocations: Vec<QueuedInvocation>) -> Result<(), St
 /// (timer fires: the commit's fsync would otherwise be most of a fire's lag). A
 /// worker records the outcome only after the commit. A crash before the commit
 /// loses those fires, as if they fell in the downtime (timers do not backfill);
-/// a crash after it runs them again at start-up.
-pub fn submit_eagerly(p: &Arc<Platform>, invocations: Vec<QueuedInvocation>) {
-    let invocations = leased(invocations);
-    let mut committed = Vec::with_capacity(invocations.len());
-    for invocation in &invocations {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        committed.push(tx);
-        let _ = p.handoff.send(Handoff {
-            invocation: invocation.clone(),
-            stored: StoredId::Pending(rx),
-        });
-    }
+/// a crash after it runs them again at start-up. Fires beyond the handoff window
+/// are stored due and claimed from the store, like [`submit`]'s.
+pub fn submit_eagerly(p: &Arc<Platform>, mut invocations: Vec<QueuedInvocation>) {
+    let lease = now_ms() + LEASE_MS;
+    let committed: Vec<_> = invocations
+        .iter_mut()
+        .map(|invocation| {
+            let permit = p.handoff.try_reserve().ok()?;
+            invocation.not_before_ms = lease;
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            permit.send(Handoff {
+                invocation: invocation.clone(),
+                stored: StoredId::Pending(rx),
+            });
+            Some(tx)
+        })
+        .collect();
     let p = p.clone();
     tokio::task::spawn_blocking(move || match p.store.enqueue_many(&invocations) {
         Ok(ids) => {
+            let mut left_in_store = false;
             for (tx, id) in committed.into_iter().zip(ids) {
-                let _ = tx.send(id);
+                match tx {
+                    Some(tx) => {
+                        let _ = tx.send(id); // a closed receiver: its worker is gone (shutdown)
+                    }
+                    None => left_in_store = true,
+                }
+            }
+            if left_in_store {
+                p.queue_wakeup.notify_one();
             }
         }
         Err(e) => {
-            tracing::error!(error = %e, count = invocations.len(), "cannot store async invocations; they run once, without retries");
+            p.store_failed(StoreOperation::Enqueue, &e);
+            tracing::error!(
+                count = invocations.len(),
+                "timer fires not stored: those handed off run once, without retries; the rest are lost like fires in downtime"
+            );
         }
     });
 }
@@ -122,6 +160,8 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
         tracing::error!("the async workers already run");
         return;
     };
+    // Consecutive failed claims: each waits longer, up to CLAIM_BACKOFF_MAX.
+    let mut failed_claims = 0u32;
     loop {
         if *shutdown.borrow() {
             break;
@@ -135,7 +175,24 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
         let due = if free == 0 {
             Vec::new()
         } else {
-            p.store.claim(now_ms(), free, lease).unwrap_or_default()
+            match p.store.claim(now_ms(), free, lease) {
+                Ok(due) => {
+                    failed_claims = 0;
+                    due
+                }
+                Err(e) => {
+                    // The store is the queue: keep trying, more slowly, and say so.
+                    p.store_failed(StoreOperation::Claim, &e);
+                    failed_claims = failed_claims.saturating_add(1);
+                    let wait = (Duration::from_millis(200) * 2u32.pow(failed_claims.min(5)))
+                        .min(CLAIM_BACKOFF_MAX);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    continue;
+                }
+            }
         };
         if due.is_empty() {
             tokio::select! {
@@ -158,6 +215,11 @@ pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Rec
 
 /// Outcomes being written after their invocation finished, at most this many at once.
 const MAX_RECORDING: usize = 1024;
+/// The longest wait between claims while the store keeps failing: 5 s.
+const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// Tries at writing an invocation's outcome before giving up (then it stays
+/// leased and runs again after the next start): 6, over about 30 s.
+const RECORD_TRIES: u32 = 6;
 
 /// The workers' slots: invocations running, and finished ones whose outcome is
 /// still being written. Shutdown drains both.
@@ -185,15 +247,37 @@ async fn start(p: &Arc<Platform>, slots: &Slots, handoff: Handoff) {
         drop(permit);
         p.queue_wakeup.notify_one();
         let Some(id) = stored.resolve().await else {
-            return;
+            return; // its row was never committed; submit_eagerly logged that
         };
+        record_outcome(&p, id, next).await;
+    });
+}
+
+/// Writes an attempt's outcome off the runtime threads, retrying with backoff
+/// while the store fails (each failure logged and counted).
+async fn record_outcome(p: &Arc<Platform>, id: i64, next: Next) {
+    let operation = match next {
+        Next::Done => StoreOperation::Complete,
+        Next::RetryAt(..) => StoreOperation::Reschedule,
+    };
+    for attempt in 0..RECORD_TRIES {
         let store = p.store.clone();
-        let _ = tokio::task::spawn_blocking(move || match next {
+        let written = tokio::task::spawn_blocking(move || match next {
             Next::Done => store.complete(id),
             Next::RetryAt(attempts, at) => store.reschedule(id, attempts, at),
         })
         .await;
-    });
+        match written {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => p.store_failed(operation, &e),
+            Err(e) => p.store_failed(operation, &e),
+        }
+        tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt.min(5))).await;
+    }
+    tracing::error!(
+        id,
+        "cannot record an async invocation's outcome; it stays leased and runs again after the next start"
+    );
 }
 
 /// The function's async config, or FC's defaults.
@@ -204,26 +288,24 @@ struct Policy {
     on_failure: Option<String>,
 }
 
-fn policy(p: &Platform, inv: &QueuedInvocation) -> Policy {
+/// The policy for `inv`: its qualifier's async config, else LATEST's, else FC's
+/// defaults. A store error is an error, never the defaults: running with the
+/// wrong retries or without its destinations would be a silent change.
+fn policy(p: &Platform, inv: &QueuedInvocation) -> Result<Policy, StoreError> {
     let scope = format!("{}/{}", inv.service, inv.function);
-    let config = p
-        .store
-        .get(Kind::AsyncConfig, &scope, &inv.qualifier)
-        .ok()
-        .flatten()
-        .or_else(|| {
-            p.store
-                .get(Kind::AsyncConfig, &scope, "LATEST")
-                .ok()
-                .flatten()
-        })
-        .unwrap_or(Value::Null);
+    let config = match p.store.get(Kind::AsyncConfig, &scope, &inv.qualifier)? {
+        Some(config) => config,
+        None => p
+            .store
+            .get(Kind::AsyncConfig, &scope, "LATEST")?
+            .unwrap_or(Value::Null),
+    };
     let destination = |which: &str| {
         config["destinationConfig"][which]["destination"]
             .as_str()
             .map(str::to_string)
     };
-    Policy {
+    Ok(Policy {
         max_retries: config["maxAsyncRetryAttempts"]
             .as_u64()
             .map(|n| n as u32)
@@ -234,10 +316,11 @@ fn policy(p: &Platform, inv: &QueuedInvocation) -> Policy {
             * 1000,
         on_success: destination("onSuccess"),
         on_failure: destination("onFailure"),
-    }
+    })
 }
 
 /// What happens to a queued invocation after an attempt.
+#[derive(Debug, Clone, Copy)]
 enum Next {
     Done,
     RetryAt(u32, i64),
@@ -278,7 +361,14 @@ fn record_timer_lag(p: &Platform, scheduled_ms: i64) {
 
 /// One attempt, with FC's retry rules and destinations; `trigger` labels it.
 async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next {
-    let policy = policy(p, inv);
+    let policy = match policy(p, inv) {
+        Ok(policy) => policy,
+        Err(e) => {
+            // Not run, so no attempt is used up: try again after a backoff.
+            p.store_failed(StoreOperation::AsyncPolicy, &e);
+            return Next::RetryAt(inv.attempts, now_ms() + backoff_ms(inv.attempts + 1));
+        }
+    };
     if now_ms() - inv.enqueued_ms > policy.max_age_ms {
         tracing::warn!(request_id = %inv.request_id, "async invocation is older than maxAsyncEventAgeInSeconds; dropped");
         deliver(
@@ -293,6 +383,10 @@ async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next
     }
     let resolved = match p.resolve(&inv.service, Some(&inv.qualifier), &inv.function) {
         Ok(resolved) => resolved,
+        Err(err @ ApiError::Internal(_)) => {
+            tracing::error!(request_id = %inv.request_id, error = %err, "cannot resolve an async invocation's function; retrying");
+            return Next::RetryAt(inv.attempts, now_ms() + backoff_ms(inv.attempts + 1));
+        }
         Err(err) => {
             tracing::warn!(request_id = %inv.request_id, error = %err, "dropping async invocation of a function that no longer exists");
             return Next::Done;
@@ -358,7 +452,27 @@ async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next
     }
 }
 
-/// Sends FC's destination record to a destination function as a new async invocation.
+/// Destination records chain through at most this many deliveries (a function
+/// whose onSuccess is itself, or A → B → A): 16, as AWS Lambda stops recursive
+/// loops. Each record nests the one before it, so an unbounded chain grows
+/// without bound; the count travels in the record's `requestContext`.
+pub const MAX_DESTINATION_HOPS: u64 = 16;
+
+/// The hop count of the record that `payload` is, or 0 for any other event.
+fn destination_hops(payload: &[u8]) -> u64 {
+    // Only records start like this; other events are not parsed.
+    if !payload.starts_with(b"{\"timestamp\"") {
+        return 0;
+    }
+    serde_json::from_slice::<Value>(payload)
+        .ok()
+        .and_then(|record| record["requestContext"]["destinationHops"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Sends FC's destination record to a destination function as a new async
+/// invocation: not when the chain is [`MAX_DESTINATION_HOPS`] long, nor when
+/// the record is over FC's async payload limit (both logged and counted).
 fn deliver(
     p: &Platform,
     inv: &QueuedInvocation,
@@ -372,17 +486,33 @@ fn deliver(
     else {
         return;
     };
+    let hops = destination_hops(&inv.payload) + 1;
+    if hops > MAX_DESTINATION_HOPS {
+        tracing::warn!(request_id = %inv.request_id, hops, "destination not delivered: the chain of destination records is too long (a cycle?)");
+        p.metrics
+            .prometheus
+            .destination_dropped(DestinationDrop::TooManyHops);
+        return;
+    }
     let function_arn = format!(
         "acs:fc:{}:{}:services/{}.{}/functions/{}",
         p.identity.region, p.identity.account_id, inv.service, inv.qualifier, inv.function
     );
     let record = serde_json::json!({
         "timestamp": crate::model::now_timestamp(),
-        "requestContext": { "requestId": inv.request_id, "functionArn": function_arn, "condition": condition, "approximateInvokeCount": inv.attempts + 1 },
+        "requestContext": { "requestId": inv.request_id, "functionArn": function_arn, "condition": condition, "approximateInvokeCount": inv.attempts + 1, "destinationHops": hops },
         "requestPayload": String::from_utf8_lossy(&inv.payload),
         "responseContext": { "statusCode": if error.is_some() { 500 } else { 200 }, "functionError": error.unwrap_or_default() },
         "responsePayload": response.map(|r| String::from_utf8_lossy(r).into_owned()),
     });
+    let payload = record.to_string().into_bytes();
+    if payload.len() > crate::invoke::MAX_ASYNC_PAYLOAD {
+        tracing::warn!(request_id = %inv.request_id, bytes = payload.len(), limit = crate::invoke::MAX_ASYNC_PAYLOAD, "destination not delivered: the record is over the async payload limit");
+        p.metrics
+            .prometheus
+            .destination_dropped(DestinationDrop::TooLarge);
+        return;
+    }
     let now = now_ms();
     let queued = QueuedInvocation {
         id: 0,
@@ -390,7 +520,7 @@ fn deliver(
         service,
         qualifier,
         function,
-        payload: record.to_string().into_bytes(),
+        payload,
         attempts: 0,
         not_before_ms: now,
         enqueued_ms: now,

@@ -41,6 +41,69 @@ struct TaskLabels {
     task: String,
 }
 
+/// A store operation that failed (see [`StoreOperation`]).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: &'static str,
+}
+
+/// Why a destination record was not delivered (`wasm_fc_destination_drops_total{reason}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DestinationDrop {
+    /// The chain of records reached `MAX_DESTINATION_HOPS`.
+    TooManyHops,
+    /// The record is over the async payload limit.
+    TooLarge,
+}
+
+impl DestinationDrop {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TooManyHops => "too_many_hops",
+            Self::TooLarge => "too_large",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+/// The store operations whose failures are counted in `wasm_fc_store_errors_total`:
+/// the async path's reads and writes, and the queue-depth reading of a scrape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOperation {
+    /// Workers claiming due invocations.
+    Claim,
+    /// Reading a function's async invoke config.
+    AsyncPolicy,
+    /// Marking an invocation done.
+    Complete,
+    /// Scheduling a retry.
+    Reschedule,
+    /// Accepting an invocation.
+    Enqueue,
+    /// Counting the queue (`/metrics`, `/readyz`).
+    QueueDepth,
+}
+
+impl StoreOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Claim => "claim",
+            Self::AsyncPolicy => "async_policy",
+            Self::Complete => "complete",
+            Self::Reschedule => "reschedule",
+            Self::Enqueue => "enqueue",
+            Self::QueueDepth => "queue_depth",
+        }
+    }
+}
+
+/// A series without labels, in a family so that it can be left out of a scrape.
+type NoLabels = Vec<(&'static str, &'static str)>;
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Latency buckets: 50 µs doubling to ~26 s (20 buckets), since warm Wasm calls take
@@ -58,7 +121,10 @@ pub struct PrometheusMetrics {
     compile_seconds: Histogram,
     timer_fires: Counter,
     timer_lag_seconds: Histogram,
-    async_queue_depth: Gauge,
+    /// No sample when the store could not be read (not a false 0).
+    async_queue_depth: Family<NoLabels, Gauge>,
+    store_errors: Family<OperationLabels, Counter>,
+    destination_drops: Family<ReasonLabels, Counter>,
     task_panics: Family<TaskLabels, Counter>,
     trigger_load_errors: Counter,
 }
@@ -77,7 +143,8 @@ struct InvocationFamilies {
 pub struct ScrapeReadings {
     pub busy_instances: u64,
     pub idle_instances: u64,
-    pub async_queue_depth: u64,
+    /// `None` when the store could not count it: the gauge is left out.
+    pub async_queue_depth: Option<u64>,
     /// Compiles finished since the previous scrape.
     pub compile_times: Vec<Duration>,
 }
@@ -128,11 +195,23 @@ impl Default for PrometheusMetrics {
             "From a fire's scheduled second to the start of its invocation",
             timer_lag_seconds.clone(),
         );
-        let async_queue_depth = Gauge::default();
+        let async_queue_depth = Family::<NoLabels, Gauge>::default();
         registry.register(
             "async_queue_depth",
             "Asynchronous invocations waiting or running",
             async_queue_depth.clone(),
+        );
+        let destination_drops = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "destination_drops",
+            "Async destination records not delivered, by reason",
+            destination_drops.clone(),
+        );
+        let store_errors = Family::<OperationLabels, Counter>::default();
+        registry.register(
+            "store_errors",
+            "Store operations that failed, by operation (each is also logged)",
+            store_errors.clone(),
         );
         let task_panics = Family::<TaskLabels, Counter>::default();
         registry.register(
@@ -158,6 +237,8 @@ impl Default for PrometheusMetrics {
             timer_fires,
             timer_lag_seconds,
             async_queue_depth,
+            store_errors,
+            destination_drops,
             task_panics,
             trigger_load_errors,
         }
@@ -284,6 +365,24 @@ impl PrometheusMetrics {
         self.trigger_load_errors.inc();
     }
 
+    /// Counts a destination record not delivered (the caller logs it).
+    pub fn destination_dropped(&self, reason: DestinationDrop) {
+        self.destination_drops
+            .get_or_create(&ReasonLabels {
+                reason: reason.as_str(),
+            })
+            .inc();
+    }
+
+    /// Counts a failed store operation (the caller logs it).
+    pub fn store_error(&self, operation: StoreOperation) {
+        self.store_errors
+            .get_or_create(&OperationLabels {
+                operation: operation.as_str(),
+            })
+            .inc();
+    }
+
     /// The text exposition, after taking the scrape-time readings.
     pub fn render(&self, readings: ScrapeReadings) -> String {
         let gauge = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
@@ -293,8 +392,14 @@ impl PrometheusMetrics {
         self.instances
             .get_or_create(&StateLabels { state: "idle" })
             .set(gauge(readings.idle_instances));
-        self.async_queue_depth
-            .set(gauge(readings.async_queue_depth));
+        match readings.async_queue_depth {
+            Some(depth) => {
+                self.async_queue_depth
+                    .get_or_create(&NoLabels::new())
+                    .set(gauge(depth));
+            }
+            None => self.async_queue_depth.clear(),
+        }
         for time in readings.compile_times {
             self.compile_seconds.observe(time.as_secs_f64());
         }
