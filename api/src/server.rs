@@ -12,7 +12,6 @@ use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
 use wasm_fc_engine::{Engine, EngineConfig};
 
 use crate::auth::{SignedRequest, verify};
@@ -74,6 +73,8 @@ pub struct Bound {
     /// When set, `/readyz` stays 503 after start until [`Platform::mark_ready`]
     /// (`wasm-fc run -f` deploys its manifest first).
     pub defer_ready: bool,
+    /// Timeouts and the connection cap (defaults: [`ConnectionLimits::default`]).
+    pub connection_limits: crate::connections::ConnectionLimits,
     listener: tokio::net::TcpListener,
     app: Router,
 }
@@ -100,6 +101,8 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     };
     let store = Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?);
     crate::store::Store::requeue_all(store.as_ref(), crate::queue::now_ms())?;
+    let url_signer =
+        crate::url_signing::UrlSigner::load_or_generate(data_dir).map_err(dir_error)?;
     let runtimes = Runtimes::open(config.runtimes_dir.clone());
     let engine = Engine::new(EngineConfig {
         artifact_dir: data_dir.join("artifacts"),
@@ -113,6 +116,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         config.identity.clone(),
         runtimes,
         config.max_instance_reuse,
+        url_signer,
     ));
     let keys = Arc::new(credentials.clone());
     let app = Router::new()
@@ -134,11 +138,13 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         addr: config.listen,
         source,
     })?;
+    let _ = platform.listen_addr.set(addr);
     Ok(Bound {
         addr,
         credentials,
         platform,
         defer_ready: false,
+        connection_limits: Default::default(),
         listener,
         app,
     })
@@ -156,19 +162,7 @@ impl Bound {
         if !self.defer_ready {
             self.platform.mark_ready();
         }
-        // TCP_NODELAY: a response must not wait for the client's delayed ACK
-        // (without it, the HTTP trigger's p99 at c=1 was 40 ms).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {err}");
-            }
-        });
-        axum::serve(
-            listener,
-            self.app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        crate::connections::serve(self.listener, self.app, self.connection_limits, shutdown).await;
         let _ = stop_tx.send(true);
         if let Some(timers) = timers {
             let _ = timers.await;
@@ -188,7 +182,7 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
         "timerLagMaxMs": t.lag_max.as_secs_f64() * 1e3,
         "compiles": s.compiles, "artifactLoads": s.artifact_loads, "coldStarts": s.cold_starts,
         "warmHits": s.warm_hits, "throttled": s.throttled, "liveInstances": s.live_instances,
-        "asyncQueueDepth": p.store.queue_depth().unwrap_or(0),
+        "asyncQueueDepth": p.queue_depth(),
     }))
     .into_response()
 }
@@ -240,7 +234,7 @@ async fn metrics(State(p): State<Arc<Platform>>) -> Response {
     let readings = crate::metrics::prometheus::ScrapeReadings {
         busy_instances: s.live_instances.saturating_sub(s.idle_instances),
         idle_instances: s.idle_instances,
-        async_queue_depth: p.store.queue_depth().unwrap_or(0),
+        async_queue_depth: p.queue_depth(),
         compile_times: p.engine.take_compile_times(),
     };
     (
@@ -292,8 +286,11 @@ async fn authenticate(
         return next.run(request).await; // authorized by its own signed URL
     }
     let signed = SignedRequest::from_http(&request);
-    match verify(&signed, |id| keys.secret_for(id), SystemTime::now()) {
-        Ok(_) => next.run(request).await,
-        Err(err) => ApiError::Auth(err).into_response(),
+    if let Err(err) = verify(&signed, |id| keys.secret_for(id), SystemTime::now()) {
+        return ApiError::Auth(err).into_response();
+    }
+    match crate::content_md5::check(request, crate::routes::MAX_BODY).await {
+        Ok(request) => next.run(request).await,
+        Err(err) => err.into_response(),
     }
 }

@@ -742,6 +742,16 @@ fn async_retries_follow_the_async_config_and_failures_reach_the_destination() {
 
 #[test]
 fn ctrl_c_drains_in_flight_requests_and_exits_cleanly() {
+    drains_in_flight_requests_on("-INT");
+}
+
+/// systemd, `docker stop` and Kubernetes stop with SIGTERM: it drains like Ctrl-C.
+#[test]
+fn sigterm_drains_in_flight_requests_and_exits_cleanly() {
+    drains_in_flight_requests_on("-TERM");
+}
+
+fn drains_in_flight_requests_on(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = start(dir.path());
     assert_eq!(create_service(&s, "drain", json!({})).status, 200);
@@ -771,7 +781,7 @@ fn ctrl_c_drains_in_flight_requests_and_exits_cleanly() {
         let pid = s.child.id().to_string();
         assert!(
             std::process::Command::new("kill")
-                .args(["-INT", &pid])
+                .args([signal, &pid])
                 .status()
                 .unwrap()
                 .success()
@@ -790,7 +800,7 @@ fn ctrl_c_drains_in_flight_requests_and_exits_cleanly() {
         }
         assert!(
             Instant::now() < deadline,
-            "wasm-fc did not exit after Ctrl-C"
+            "wasm-fc did not exit after {signal}"
         );
         std::thread::sleep(Duration::from_millis(50));
     };

@@ -27,6 +27,21 @@ pub struct RunArgs {
     /// The region FC reports (context.region).
     #[arg(long, env = "WASM_FC_REGION", default_value = "local")]
     pub region: String,
+    /// The base URL clients reach this server at (e.g. `http://fc.example:9000`),
+    /// used in the URLs it hands out (GetFunctionCode). Default: the request's
+    /// `Host` when it carries a port, else the listen address.
+    #[arg(long, env = "WASM_FC_PUBLIC_ENDPOINT")]
+    pub public_endpoint: Option<String>,
+    /// Seconds a client may take to send a request's headers, and an HTTP/1
+    /// keep-alive connection may sit idle (slow or idle clients are closed).
+    #[arg(long, env = "WASM_FC_HEADER_READ_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Open connections at most (also bounded by half the descriptor limit,
+    /// which start-up raises to its hard maximum).
+    #[arg(long, env = "WASM_FC_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
     #[command(flatten)]
     pub keys: super::AccessKeyArgs,
     /// Deploy this manifest (s.yaml or template.yml) before serving.
@@ -80,6 +95,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         identity: Identity {
             account_id: args.account_id.clone(),
             region: args.region.clone(),
+            public_endpoint: args.public_endpoint.clone(),
         },
         credentials,
         runtimes_dir: (!args.no_runtimes).then(|| args.runtimes.resolve()),
@@ -94,14 +110,19 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
     }
     bound.platform.logs.set_echo(!args.quiet);
     bound.defer_ready = true;
+    bound.connection_limits = wasm_fc_api::connections::ConnectionLimits {
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        ..Default::default()
+    };
     // From the first request on, Python and Node.js deploys wait for the runtimes
     // being built below rather than fail as "not installed".
     bound.platform.runtimes.mark_installing();
     let platform = bound.platform.clone();
     let client = Client::new(&format!("http://{}", bound.addr), bound.credentials.clone());
     let server = tokio::spawn(bound.serve(async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down: draining in-flight requests and async work");
+        let signal = shutdown_signal().await;
+        tracing::info!("{signal}: shutting down, draining in-flight requests and async work");
     }));
     // The runtimes build (first start only) and precompile in the background
     // while the API serves: a Python or Node.js deploy waits for its runtime,
@@ -167,4 +188,29 @@ fn start_up(
     let banner = super::banner::collect(client, about)?;
     super::banner::print(&banner, format);
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, the signal systemd, `docker stop` and
+/// Kubernetes send: both drain the same way. Returns the signal's name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(err) => {
+                tracing::warn!("cannot listen for SIGTERM ({err}); only Ctrl-C drains");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
