@@ -7,7 +7,7 @@
 //! a timer's next fire is its first one after now.
 //!
 //! The task is restartable: [`Scheduler`] keeps the command channel behind a lock
-//! rather than moving it into one run, and every [`Scheduler::run`] rebuilds its
+//! rather than moving it into one run, and every [`Scheduler::run_from`] rebuilds its
 //! heap from the store (its `load` argument) before it takes commands. A change
 //! written to the store while the task was down arrives either in that load or as
 //! a command after it, so a restarted scheduler ends up where the store is.
@@ -117,9 +117,15 @@ pub fn channel() -> (SchedulerHandle, Scheduler) {
 }
 
 impl Scheduler {
+    /// Runs once, with no stored timers (only those the handles send), until
+    /// every handle is dropped or `stop` changes. See [`Scheduler::run_from`].
+    pub async fn run(self, sink: Arc<dyn FireSink>, stop: tokio::sync::watch::Receiver<bool>) {
+        self.run_from(sink, stop, Arc::new(Vec::new)).await;
+    }
+
     /// Loads the stored timers with `load`, then runs until every handle is dropped
     /// or `stop` changes. Can be called again after a run ended or panicked.
-    pub async fn run(
+    pub async fn run_from(
         &self,
         sink: Arc<dyn FireSink>,
         mut stop: tokio::sync::watch::Receiver<bool>,

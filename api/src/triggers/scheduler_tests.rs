@@ -83,7 +83,7 @@ fn start(
                 task_stop.clone(),
                 load.clone(),
             );
-            async move { scheduler.run(sink, stop, load).await }
+            async move { scheduler.run_from(sink, stop, load).await }
         },
     ));
     (fired_rx, counter, stop_tx, supervisor)

@@ -229,7 +229,7 @@ pub fn spawn_scheduler(
                 task_stop.clone(),
                 load.clone(),
             );
-            async move { scheduler.run(sink, stop, load).await }
+            async move { scheduler.run_from(sink, stop, load).await }
         },
     ))
 }
