@@ -121,6 +121,15 @@ fn the_seed_handlers_run_as_written() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.text(), "<h1>Hello, world!</h1>");
     assert_eq!(reply.header("content-type"), Some("text/plain"));
+    // InvokeFunction on an HTTP handler runs it with `POST /invoke`.
+    let invoked = invoke(&s, "seed", "node-http", json!({ "name": "fc" }));
+    assert_eq!(
+        (invoked.status, invoked.header("x-fc-error-type")),
+        (200, None),
+        "{}",
+        invoked.text()
+    );
+    assert_eq!(invoked.text(), "<h1>Hello, world!</h1>");
     wait_for(
         || function_log(&s, "seed", "node-http").contains("ping-body"),
         "the HTTP handler logged req.body.toString()",
@@ -379,6 +388,17 @@ fn python_handlers_follow_fc_conventions() {
             .as_str()
             .is_some_and(|id| !id.is_empty())
     );
+    // InvokeFunction on it: the WSGI app gets `POST /invoke` with the event as
+    // its body (as every HTTP function does), never `handler(event, context)`.
+    let reply = invoke(&s, "py", "wsgi", json!({ "name": "fc" }));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("x-fc-error-type"), None, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(
+        (answer["method"].as_str(), answer["path"].as_str()),
+        (Some("POST"), Some("/invoke"))
+    );
+    assert_eq!(answer["body"], r#"{"name":"fc"}"#);
 }
 
 #[test]

@@ -262,6 +262,10 @@ pub fn new(args: &NewArgs, format: Format) -> anyhow::Result<()> {
                 "deploys"
             };
             println!("  wasm-fc run -f s.yaml          # {action} and serves it");
+            if template.name.starts_with("http-") {
+                // Its HTTP trigger; InvokeFunction also works (`POST /invoke`).
+                println!("  curl -d fc http://127.0.0.1:9000/2016-08-15/proxy/{name}/{name}/hello");
+            }
             println!("  wasm-fc invoke {name}/{name} -e '{{\"name\":\"fc\"}}'");
         }
     }

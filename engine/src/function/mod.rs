@@ -250,8 +250,30 @@ impl Function {
         Ok(())
     }
 
-    /// FC's custom-runtime convention for events on an HTTP function:
-    /// `POST /invoke` with the event as body; a 2xx body is the result.
+    /// Invokes an HTTP function (InvokeFunction, async invocations) the one way
+    /// every HTTP ABI shares: the event becomes `POST /invoke` with the event as
+    /// its body (FC's custom-runtime convention), and a 2xx answer's body is the
+    /// result; any other status is an `UnhandledInvocationError` (`HttpError`)
+    /// carrying the status and body. wasi:http components always run this way;
+    /// the Python and Node.js runtimes do when the platform says the function is
+    /// an HTTP handler (it has an HTTP trigger), so a WSGI or `(req, resp,
+    /// context)` handler is never called as `handler(event, context)`. Event
+    /// handlers and commands run as events.
+    pub async fn invoke_as_http_request(
+        &self,
+        event: Bytes,
+        ctx: &InvokeContext,
+    ) -> Result<Outcome, InvokeError> {
+        if !matches!(self.inner.loaded, Loaded::Http(_) | Loaded::Runtime(_)) {
+            return self.invoke(event, ctx).await;
+        }
+        let started = Instant::now();
+        let permit = self.admit().await?;
+        self.invoke_event_over_http(event, ctx, started, permit)
+            .await
+    }
+
+    /// [`Self::invoke_as_http_request`] once admitted.
     async fn invoke_event_over_http(
         &self,
         event: Bytes,
@@ -263,9 +285,16 @@ impl Function {
             .header(http::header::CONTENT_TYPE, "application/octet-stream")
             .body(Full::new(event))
             .map_err(|e| InvokeError::Internal(e.to_string()))?;
-        let outcome = self
-            .http_on_component(request, ctx, None, permit, started, &mut None)
-            .await?;
+        let outcome = match &self.inner.loaded {
+            Loaded::Runtime(_) => {
+                self.http_on_runtime(request, ctx, None, permit, started)
+                    .await?
+            }
+            _ => {
+                self.http_on_component(request, ctx, None, permit, started, &mut None)
+                    .await?
+            }
+        };
         let result = match outcome.response {
             Err(error) => Err(error),
             Ok(response) => {
