@@ -150,16 +150,56 @@ pub fn submit_eagerly(p: &Arc<Platform>, mut invocations: Vec<QueuedInvocation>)
     });
 }
 
-/// Runs the queue until `shutdown` resolves; in-flight invocations finish first.
-pub async fn run_workers(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let slots = Slots {
-        running: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
-        recording: Arc::new(tokio::sync::Semaphore::new(MAX_RECORDING)),
-    };
-    let Some(mut handoff) = p.take_handoff() else {
+/// The supervisor task name of the async workers (`wasm_fc_task_panics_total{task}`).
+pub const WORKERS_TASK: &str = "async-workers";
+
+/// What outlives one run of the workers, so that a run that panicked is
+/// restarted where it stopped: the handoff's receiving end and the slots
+/// (invocations still running keep theirs).
+struct Workers {
+    handoff: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Handoff>>>,
+    slots: Slots,
+}
+
+/// Starts the async workers under the supervisor: a panic in the loop is
+/// logged, counted and the loop restarted; never a silently dead queue.
+/// Returns `None` when they were started before. The handle resolves once
+/// they have drained after `shutdown`.
+pub fn spawn_workers(
+    p: &Arc<Platform>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let Some(handoff) = p.take_handoff() else {
         tracing::error!("the async workers already run");
-        return;
+        return None;
     };
+    let workers = Arc::new(Workers {
+        handoff: Arc::new(tokio::sync::Mutex::new(handoff)),
+        slots: Slots {
+            running: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
+            recording: Arc::new(tokio::sync::Semaphore::new(MAX_RECORDING)),
+        },
+    });
+    let panics = p.metrics.prometheus.task_panics(WORKERS_TASK);
+    let p = p.clone();
+    let stop = shutdown.clone();
+    Some(crate::supervise::spawn_supervised(
+        WORKERS_TASK,
+        panics,
+        stop,
+        move || run_workers(p.clone(), workers.clone(), shutdown.clone()),
+    ))
+}
+
+/// Runs the queue until `shutdown` resolves; in-flight invocations finish first.
+async fn run_workers(
+    p: Arc<Platform>,
+    workers: Arc<Workers>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let slots = workers.slots.clone();
+    // Held for the run; a run that panicked drops it, and the next one takes it.
+    let mut handoff = workers.handoff.clone().lock_owned().await;
     // Consecutive failed claims: each waits longer, up to CLAIM_BACKOFF_MAX.
     let mut failed_claims = 0u32;
     loop {

@@ -158,7 +158,7 @@ impl Bound {
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
-        let workers = tokio::spawn(crate::queue::run_workers(self.platform.clone(), stop_rx));
+        let workers = crate::queue::spawn_workers(&self.platform, stop_rx);
         if !self.defer_ready {
             self.platform.mark_ready();
         }
@@ -167,7 +167,9 @@ impl Bound {
         if let Some(timers) = timers {
             let _ = timers.await;
         }
-        let _ = workers.await;
+        if let Some(workers) = workers {
+            let _ = workers.await;
+        }
         Ok(())
     }
 }
