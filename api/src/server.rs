@@ -185,6 +185,9 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
         "compiles": s.compiles, "artifactLoads": s.artifact_loads, "coldStarts": s.cold_starts,
         "warmHits": s.warm_hits, "throttled": s.throttled, "liveInstances": s.live_instances,
         "asyncQueueDepth": p.queue_depth(),
+        // Accepted invocations held in memory on their way to a worker (at most
+        // queue::HANDOFF_CAPACITY); the rest of a backlog is only in the store.
+        "asyncHandoffInMemory": p.handoff.max_capacity() - p.handoff.capacity(),
     }))
     .into_response()
 }

@@ -601,3 +601,62 @@ fn a_destination_pointing_back_at_its_function_stops() {
         "no record over the async payload limit was delivered"
     );
 }
+
+#[test]
+fn an_async_backlog_waits_in_the_store_not_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let mount = json!({ "nasConfig": { "mountPoints": [{ "serverAddr": sink.path().display().to_string(), "mountDir": "/mnt/sink" }] } });
+    create_service(&s, "backlog", mount);
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/backlog/functions"),
+        &[],
+        &function_body(
+            "slow",
+            wasm_fc_test_guests::HOSTILE,
+            json!({ "environmentVariables": { "HOSTILE_SINK": "/mnt/sink/" } }),
+        ),
+    ));
+    // Hold the workers: 8 slow invocations first, then a backlog of 200 more.
+    let path = format!("{P}/services/backlog/functions/slow/invocations");
+    let async_call = |body: &[u8]| {
+        let r = call(
+            &s,
+            "POST",
+            &path,
+            &[("x-fc-invocation-type", "Async")],
+            body,
+        );
+        assert_eq!(r.status, 202, "{}", r.text());
+    };
+    for _ in 0..8 {
+        async_call(b"sleep:3000");
+    }
+    // A payload of 64 KB each: a backlog held in memory would be 12.5 MB.
+    let filler = "x".repeat(64 << 10);
+    for i in 0..200 {
+        async_call(format!(r#"{{"n":{i},"filler":"{filler}"}}"#).as_bytes());
+    }
+    let stats = ok(call(&s, "GET", "/_wasm-fc/stats", &[], b"")).json();
+    let in_memory = stats["asyncHandoffInMemory"].as_u64().unwrap();
+    assert!(
+        in_memory <= wasm_fc_api::queue::HANDOFF_CAPACITY as u64,
+        "{in_memory} accepted invocations held in memory"
+    );
+    assert!(
+        stats["asyncQueueDepth"].as_u64().unwrap() >= 200,
+        "the backlog is in the store: {stats}"
+    );
+    // And every one of them runs.
+    let events = || {
+        std::fs::read_to_string(sink.path().join("events.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    wait_for(|| events() >= 200, "the whole backlog ran");
+    assert_eq!(events(), 200);
+}
