@@ -95,6 +95,12 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         source,
     };
     std::fs::create_dir_all(data_dir).map_err(dir_error)?;
+    // Before the first request: what a crash left half-written (code staging
+    // dirs, zip temp files, layer merges) is removed.
+    let swept = crate::platform::sweep_staging(data_dir);
+    if swept > 0 {
+        tracing::info!("removed {swept} leftover staging dirs and temp files from the data dir");
+    }
     let credentials = match config.credentials.clone() {
         Some(c) => c,
         None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,

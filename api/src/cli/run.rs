@@ -102,12 +102,6 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         max_instance_reuse: args.max_instance_reuse_count,
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
-    // Before the first request: what a crash left half-written (code staging
-    // dirs, zip temp files, layer merges) is removed.
-    let swept = wasm_fc_api::platform::sweep_staging(&args.data_dir);
-    if swept > 0 {
-        tracing::info!("removed {swept} leftover staging dirs and temp files from the data dir");
-    }
     bound.platform.logs.set_echo(!args.quiet);
     bound.defer_ready = true;
     bound.connection_limits = wasm_fc_api::connections::ConnectionLimits {

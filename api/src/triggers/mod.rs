@@ -117,24 +117,3 @@ pub fn delete_all_of(platform: &Platform, service: &str, function: &str) -> ApiR
     }
     Ok(())
 }
-
-/// Starts every stored trigger (at server start).
-pub fn start_all(platform: &Platform) {
-    let rows = match platform.store.list_all(Kind::Trigger) {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read triggers; none will run");
-            return;
-        }
-    };
-    for row in rows {
-        let key = TriggerKey {
-            service: str_of(&row, "_service").to_string(),
-            function: str_of(&row, "_function").to_string(),
-            trigger: str_of(&row, "triggerName").to_string(),
-        };
-        if let Some(kind) = type_named(str_of(&row, "triggerType")) {
-            kind.apply(platform, &key, Some(&row));
-        }
-    }
-}
