@@ -660,3 +660,80 @@ fn an_async_backlog_waits_in_the_store_not_in_memory() {
     wait_for(|| events() >= 200, "the whole backlog ran");
     assert_eq!(events(), 200);
 }
+
+/// The store's `async_queue` table as SQL, to put back after taking it away.
+fn queue_schema(db: &rusqlite::Connection) -> Vec<String> {
+    let mut statement = db
+        .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'async_queue' AND sql IS NOT NULL ORDER BY type DESC")
+        .unwrap();
+    statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn store_errors_on_the_async_path_are_counted_and_recovered_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let mount = json!({ "nasConfig": { "mountPoints": [{ "serverAddr": sink.path().display().to_string(), "mountDir": "/mnt/sink" }] } });
+    create_service(&s, "flaky", mount);
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/flaky/functions"),
+        &[],
+        &function_body(
+            "f",
+            wasm_fc_test_guests::HOSTILE,
+            json!({ "environmentVariables": { "HOSTILE_SINK": "/mnt/sink/" } }),
+        ),
+    ));
+    // A real store failure: the queue table vanishes under the running server.
+    let db = rusqlite::Connection::open(dir.path().join("wasm-fc.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    let schema = queue_schema(&db);
+    assert!(!schema.is_empty());
+    db.execute_batch("DROP TABLE async_queue").unwrap();
+    let metrics = || ok(call(&s, "GET", "/metrics", &[], b"")).text();
+    wait_for(
+        || metrics().contains(r#"wasm_fc_store_errors_total{operation="claim"}"#),
+        "the workers' failed claims are counted",
+    );
+    let text = metrics();
+    assert!(
+        !text.contains("wasm_fc_async_queue_depth "),
+        "an unreadable queue has no depth, not 0:\n{text}"
+    );
+    // An invocation that cannot be stored is not accepted.
+    let path = format!("{P}/services/flaky/functions/f/invocations");
+    let refused = call(
+        &s,
+        "POST",
+        &path,
+        &[("x-fc-invocation-type", "Async")],
+        br#"{"lost":1}"#,
+    );
+    assert_eq!(refused.status, 500, "{}", refused.text());
+    // The store comes back: the workers go on by themselves.
+    db.execute_batch(&schema.join(";\n")).unwrap();
+    let accepted = call(
+        &s,
+        "POST",
+        &path,
+        &[("x-fc-invocation-type", "Async")],
+        br#"{"after":1}"#,
+    );
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    wait_for(
+        || {
+            std::fs::read_to_string(sink.path().join("events.jsonl"))
+                .unwrap_or_default()
+                .contains(r#""after":1"#)
+        },
+        "the queue runs again after the store recovered",
+    );
+    assert!(metrics().contains("wasm_fc_async_queue_depth "));
+}
