@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod model;
 pub mod observe;
+pub mod openapi;
 pub mod platform;
 pub mod queue;
 pub mod routes;

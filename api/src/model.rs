@@ -96,8 +96,17 @@ pub fn apply_service(mut service: Map<String, Value>, f: &Fields) -> ApiResult<M
             }),
         );
     }
-    if let Some(vpc) = f.raw("vpcConfig") {
-        set(&mut service, "vpcConfig", vpc);
+    if let Some(vpc) = f.object("vpcConfig")? {
+        set(
+            &mut service,
+            "vpcConfig",
+            json!({
+                "vpcId": vpc.string("vpcId")?.unwrap_or_default(),
+                "vSwitchIds": vpc.string_list("vSwitchIds")?.unwrap_or_default(),
+                "securityGroupId": vpc.string("securityGroupId")?.unwrap_or_default(),
+                "role": vpc.string("role")?.unwrap_or_default(),
+            }),
+        );
     }
     if let Some(nas) = f.object("nasConfig")? {
         set(&mut service, "nasConfig", nas_config(&nas)?);
@@ -106,10 +115,21 @@ pub fn apply_service(mut service: Map<String, Value>, f: &Fields) -> ApiResult<M
         set(
             &mut service,
             "tracingConfig",
-            json!({ "type": tracing.raw("type"), "params": tracing.raw("params") }),
+            json!({ "type": tracing.string("type")?, "params": tracing_params(&tracing)? }),
         );
     }
     Ok(service)
+}
+
+/// `tracingConfig.params`: an object (e.g. `{"endpoint": "..."}`) or absent.
+fn tracing_params(tracing: &Fields) -> ApiResult<Value> {
+    match tracing.raw("params") {
+        None => Ok(Value::Null),
+        Some(params @ Value::Object(_)) => Ok(params),
+        Some(_) => Err(ApiError::InvalidArgument(
+            "tracingConfig.params is set to an invalid value: expected an object".into(),
+        )),
+    }
 }
 
 fn nas_config(nas: &Fields) -> ApiResult<Value> {

@@ -132,6 +132,8 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(platform.clone()))
         .route("/metrics", get(metrics).with_state(platform.clone()))
+        // The OpenAPI document, unauthenticated like /metrics (crate::openapi).
+        .route("/openapi.json", get(crate::openapi::serve))
         .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
         .layer(middleware::from_fn(request_id));
     let listener = tokio::net::TcpListener::bind(config.listen)

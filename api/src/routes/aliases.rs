@@ -14,6 +14,8 @@ use super::{check_if_match, deleted, list_query, page_response, resource, touch}
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::common::{AliasPath, ErrorBody, IfMatch, ListParams, ServicePath};
+use crate::openapi::versions::{Alias, AliasCreate, AliasList, AliasUpdate};
 use crate::platform::{Platform, store_error, version_key};
 use crate::store::Kind;
 
@@ -72,6 +74,15 @@ fn stored(p: &Platform, svc: &str, name: &str) -> ApiResult<Value> {
     p.existing(Kind::Alias, svc, name, Resource::Alias)
 }
 
+/// CreateAlias.
+#[utoipa::path(post, path = "/services/{serviceName}/aliases", operation_id = "CreateAlias", tag = "aliases",
+    params(ServicePath),
+    request_body = AliasCreate,
+    responses(
+        (status = 200, description = "The new alias", body = Alias, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound or VersionNotFound", body = ErrorBody),
+        (status = 409, description = "AliasAlreadyExists", body = ErrorBody),
+    ))]
 pub async fn create(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -99,6 +110,13 @@ pub async fn create(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// GetAlias.
+#[utoipa::path(get, path = "/services/{serviceName}/aliases/{aliasName}", operation_id = "GetAlias", tag = "aliases",
+    params(AliasPath),
+    responses(
+        (status = 200, description = "The alias", body = Alias, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound or AliasNotFound", body = ErrorBody),
+    ))]
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, name)): Path<(String, String)>,
@@ -106,6 +124,15 @@ pub async fn get(
     Ok(resource(StatusCode::OK, stored(&p, &svc, &name)?))
 }
 
+/// UpdateAlias.
+#[utoipa::path(put, path = "/services/{serviceName}/aliases/{aliasName}", operation_id = "UpdateAlias", tag = "aliases",
+    params(AliasPath, IfMatch),
+    request_body = AliasUpdate,
+    responses(
+        (status = 200, description = "The updated alias", body = Alias, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound, AliasNotFound or VersionNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn update(
     State(p): State<Arc<Platform>>,
     Path((svc, name)): Path<(String, String)>,
@@ -128,6 +155,14 @@ pub async fn update(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// DeleteAlias.
+#[utoipa::path(delete, path = "/services/{serviceName}/aliases/{aliasName}", operation_id = "DeleteAlias", tag = "aliases",
+    params(AliasPath, IfMatch),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "ServiceNotFound or AliasNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, name)): Path<(String, String)>,
@@ -140,6 +175,13 @@ pub async fn delete(
     Ok(deleted())
 }
 
+/// ListAliases.
+#[utoipa::path(get, path = "/services/{serviceName}/aliases", operation_id = "ListAliases", tag = "aliases",
+    params(ServicePath, ListParams),
+    responses(
+        (status = 200, description = "A page of aliases", body = AliasList),
+        (status = 404, description = "ServiceNotFound", body = ErrorBody),
+    ))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,

@@ -15,6 +15,8 @@ use super::{deleted, list_query, qualified, resource, split_qualifier};
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::async_config::{AsyncConfig, AsyncConfigList, AsyncConfigPut};
+use crate::openapi::common::{ErrorBody, FunctionPath, ListParams, QualifierParam};
 use crate::platform::{Platform, store_error};
 use crate::store::Kind;
 
@@ -49,6 +51,14 @@ fn destination(config: &Fields, which: &str) -> ApiResult<Option<Value>> {
     Ok(Some(json!({ "destination": arn })))
 }
 
+/// PutFunctionAsyncInvokeConfig (for LATEST or a qualifier).
+#[utoipa::path(put, path = "/services/{serviceName}/functions/{functionName}/async-invoke-config", operation_id = "PutFunctionAsyncInvokeConfig", tag = "async invoke configs",
+    params(FunctionPath, QualifierParam),
+    request_body = AsyncConfigPut,
+    responses(
+        (status = 200, description = "The config", body = AsyncConfig),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound; with a qualifier also VersionNotFound, AliasNotFound", body = ErrorBody),
+    ))]
 pub async fn put(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -96,6 +106,13 @@ pub async fn put(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// GetFunctionAsyncInvokeConfig.
+#[utoipa::path(get, path = "/services/{serviceName}/functions/{functionName}/async-invoke-config", operation_id = "GetFunctionAsyncInvokeConfig", tag = "async invoke configs",
+    params(FunctionPath, QualifierParam),
+    responses(
+        (status = 200, description = "The config", body = AsyncConfig),
+        (status = 404, description = "AsyncConfigNotExists", body = ErrorBody),
+    ))]
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -114,6 +131,13 @@ pub async fn get(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// DeleteFunctionAsyncInvokeConfig.
+#[utoipa::path(delete, path = "/services/{serviceName}/functions/{functionName}/async-invoke-config", operation_id = "DeleteFunctionAsyncInvokeConfig", tag = "async invoke configs",
+    params(FunctionPath, QualifierParam),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "AsyncConfigNotExists", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -130,6 +154,10 @@ pub async fn delete(
     Ok(deleted())
 }
 
+/// ListFunctionAsyncInvokeConfigs.
+#[utoipa::path(get, path = "/services/{serviceName}/functions/{functionName}/async-invoke-configs", operation_id = "ListFunctionAsyncInvokeConfigs", tag = "async invoke configs",
+    params(FunctionPath, ListParams),
+    responses((status = 200, description = "A page of configs", body = AsyncConfigList)))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,

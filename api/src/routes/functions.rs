@@ -18,6 +18,12 @@ use crate::body::Fields;
 use crate::code::{CodeLimits, CodePackage};
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::common::{
+    ErrorBody, FunctionPath, IfMatch, ListParams, QualifierParam, ServicePath,
+};
+use crate::openapi::functions::{
+    DownloadParams, Function, FunctionCode, FunctionCreate, FunctionList, FunctionUpdate,
+};
 use crate::platform::{Platform, store_error, str_of};
 use crate::store::Kind;
 
@@ -66,6 +72,16 @@ fn check_layers(p: &Platform, function: &Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
+/// CreateFunction: stores the code, checks it against the runtime and handler,
+/// and compiles it.
+#[utoipa::path(post, path = "/services/{serviceName}/functions", operation_id = "CreateFunction", tag = "functions",
+    params(ServicePath),
+    request_body = FunctionCreate,
+    responses(
+        (status = 200, description = "The new function", body = Function, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound", body = ErrorBody),
+        (status = 409, description = "FunctionAlreadyExists", body = ErrorBody),
+    ))]
 pub async fn create(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -100,6 +116,13 @@ pub async fn create(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// GetFunction, of LATEST or of a version or alias.
+#[utoipa::path(get, path = "/services/{serviceName}/functions/{functionName}", operation_id = "GetFunction", tag = "functions",
+    params(FunctionPath, QualifierParam),
+    responses(
+        (status = 200, description = "The function", body = Function, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound; with a qualifier also VersionNotFound, AliasNotFound", body = ErrorBody),
+    ))]
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -110,6 +133,15 @@ pub async fn get(
     Ok(resource(StatusCode::OK, resolved.function))
 }
 
+/// UpdateFunction: present fields replace, absent ones stay.
+#[utoipa::path(put, path = "/services/{serviceName}/functions/{functionName}", operation_id = "UpdateFunction", tag = "functions",
+    params(FunctionPath, IfMatch),
+    request_body = FunctionUpdate,
+    responses(
+        (status = 200, description = "The updated function", body = Function, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn update(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -142,6 +174,14 @@ pub async fn update(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// DeleteFunction, with its triggers.
+#[utoipa::path(delete, path = "/services/{serviceName}/functions/{functionName}", operation_id = "DeleteFunction", tag = "functions",
+    params(FunctionPath, IfMatch),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -158,6 +198,13 @@ pub async fn delete(
     Ok(deleted())
 }
 
+/// ListFunctions of LATEST or of a version or alias.
+#[utoipa::path(get, path = "/services/{serviceName}/functions", operation_id = "ListFunctions", tag = "functions",
+    params(ServicePath, QualifierParam, ListParams),
+    responses(
+        (status = 200, description = "A page of functions", body = FunctionList),
+        (status = 404, description = "ServiceNotFound; with a qualifier also VersionNotFound, AliasNotFound", body = ErrorBody),
+    ))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -207,6 +254,13 @@ fn public_base(p: &Platform, headers: &HeaderMap) -> String {
     }
 }
 
+/// GetFunctionCode: a download URL for the function's zip, valid for 10 minutes.
+#[utoipa::path(get, path = "/services/{serviceName}/functions/{functionName}/code", operation_id = "GetFunctionCode", tag = "functions",
+    params(FunctionPath, QualifierParam),
+    responses(
+        (status = 200, description = "Where to download the code", body = FunctionCode),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound; with a qualifier also VersionNotFound, AliasNotFound", body = ErrorBody),
+    ))]
 pub async fn code(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -231,6 +285,16 @@ pub async fn code(
 }
 
 /// Serves a code zip to a holder of a GetFunctionCode URL.
+/// A code download (the URL GetFunctionCode hands out; authorized by its own
+/// signature, not FC's).
+#[utoipa::path(get, path = "/_wasm-fc/code/{file}", operation_id = "DownloadFunctionCode", tag = "wasm-fc",
+    params(("file" = String, Path, description = "`<digest>.zip`"), DownloadParams),
+    security(()),
+    responses(
+        (status = 200, description = "The code zip", content_type = "application/zip", body = String),
+        (status = 403, description = "SignatureNotMatch or AccessDenied: a missing, wrong or expired URL signature", body = ErrorBody),
+        (status = 404, description = "FunctionNotFound: no such code package", body = ErrorBody),
+    ))]
 pub async fn download(
     State(p): State<Arc<Platform>>,
     Path(file): Path<String>,

@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use super::qualified;
 use crate::error::{ApiError, ApiResult};
 use crate::invoke::{MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, error_body, log_result, run};
+use crate::openapi::common::{ErrorBody, FunctionPath, QualifierParam};
+use crate::openapi::invoke::{FunctionError, InvokeHeaders};
 use crate::platform::{Platform, str_of};
 use crate::server::RequestId;
 use crate::store::QueuedInvocation;
@@ -20,6 +22,28 @@ fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// InvokeFunction: runs the function on the body (sync), or queues it (async).
+#[utoipa::path(post, path = "/services/{serviceName}/functions/{functionName}/invocations", operation_id = "InvokeFunction", tag = "invocation",
+    params(FunctionPath, QualifierParam, InvokeHeaders),
+    request_body(content = String, content_type = "application/octet-stream", description = "The event, passed to the function as is (any content type; at most 32 MB sync, 128 KB async)"),
+    responses(
+        (status = 200, description = "Sync: what the function returned. When the function failed, `X-Fc-Error-Type` names how and the body is FC's error JSON.",
+            content(
+                (String = "application/octet-stream"),
+                (FunctionError = "application/json"),
+            ),
+            headers(
+                ("X-Fc-Error-Type" = String, description = "`UnhandledInvocationError` or `HandledInvocationError`, only when the function failed"),
+                ("X-Fc-Log-Result" = String, description = "With `X-Fc-Log-Type: Tail`: the last 4 KB of the log, base64"),
+                ("X-Fc-Invocation-Duration" = String, description = "Milliseconds"),
+                ("X-Fc-Max-Memory-Usage" = String, description = "MB"),
+                ("X-Fc-Code-Checksum" = String),
+                ("X-Fc-Invocation-Service-Version" = String, description = "`LATEST` or the version id"),
+            )),
+        (status = 202, description = "Async: accepted and queued (empty body)"),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound; with a qualifier also VersionNotFound, AliasNotFound", body = ErrorBody),
+        (status = 429, description = "ResourceThrottled: the function's instances are all busy", body = ErrorBody),
+    ))]
 pub async fn invoke(
     State(p): State<Arc<Platform>>,
     Extension(RequestId(request_id)): Extension<RequestId>,

@@ -17,6 +17,10 @@ use crate::body::Fields;
 use crate::code::{CodeLimits, CodePackage};
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::common::{ErrorBody, LayerPath, LayerVersionPath};
+use crate::openapi::layers::{
+    Layer, LayerList, LayerListParams, LayerPublish, LayerVersionList, LayerVersionListParams,
+};
 use crate::platform::{Platform, store_error, version_key};
 use crate::store::{Kind, ListQuery};
 
@@ -42,6 +46,11 @@ pub fn layer_for_arn(p: &Platform, arn: &str) -> ApiResult<Value> {
         .ok_or_else(|| ApiError::InvalidArgument(format!("layer {arn:?} does not exist")))
 }
 
+/// PublishLayerVersion.
+#[utoipa::path(post, path = "/layers/{layerName}/versions", operation_id = "PublishLayerVersion", tag = "layers",
+    params(LayerPath),
+    request_body = LayerPublish,
+    responses((status = 200, description = "The new layer version", body = Layer)))]
 pub async fn publish(
     State(p): State<Arc<Platform>>,
     Path(layer): Path<String>,
@@ -85,6 +94,13 @@ fn get_version(p: &Platform, layer: &str, version: &str) -> ApiResult<Value> {
         .ok_or_else(|| ApiError::not_found(Resource::Layer, format!("{layer}/{version}")))
 }
 
+/// GetLayerVersion.
+#[utoipa::path(get, path = "/layers/{layerName}/versions/{version}", operation_id = "GetLayerVersion", tag = "layers",
+    params(LayerVersionPath),
+    responses(
+        (status = 200, description = "The layer version", body = Layer),
+        (status = 404, description = "LayerNotFound", body = ErrorBody),
+    ))]
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((layer, version)): Path<(String, String)>,
@@ -92,6 +108,13 @@ pub async fn get(
     Ok(resource(StatusCode::OK, get_version(&p, &layer, &version)?))
 }
 
+/// GetLayerVersionByArn (the ARN URL-escaped in the path).
+#[utoipa::path(get, path = "/layerarn/{arn}", operation_id = "GetLayerVersionByArn", tag = "layers",
+    params(("arn" = String, Path, description = "`acs:fc:<region>:<uid>:layers/<name>/versions/<n>`, URL-escaped")),
+    responses(
+        (status = 200, description = "The layer version", body = Layer),
+        (status = 404, description = "LayerNotFound", body = ErrorBody),
+    ))]
 pub async fn get_by_arn(
     State(p): State<Arc<Platform>>,
     Path(arn): Path<String>,
@@ -101,6 +124,13 @@ pub async fn get_by_arn(
     Ok(resource(StatusCode::OK, get_version(&p, &layer, &version)?))
 }
 
+/// DeleteLayerVersion.
+#[utoipa::path(delete, path = "/layers/{layerName}/versions/{version}", operation_id = "DeleteLayerVersion", tag = "layers",
+    params(LayerVersionPath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "LayerNotFound", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((layer, version)): Path<(String, String)>,
@@ -111,6 +141,10 @@ pub async fn delete(
     Ok(deleted())
 }
 
+/// ListLayerVersions.
+#[utoipa::path(get, path = "/layers/{layerName}/versions", operation_id = "ListLayerVersions", tag = "layers",
+    params(LayerPath, LayerVersionListParams),
+    responses((status = 200, description = "A page of versions", body = LayerVersionList)))]
 pub async fn list_versions(
     State(p): State<Arc<Platform>>,
     Path(layer): Path<String>,
@@ -143,6 +177,10 @@ pub async fn list_versions(
 }
 
 /// The newest version of every layer.
+/// ListLayers: the newest version of each layer.
+#[utoipa::path(get, path = "/layers", operation_id = "ListLayers", tag = "layers",
+    params(LayerListParams),
+    responses((status = 200, description = "The layers", body = LayerList)))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Query(params): Query<HashMap<String, String>>,

@@ -10,8 +10,14 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::function_logs::LogQuery;
+use crate::openapi::common::FunctionPath;
+use crate::openapi::invoke::{LogParams, LogRecords};
 use crate::platform::Platform;
 
+/// The function logs the server keeps (a wasm-fc extension).
+#[utoipa::path(get, path = "/_wasm-fc/logs/{serviceName}/{functionName}", operation_id = "GetFunctionLogs", tag = "wasm-fc",
+    params(FunctionPath, LogParams),
+    responses((status = 200, description = "The records, oldest first", body = LogRecords)))]
 pub async fn read(
     State(p): State<Arc<Platform>>,
     Path((service, function)): Path<(String, String)>,

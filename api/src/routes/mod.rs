@@ -18,8 +18,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::Value;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model;
@@ -32,95 +34,57 @@ pub const API_PREFIXES: [&str; 2] = ["/2016-08-15", "/2021-04-06"];
 /// Request bodies up to 140 MB: a 100 MB code zip grows by a third in base64.
 pub const MAX_BODY: usize = 140 << 20;
 
+/// Every FC route of one API prefix. This is the one registration list: each
+/// `routes!` adds the handlers to the router and their `#[utoipa::path]`
+/// operations to the OpenAPI document (crate::openapi), so the two cannot drift.
+/// One `routes!` per path, with every method of that path.
+fn prefix_routes() -> OpenApiRouter<Arc<Platform>> {
+    OpenApiRouter::new()
+        .routes(routes!(services::list, services::create))
+        .routes(routes!(services::get, services::update, services::delete))
+        .routes(routes!(functions::list, functions::create))
+        .routes(routes!(
+            functions::get,
+            functions::update,
+            functions::delete
+        ))
+        .routes(routes!(functions::code))
+        .routes(routes!(
+            async_config::get,
+            async_config::put,
+            async_config::delete
+        ))
+        .routes(routes!(async_config::list))
+        .routes(routes!(layers::list))
+        .routes(routes!(layers::list_versions, layers::publish))
+        .routes(routes!(layers::get, layers::delete))
+        .routes(routes!(layers::get_by_arn))
+        .routes(routes!(account_settings))
+        .routes(routes!(invoke::invoke))
+        .routes(routes!(triggers::list, triggers::create))
+        .routes(routes!(triggers::get, triggers::update, triggers::delete))
+        .routes(routes!(versions::list, versions::publish))
+        .routes(routes!(versions::delete))
+        .routes(routes!(aliases::list, aliases::create))
+        .routes(routes!(aliases::get, aliases::update, aliases::delete))
+}
+
+/// Every route [`api_router`] serves, with its documentation: the FC routes
+/// under both [`API_PREFIXES`], and wasm-fc's own log and code-download routes.
+pub fn fc_routes() -> OpenApiRouter<Arc<Platform>> {
+    let mut router = OpenApiRouter::with_openapi(crate::openapi::Base::openapi());
+    for prefix in API_PREFIXES {
+        router = router.nest(prefix, prefix_routes());
+    }
+    router
+        .routes(routes!(logs::read))
+        .routes(routes!(functions::download))
+}
+
 /// Every FC route, without auth (the server adds it).
 pub fn api_router(platform: Arc<Platform>) -> Router {
-    let mut router = Router::new();
-    for prefix in API_PREFIXES {
-        router = router
-            .route(
-                &format!("{prefix}/services"),
-                get(services::list).post(services::create),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}"),
-                get(services::get)
-                    .put(services::update)
-                    .delete(services::delete),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions"),
-                get(functions::list).post(functions::create),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}"),
-                get(functions::get)
-                    .put(functions::update)
-                    .delete(functions::delete),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}/code"),
-                get(functions::code),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}/async-invoke-config"),
-                get(async_config::get)
-                    .put(async_config::put)
-                    .delete(async_config::delete),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}/async-invoke-configs"),
-                get(async_config::list),
-            )
-            .route(&format!("{prefix}/layers"), get(layers::list))
-            .route(
-                &format!("{prefix}/layers/{{layer}}/versions"),
-                get(layers::list_versions).post(layers::publish),
-            )
-            .route(
-                &format!("{prefix}/layers/{{layer}}/versions/{{version}}"),
-                get(layers::get).delete(layers::delete),
-            )
-            .route(
-                &format!("{prefix}/layerarn/{{arn}}"),
-                get(layers::get_by_arn),
-            )
-            .route(&format!("{prefix}/account-settings"), get(account_settings))
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}/invocations"),
-                post(invoke::invoke),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}/triggers"),
-                get(triggers::list).post(triggers::create),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/functions/{{func}}/triggers/{{trigger}}"),
-                get(triggers::get)
-                    .put(triggers::update)
-                    .delete(triggers::delete),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/versions"),
-                get(versions::list).post(versions::publish),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/versions/{{version}}"),
-                axum::routing::delete(versions::delete),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/aliases"),
-                get(aliases::list).post(aliases::create),
-            )
-            .route(
-                &format!("{prefix}/services/{{svc}}/aliases/{{alias}}"),
-                get(aliases::get)
-                    .put(aliases::update)
-                    .delete(aliases::delete),
-            );
-    }
-    router = router.route("/_wasm-fc/logs/{svc}/{func}", get(logs::read));
+    let (router, _) = fc_routes().split_for_parts();
     router
-        .route("/_wasm-fc/code/{file}", get(functions::download))
         .fallback(not_supported)
         .method_not_allowed_fallback(not_supported)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -136,6 +100,8 @@ async fn not_supported(method: axum::http::Method, uri: axum::http::Uri) -> ApiE
 }
 
 /// GetAccountSettings: a local platform has no availability zones.
+#[utoipa::path(get, path = "/account-settings", operation_id = "GetAccountSettings", tag = "account",
+    responses((status = 200, description = "The account's settings", body = crate::openapi::invoke::AccountSettings)))]
 async fn account_settings() -> Response {
     axum::Json(serde_json::json!({ "availableAZs": [] })).into_response()
 }

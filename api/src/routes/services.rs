@@ -13,6 +13,8 @@ use super::{check_if_match, deleted, list_query, page_response, qualified, resou
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::common::{ErrorBody, IfMatch, ListParams, QualifierParam, ServicePath};
+use crate::openapi::services::{Service, ServiceCreate, ServiceList, ServiceUpdate};
 use crate::platform::{Platform, store_error};
 use crate::store::Kind;
 
@@ -38,6 +40,13 @@ fn check_mounts(service: &serde_json::Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
+/// CreateService.
+#[utoipa::path(post, path = "/services", operation_id = "CreateService", tag = "services",
+    request_body = ServiceCreate,
+    responses(
+        (status = 200, description = "The new service", body = Service, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 409, description = "ServiceAlreadyExists", body = ErrorBody),
+    ))]
 pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
     let name = fields.required_string("serviceName")?;
@@ -51,6 +60,13 @@ pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Re
     Ok(resource(StatusCode::OK, value))
 }
 
+/// GetService, of LATEST or of a version or alias.
+#[utoipa::path(get, path = "/services/{serviceName}", operation_id = "GetService", tag = "services",
+    params(ServicePath, QualifierParam),
+    responses(
+        (status = 200, description = "The service", body = Service, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound; with a qualifier also VersionNotFound, AliasNotFound", body = ErrorBody),
+    ))]
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -64,6 +80,15 @@ pub async fn get(
     Ok(resource(StatusCode::OK, service))
 }
 
+/// UpdateService: present fields replace, absent ones stay.
+#[utoipa::path(put, path = "/services/{serviceName}", operation_id = "UpdateService", tag = "services",
+    params(ServicePath, IfMatch),
+    request_body = ServiceUpdate,
+    responses(
+        (status = 200, description = "The updated service", body = Service, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn update(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -87,6 +112,15 @@ pub async fn update(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// DeleteService; it must have no functions, versions or aliases left.
+#[utoipa::path(delete, path = "/services/{serviceName}", operation_id = "DeleteService", tag = "services",
+    params(ServicePath, IfMatch),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "ServiceNotFound", body = ErrorBody),
+        (status = 409, description = "ResourceConflict: the service still has functions, versions or aliases", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -112,6 +146,10 @@ pub async fn delete(
     Ok(deleted())
 }
 
+/// ListServices, sorted by name.
+#[utoipa::path(get, path = "/services", operation_id = "ListServices", tag = "services",
+    params(ListParams),
+    responses((status = 200, description = "A page of services", body = ServiceList)))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Query(params): Query<HashMap<String, String>>,

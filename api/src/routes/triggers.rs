@@ -16,6 +16,8 @@ use super::{check_if_match, deleted, list_query, page_response, resource, touch}
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::common::{ErrorBody, FunctionPath, IfMatch, ListParams, TriggerPath};
+use crate::openapi::triggers::{Trigger, TriggerCreate, TriggerList, TriggerUpdate};
 use crate::platform::{Platform, store_error};
 use crate::store::Kind;
 use crate::triggers::{self, TriggerKey};
@@ -35,6 +37,14 @@ fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
             "triggerConfig must be an object (or its JSON text)".into(),
         )),
     }
+}
+
+/// A string field stored as given, or null when absent (FC returns these as null).
+fn optional_string(fields: &Fields, name: &str) -> ApiResult<Value> {
+    Ok(fields
+        .string(name)?
+        .map(Value::String)
+        .unwrap_or(Value::Null))
 }
 
 /// A function with an HTTP trigger takes no trigger of another type, and the
@@ -67,6 +77,15 @@ fn check_exclusivity(
     Ok(())
 }
 
+/// CreateTrigger: validated by its type and started at once.
+#[utoipa::path(post, path = "/services/{serviceName}/functions/{functionName}/triggers", operation_id = "CreateTrigger", tag = "triggers",
+    params(FunctionPath),
+    request_body = TriggerCreate,
+    responses(
+        (status = 200, description = "The new trigger", body = Trigger, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound", body = ErrorBody),
+        (status = 409, description = "TriggerAlreadyExists", body = ErrorBody),
+    ))]
 pub async fn create(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,
@@ -90,7 +109,7 @@ pub async fn create(
     let config = trigger_config(&fields)?
         .ok_or_else(|| ApiError::InvalidArgument("triggerConfig is required".into()))?;
     kind.validate(&config).map_err(ApiError::InvalidArgument)?;
-    let qualifier = fields.raw("qualifier").unwrap_or(Value::Null);
+    let qualifier = optional_string(&fields, "qualifier")?;
     let scope = format!("{svc}/{func}");
     // A name taken is FC's 409 before any rule about the new trigger's type, so
     // create-or-update clients (`wasm-fc deploy`, Serverless Devs) see "exists".
@@ -115,12 +134,12 @@ pub async fn create(
     let source_arn = if trigger_type == "http" {
         Value::Null
     } else {
-        fields.raw("sourceArn").unwrap_or(Value::Null)
+        optional_string(&fields, "sourceArn")?
     };
     let value = json!({
         "triggerName": name, "description": fields.string("description")?.unwrap_or_default(),
         "triggerId": model::new_id(), "sourceArn": source_arn, "triggerType": trigger_type,
-        "invocationRole": fields.raw("invocationRole").unwrap_or(Value::Null),
+        "invocationRole": optional_string(&fields, "invocationRole")?,
         "qualifier": qualifier,
         "triggerConfig": config, "createdTime": now, "lastModifiedTime": now,
         "_etag": model::new_etag(), "_service": svc, "_function": func,
@@ -149,6 +168,13 @@ fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
     )
 }
 
+/// GetTrigger.
+#[utoipa::path(get, path = "/services/{serviceName}/functions/{functionName}/triggers/{triggerName}", operation_id = "GetTrigger", tag = "triggers",
+    params(TriggerPath),
+    responses(
+        (status = 200, description = "The trigger", body = Trigger, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound, FunctionNotFound or TriggerNotFound", body = ErrorBody),
+    ))]
 pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, func, name)): Path<(String, String, String)>,
@@ -156,6 +182,15 @@ pub async fn get(
     Ok(resource(StatusCode::OK, stored(&p, &svc, &func, &name)?))
 }
 
+/// UpdateTrigger: applied to the running trigger at once.
+#[utoipa::path(put, path = "/services/{serviceName}/functions/{functionName}/triggers/{triggerName}", operation_id = "UpdateTrigger", tag = "triggers",
+    params(TriggerPath, IfMatch),
+    request_body = TriggerUpdate,
+    responses(
+        (status = 200, description = "The updated trigger", body = Trigger, headers(("ETag" = String, description = "The resource's ETag, for If-Match"))),
+        (status = 404, description = "ServiceNotFound, FunctionNotFound or TriggerNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn update(
     State(p): State<Arc<Platform>>,
     Path((svc, func, name)): Path<(String, String, String)>,
@@ -180,15 +215,15 @@ pub async fn update(
         trigger.insert("triggerConfig".into(), config);
     }
     if trigger_type == "http"
-        && let Some(q) = fields.raw("qualifier")
+        && let Some(q) = fields.string("qualifier")?.map(Value::String)
         && triggers::qualifier_of(&q)
             != triggers::qualifier_of(trigger.get("qualifier").unwrap_or(&Value::Null))
     {
         check_exclusivity(&p, &svc, &func, "http", triggers::qualifier_of(&q))?;
     }
     for key in ["invocationRole", "qualifier"] {
-        if let Some(v) = fields.raw(key) {
-            trigger.insert(key.into(), v);
+        if let Some(v) = fields.string(key)? {
+            trigger.insert(key.into(), json!(v));
         }
     }
     if let Some(d) = fields.string("description")? {
@@ -205,6 +240,14 @@ pub async fn update(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// DeleteTrigger: stops it at once.
+#[utoipa::path(delete, path = "/services/{serviceName}/functions/{functionName}/triggers/{triggerName}", operation_id = "DeleteTrigger", tag = "triggers",
+    params(TriggerPath, IfMatch),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "ServiceNotFound, FunctionNotFound or TriggerNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, func, name)): Path<(String, String, String)>,
@@ -221,6 +264,13 @@ pub async fn delete(
     Ok(deleted())
 }
 
+/// ListTriggers of a function.
+#[utoipa::path(get, path = "/services/{serviceName}/functions/{functionName}/triggers", operation_id = "ListTriggers", tag = "triggers",
+    params(FunctionPath, ListParams),
+    responses(
+        (status = 200, description = "A page of triggers", body = TriggerList),
+        (status = 404, description = "ServiceNotFound or FunctionNotFound", body = ErrorBody),
+    ))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Path((svc, func)): Path<(String, String)>,

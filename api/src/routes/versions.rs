@@ -15,6 +15,8 @@ use super::{check_if_match, deleted, list_query, resource};
 use crate::body::Fields;
 use crate::error::{ApiError, ApiResult, Resource};
 use crate::model;
+use crate::openapi::common::{ErrorBody, IfMatch, ServicePath, VersionPath};
+use crate::openapi::versions::{Version, VersionList, VersionListParams, VersionPublish};
 use crate::platform::{Platform, store_error, version_key};
 use crate::store::{Kind, ListQuery};
 
@@ -43,6 +45,15 @@ fn fingerprint(service: &Value, functions: &[Value]) -> String {
     parts.join(",")
 }
 
+/// PublishServiceVersion: freezes the service and its functions.
+#[utoipa::path(post, path = "/services/{serviceName}/versions", operation_id = "PublishServiceVersion", tag = "versions",
+    params(ServicePath, IfMatch),
+    request_body = VersionPublish,
+    responses(
+        (status = 200, description = "The new version", body = Version),
+        (status = 404, description = "ServiceNotFound", body = ErrorBody),
+        (status = 412, description = "PreconditionFailed", body = ErrorBody),
+    ))]
 pub async fn publish(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -102,6 +113,13 @@ pub async fn publish(
     Ok(resource(StatusCode::OK, value))
 }
 
+/// ListServiceVersions.
+#[utoipa::path(get, path = "/services/{serviceName}/versions", operation_id = "ListServiceVersions", tag = "versions",
+    params(ServicePath, VersionListParams),
+    responses(
+        (status = 200, description = "A page of versions", body = VersionList),
+        (status = 404, description = "ServiceNotFound", body = ErrorBody),
+    ))]
 pub async fn list(
     State(p): State<Arc<Platform>>,
     Path(svc): Path<String>,
@@ -137,6 +155,14 @@ pub async fn list(
     )))
 }
 
+/// DeleteServiceVersion; no alias may point at it.
+#[utoipa::path(delete, path = "/services/{serviceName}/versions/{versionId}", operation_id = "DeleteServiceVersion", tag = "versions",
+    params(VersionPath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "ServiceNotFound or VersionNotFound", body = ErrorBody),
+        (status = 409, description = "ResourceConflict: an alias uses the version", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, version)): Path<(String, String)>,
