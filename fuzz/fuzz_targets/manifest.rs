@@ -1,0 +1,33 @@
+//! The manifest readers: Serverless Devs `s.yaml` and funcraft `template.yml`
+//! (`manifest::parse` picks the flavour from the content), on the whole input as
+//! YAML text. `${env.X}` resolves from a fixed map. codeUri paths resolve under a
+//! directory that does not exist, so nothing on disk is read.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use wasm_fc_api::manifest;
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "REGION" => Some("cn-hangzhou".into()),
+        "ACCOUNT" => Some("1234567890".into()),
+        _ => None,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let file = Path::new("/nonexistent-wasm-fc-fuzz/s.yaml");
+    match manifest::parse(text, file, &env) {
+        Ok(parsed) => {
+            let _ = serde_json::to_string(&parsed);
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+});
