@@ -80,7 +80,7 @@ fn the_query_qualifier_is_honoured_everywhere_fc_takes_it() {
             "prod",
         ),
         (
-            format!("/2021-04-06/services/q/functions/f/invocations?qualifier=prod"),
+            "/2021-04-06/services/q/functions/f/invocations?qualifier=prod".to_string(),
             "prod",
         ),
     ] {

@@ -298,6 +298,18 @@ fn methods_and_auth_type_function_are_enforced() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(line(&r.text(), "body"), Some("signed"));
+    // A signed Content-MD5 binds the body: the same signature with another body is refused.
+    let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(b"signed"));
+    let headers = [("content-md5", md5.as_str())];
+    let r = call(&s, "POST", &path, &headers, b"signed");
+    assert_eq!(line(&r.text(), "body"), Some("signed"), "{}", r.text());
+    let r = call(&s, "POST", &path, &headers, b"forged");
+    assert_eq!(
+        (r.status, r.json()["ErrorCode"].as_str()),
+        (400, Some("InvalidArgument")),
+        "{}",
+        r.text()
+    );
 
     // CORS as FC: the platform answers a preflight the trigger does not take
     // (before auth: browsers send none), and allows the origin on answers.

@@ -76,11 +76,11 @@ impl DeployError {
                 limit,
                 name,
             } => Self::LimitExceeded {
-                binary: *binary,
-                what: *what,
+                binary,
+                what,
                 found: *found,
                 limit: *limit,
-                name: *name,
+                name,
             },
         }
     }

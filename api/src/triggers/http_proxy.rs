@@ -113,9 +113,14 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
                 .join(", ")
         )));
     }
-    if !config.anonymous {
+    // A signed request's Content-MD5 binds its body, as on the API (the body is
+    // then buffered, up to the sync payload limit, to be checked).
+    let request = if config.anonymous {
+        request
+    } else {
         authenticate(&state.keys, &request)?;
-    }
+        crate::content_md5::check(request, MAX_SYNC_PAYLOAD).await?
+    };
     if request
         .headers()
         .get("x-fc-invocation-type")
