@@ -384,3 +384,59 @@ fn operations_endpoints_are_served_but_not_fc_routes() {
         );
     }
 }
+
+/// What schemathesis found: fields stored as given whatever their type were
+/// echoed back against the document (`tracingConfig.params: "x"`). Each is now
+/// FC's 400 `InvalidArgument`, and nothing is stored.
+#[test]
+fn mistyped_fields_are_refused_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path());
+    let created = common::call(
+        &server,
+        "POST",
+        "/2016-08-15/services",
+        &[],
+        br#"{"serviceName":"svc"}"#,
+    );
+    assert_eq!(created.status, 200, "{}", created.text());
+    for body in [
+        r#"{"tracingConfig":{"type":"Jaeger","params":"x"}}"#,
+        r#"{"tracingConfig":{"type":3}}"#,
+        r#"{"vpcConfig":"x"}"#,
+        r#"{"vpcConfig":{"vSwitchIds":"x"}}"#,
+        r#"{"vpcConfig":{"vpcId":5}}"#,
+    ] {
+        let reply = common::call(
+            &server,
+            "PUT",
+            "/2016-08-15/services/svc",
+            &[],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, 400, "{body}: {}", reply.text());
+        assert_eq!(reply.json()["ErrorCode"], "InvalidArgument", "{body}");
+    }
+    let service = common::call(&server, "GET", "/2016-08-15/services/svc", &[], b"").json();
+    assert_eq!(
+        service["tracingConfig"],
+        serde_json::json!({"type": null, "params": null})
+    );
+    assert_eq!(
+        service["vpcConfig"],
+        serde_json::json!({"vpcId": "", "vSwitchIds": [], "securityGroupId": "", "role": ""})
+    );
+    let ok = common::call(
+        &server,
+        "PUT",
+        "/2016-08-15/services/svc",
+        &[],
+        br#"{"tracingConfig":{"type":"Jaeger","params":{"endpoint":"http://j"}},"vpcConfig":{"vpcId":"v","vSwitchIds":["s"]}}"#,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(ok.json()["tracingConfig"]["params"]["endpoint"], "http://j");
+    assert_eq!(
+        ok.json()["vpcConfig"]["vSwitchIds"],
+        serde_json::json!(["s"])
+    );
+}
