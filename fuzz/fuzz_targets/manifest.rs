@@ -1,7 +1,8 @@
 //! The manifest readers: Serverless Devs `s.yaml` and funcraft `template.yml`
 //! (`manifest::parse` picks the flavour from the content), on the whole input as
 //! YAML text. `${env.X}` resolves from a fixed map. codeUri paths resolve under a
-//! directory that does not exist, so nothing on disk is read.
+//! directory that does not exist, so nothing on disk is read. `FUZZ_DEBUG=1`
+//! prints the result (when replaying one input).
 #![no_main]
 
 use std::path::Path;
@@ -22,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let file = Path::new("/nonexistent-wasm-fc-fuzz/s.yaml");
-    match manifest::parse(text, file, &env) {
+    let result = manifest::parse(text, file, &env);
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!("{result:#?}");
+    }
+    match result {
         Ok(parsed) => {
             let _ = serde_json::to_string(&parsed);
         }

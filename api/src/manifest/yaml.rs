@@ -33,17 +33,12 @@ pub struct Document {
 impl Document {
     /// Parses the first document of `text`.
     pub fn parse(text: &str) -> Result<Self, YamlError> {
-        let docs = MarkedYaml::load_from_str(text).map_err(|e| YamlError {
-            at: Position {
-                line: e.marker().line(),
-                col: e.marker().col() + 1,
-            },
-            field: String::new(),
-            message: format!("not valid YAML: {}", e.info()),
-        })?;
+        check_depth(text)?;
+        let docs = MarkedYaml::load_from_str(text).map_err(|e| not_yaml(&e))?;
         let mut document = Document::default();
         if let Some(first) = docs.first() {
-            document.root = convert(first, "", &mut document.positions)?;
+            let mut budget = MAX_PATH_BYTES;
+            document.root = convert(first, "", &mut document.positions, &mut budget)?;
         }
         Ok(document)
     }
@@ -64,6 +59,75 @@ impl Document {
     }
 }
 
+/// The deepest nesting a manifest may have, counting what aliases expand to.
+/// Real manifests nest about 10 levels; saphyr's loader (and `convert`, and
+/// dropping the trees) recurse once per level, so a 60 KB `- - - … x` would
+/// otherwise overflow the stack (found by fuzz/manifest).
+pub const MAX_DEPTH: usize = 64;
+
+/// The most bytes of field paths (`services.app.props…`) a manifest may record
+/// for its error positions. A real manifest needs a few KB; without a bound,
+/// saphyr's 100,000 alias-expanded nodes under 40 KB of nested long keys took
+/// 2.3 GB from a 41 KB file (found by fuzzing the manifest reader).
+pub const MAX_PATH_BYTES: usize = 16 << 20;
+
+fn not_yaml(e: &saphyr_parser::ScanError) -> YamlError {
+    YamlError {
+        at: Position {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+        },
+        field: String::new(),
+        message: format!("not valid YAML: {}", e.info()),
+    }
+}
+
+/// Refuses text nested deeper than [`MAX_DEPTH`], before any tree is built:
+/// saphyr's event parser is iterative, so this walk needs no stack per level.
+/// An alias counts as deep as its anchor's node.
+fn check_depth(text: &str) -> Result<(), YamlError> {
+    use saphyr_parser::{Event, Parser};
+    // Per open collection: its anchor id (0: none) and the height of its deepest child.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut heights: HashMap<usize, usize> = HashMap::new();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| not_yaml(&e))?;
+        // A finished node: its anchor and height (a scalar is 0).
+        let done = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 0));
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => open
+                .pop()
+                .map(|(anchor, child)| (anchor, child.saturating_add(1))),
+            Event::Scalar(_, _, anchor, _) => Some((anchor, 0)),
+            Event::Alias(id) => Some((0, heights.get(&id).copied().unwrap_or(0))),
+            _ => None,
+        };
+        let depth = open.len() + done.map_or(0, |(_, height)| height);
+        if depth > MAX_DEPTH {
+            return Err(YamlError {
+                at: Position {
+                    line: span.start.line(),
+                    col: span.start.col() + 1,
+                },
+                field: String::new(),
+                message: format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        if let Some((anchor, height)) = done {
+            if anchor != 0 {
+                heights.insert(anchor, height);
+            }
+            if let Some(parent) = open.last_mut() {
+                parent.1 = parent.1.max(height);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `parent.key`, or `key` at the root.
 pub fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
@@ -80,25 +144,34 @@ fn position_of(node: &MarkedYaml<'_>) -> Position {
     }
 }
 
+/// Converts `node` at `path`, recording every field's position. `budget` is
+/// what is left of [`MAX_PATH_BYTES`] for the recorded paths.
 fn convert(
     node: &MarkedYaml<'_>,
     path: &str,
     positions: &mut HashMap<String, Position>,
+    budget: &mut usize,
 ) -> Result<Value, YamlError> {
     let at = position_of(node);
-    positions.insert(path.to_string(), at);
     let refuse = |message: String| YamlError {
         at,
         field: path.to_string(),
         message,
     };
+    *budget = budget.checked_sub(path.len()).ok_or_else(|| {
+        refuse(format!(
+            "the manifest's field paths pass {} MiB (too many fields, or aliases that repeat long keys)",
+            MAX_PATH_BYTES >> 20
+        ))
+    })?;
+    positions.insert(path.to_string(), at);
     Ok(match &node.data {
         YamlData::Value(scalar) => scalar_value(scalar),
         YamlData::Representation(text, ..) => Value::String(text.to_string()),
         YamlData::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(convert(item, &format!("{path}[{i}]"), positions)?);
+                out.push(convert(item, &format!("{path}[{i}]"), positions, budget)?);
             }
             Value::Array(out)
         }
@@ -121,7 +194,7 @@ fn convert(
                         message: "this key appears twice".into(),
                     });
                 }
-                let converted = convert(value, &child, positions)?;
+                let converted = convert(value, &child, positions, budget)?;
                 positions.insert(child, position_of(key));
                 out.insert(name, converted);
             }
@@ -179,5 +252,57 @@ mod tests {
         assert_eq!(alias.root["b"], Value::from(1), "aliases are expanded");
         let bad = Document::parse("a: [1, 2\n").unwrap_err();
         assert!(bad.message.contains("not valid YAML"), "{bad:?}");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_before_building_a_tree() {
+        // fuzz/corpus/manifest/crash-deep-block-sequence: this overflowed the stack.
+        let deep = format!("{}x\n", "- ".repeat(30_000));
+        let error = Document::parse(&deep).unwrap_err();
+        assert!(error.message.contains("deeper than 64"), "{error:?}");
+        let limit = format!("{}x\n", "- ".repeat(MAX_DEPTH));
+        assert!(Document::parse(&limit).is_ok(), "64 levels are fine");
+        let over = format!("{}x\n", "- ".repeat(MAX_DEPTH + 1));
+        assert!(Document::parse(&over).is_err());
+        let flow = format!("a: {}1{}\n", "[".repeat(200), "]".repeat(200));
+        assert!(Document::parse(&flow).is_err());
+    }
+
+    #[test]
+    fn bounds_the_memory_aliases_can_take_through_long_keys() {
+        // fuzz/corpus/manifest/oom-alias-long-keys: 41 KB of YAML, 2.3 GB of paths.
+        let mut text = String::from(
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+             c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n",
+        );
+        for level in 0..40 {
+            text.push_str(&format!(
+                "{}{}{level}:\n",
+                " ".repeat(level),
+                "k".repeat(1000)
+            ));
+        }
+        text.push_str(&format!(
+            "{}e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+            " ".repeat(40)
+        ));
+        let error = Document::parse(&text).unwrap_err();
+        assert!(
+            error.message.contains("field paths pass 16 MiB"),
+            "{error:?}"
+        );
+        // The same aliases under a short key are fine.
+        let short = text.replace(&"k".repeat(1000), "k");
+        assert!(Document::parse(&short).is_ok());
+    }
+
+    #[test]
+    fn an_alias_counts_as_deep_as_its_anchor() {
+        let half = MAX_DEPTH / 2 + 1;
+        let anchored = format!("a: &x {}1{}\n", "[".repeat(half), "]".repeat(half));
+        assert!(Document::parse(&anchored).is_ok());
+        let aliased = format!("{anchored}b: {}*x{}\n", "[".repeat(half), "]".repeat(half));
+        let error = Document::parse(&aliased).unwrap_err();
+        assert!(error.message.contains("deeper than"), "{error:?}");
     }
 }
