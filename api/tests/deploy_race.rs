@@ -98,42 +98,9 @@ fn twenty_concurrent_creates_of_identical_code_compile_once_and_all_run() {
     }
 }
 
-/// Appends `n` as unsigned LEB128.
-fn leb(mut n: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// Appends a section: id, byte length, body.
-fn section(id: u8, body: &[u8], out: &mut Vec<u8>) {
-    out.push(id);
-    leb(body.len() as u64, out);
-    out.extend_from_slice(body);
-}
-
-/// The probe: a core module of `n` empty `() -> ()` functions
-/// (200,000 of them are ~800 KB of Wasm and a zip of about 1 KB).
+/// The probe: a core module of `n` empty `() -> ()` functions.
 fn empty_functions(n: u32) -> Vec<u8> {
-    let mut m = b"\0asm\x01\0\0\0".to_vec();
-    section(1, &[1, 0x60, 0, 0], &mut m);
-    let mut funcs = Vec::new();
-    leb(n.into(), &mut funcs);
-    funcs.resize(funcs.len() + n as usize, 0);
-    section(3, &funcs, &mut m);
-    let mut code = Vec::new();
-    leb(n.into(), &mut code);
-    for _ in 0..n {
-        code.extend_from_slice(&[2, 0, 0x0b]); // size 2: no locals, `end`
-    }
-    section(10, &code, &mut m);
-    m
+    wasm_fc_test_guests::synthetic::module(n, 0, 0)
 }
 
 #[test]

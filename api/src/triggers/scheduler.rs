@@ -123,6 +123,22 @@ impl Scheduler {
         self.run_from(sink, stop, Arc::new(Vec::new)).await;
     }
 
+    /// The runs a supervisor starts (the first, and one after every panic): each
+    /// is [`Scheduler::run_from`] on a clone, sharing the command channel.
+    pub fn runs(
+        &self,
+        sink: Arc<dyn FireSink>,
+        stop: tokio::sync::watch::Receiver<bool>,
+        load: Load,
+    ) -> impl FnMut() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + 'static {
+        let scheduler = self.clone();
+        move || {
+            let (scheduler, sink, stop, load) =
+                (scheduler.clone(), sink.clone(), stop.clone(), load.clone());
+            Box::pin(async move { scheduler.run_from(sink, stop, load).await })
+        }
+    }
+
     /// Loads the stored timers with `load`, then runs until every handle is dropped
     /// or `stop` changes. Can be called again after a run ended or panicked.
     pub async fn run_from(

@@ -70,21 +70,13 @@ fn start(
     });
     let counter = Counter::default();
     let (stop_tx, stop) = watch::channel(false);
-    let task_stop = stop.clone();
+    let runs = scheduler.runs(sink, stop.clone(), load);
     let supervisor = tokio::spawn(supervise(
         "timer-scheduler",
         counter.clone(),
         stop,
         QUICK,
-        move || {
-            let (scheduler, sink, stop, load) = (
-                scheduler.clone(),
-                sink.clone(),
-                task_stop.clone(),
-                load.clone(),
-            );
-            async move { scheduler.run_from(sink, stop, load).await }
-        },
+        runs,
     ));
     (fired_rx, counter, stop_tx, supervisor)
 }

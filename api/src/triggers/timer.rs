@@ -217,19 +217,11 @@ pub fn spawn_scheduler(
             .unwrap_or_default()
     });
     let panics = platform.metrics.prometheus.task_panics(SCHEDULER_TASK);
-    let task_stop = stop.clone();
+    let runs = scheduler.runs(sink, stop.clone(), load);
     Some(crate::supervise::spawn_supervised(
         SCHEDULER_TASK,
         panics,
         stop,
-        move || {
-            let (scheduler, sink, stop, load) = (
-                scheduler.clone(),
-                sink.clone(),
-                task_stop.clone(),
-                load.clone(),
-            );
-            async move { scheduler.run_from(sink, stop, load).await }
-        },
+        runs,
     ))
 }

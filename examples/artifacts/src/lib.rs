@@ -5,6 +5,8 @@
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
+pub mod synthetic;
+
 /// Reads a guest's wasm bytes. Panics with the path when it is missing, which
 /// only happens if `build.rs` was bypassed.
 pub fn bytes(path: &str) -> Vec<u8> {
