@@ -139,14 +139,20 @@ class Server:
         raise SetupError(f"wasm-fc not ready within {ready_timeout} s")
 
     def rss_kib(self):
+        return self.memory().get("VmRSS")
+
+    def memory(self):
+        """VmRSS and its parts (RssAnon, RssFile, RssShmem) in KiB, from /proc/<pid>/status."""
+        out = {}
         try:
             with open(f"/proc/{self.proc.pid}/status") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except (OSError, AttributeError):
+                    key = line.split(":", 1)[0]
+                    if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                        out[key] = int(line.split()[1])
+        except (OSError, AttributeError, ValueError):
             pass
-        return None
+        return out
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:
@@ -437,14 +443,15 @@ def main():
         t_start = time.monotonic()
         for w in workers:
             w.start()
-        samples = []  # (seconds into the load, server pid, RSS KiB), about one a second
+        samples = []  # (s into the load, server pid, VmRSS, RssAnon, RssFile KiB), ~1 a second
 
         def sample_until(t_end):
             while True:
                 now = time.monotonic()
-                rss = server.rss_kib()
-                if rss is not None:
-                    samples.append((round(now - t_start, 1), server.proc.pid, rss))
+                m = server.memory()
+                if "VmRSS" in m:
+                    samples.append((round(now - t_start, 1), server.proc.pid, m["VmRSS"],
+                                    m.get("RssAnon"), m.get("RssFile")))
                 if now >= t_end or stop.is_set():
                     return
                 time.sleep(min(1.0, t_end - now))
@@ -543,8 +550,8 @@ def main():
         report["rss_kib"] = {"before": rss_before, "mid_before_kill": rss_mid,
                              "restarted": rss_restart, "after_load": rss_after,
                              "after_drain": rss_drained,
-                             "peak_first": max((r for _, pid, r in samples if pid == pid1), default=None),
-                             "peak_second": max((r for _, pid, r in samples if pid == pid2), default=None),
+                             "peak_first": max((x[2] for x in samples if x[1] == pid1), default=None),
+                             "peak_second": max((x[2] for x in samples if x[1] == pid2), default=None),
                              "samples": samples}
         report["cpu_s"] = {"server": round(server_cpu, 1), "soak_client": round(soak_cpu, 1),
                            "other_processes": round(other_cpu, 1)}
@@ -578,6 +585,12 @@ def main():
               f"{mib(rss_restart)}, after load {mib(rss_after)}, after drain {mib(rss_drained)}; peak "
               f"{mib(report['rss_kib']['peak_first'])} (first server), "
               f"{mib(report['rss_kib']['peak_second'])} (restarted)")
+        for label, pid in (("first server", pid1), ("restarted", pid2)):
+            mine = [x for x in samples if x[1] == pid]
+            if len(mine) >= 2:
+                a0, a1 = mine[1], mine[-1]  # from 1 s in: the first sample may still hold start-up
+                print(f"  {label}: RSS {mib(a0[2])} at {a0[0]:.0f} s -> {mib(a1[2])} at {a1[0]:.0f} s "
+                      f"(anon {mib(a0[3])} -> {mib(a1[3])}, file {mib(a0[4])} -> {mib(a1[4])})")
         print(f"server log: {panics} 'panicked' lines; server alive at end: {server_alive}")
         for kind in KINDS:
             k = report["kinds"][kind]
