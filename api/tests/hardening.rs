@@ -292,6 +292,40 @@ fn code_urls_carry_the_port_and_cannot_be_forged() {
 }
 
 #[test]
+fn listening_on_every_address_the_code_url_uses_the_clients_host_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wasm-fc"));
+    command
+        .args(["run", "--listen", &format!("0.0.0.0:{port}"), "--data-dir"])
+        .arg(dir.path())
+        .env("WASM_FC_NO_RUNTIMES", "1");
+    let s = spawn(command, port, dir.path());
+    create_service(&s, "code", json!({}));
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/code/functions"),
+        &[],
+        &function_body("f", wasm_fc_test_guests::EVENT_HELLO, json!({})),
+    ));
+    let creds = wasm_fc_api::credentials::Credentials {
+        access_key_id: KEY_ID.into(),
+        access_key_secret: SECRET.into(),
+    };
+    let path = format!("{P}/services/code/functions/f/code");
+    let mut headers =
+        wasm_fc_api::client::signed_headers(&creds, "GET", &path, &[], SystemTime::now());
+    headers.push(("host".into(), "localhost".into()));
+    let reply = raw(&s, "GET", &path, &headers, b"");
+    let url = reply.json()["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&format!("http://localhost:{port}/_wasm-fc/code/")),
+        "not 0.0.0.0, and the port kept: {url}"
+    );
+}
+
+#[test]
 fn a_public_endpoint_names_the_code_url_host() {
     let dir = tempfile::tempdir().unwrap();
     let s = start_with_args(

@@ -237,7 +237,8 @@ pub async fn list(
 /// The base URL for a URL handed to this client: the configured public
 /// endpoint; else the request's `Host` when it names a port (a client that sent
 /// `Host` without one, as `@alicloud/fc2` does, may not be on port 80); else the
-/// address the server listens on.
+/// address the server listens on (with the client's host name when it listens on
+/// every address).
 fn public_base(p: &Platform, headers: &HeaderMap) -> String {
     if let Some(endpoint) = &p.identity.public_endpoint {
         return endpoint.trim_end_matches('/').to_string();
@@ -245,12 +246,19 @@ fn public_base(p: &Platform, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
-        .filter(|authority| authority.port_u16().is_some());
+        .and_then(|h| h.parse::<axum::http::uri::Authority>().ok());
     match (host, p.listen_addr.get()) {
-        (Some(authority), _) => format!("http://{authority}"),
-        (None, Some(addr)) => format!("http://{addr}"),
-        (None, None) => "http://127.0.0.1:9000".to_string(),
+        (Some(authority), _) if authority.port_u16().is_some() => format!("http://{authority}"),
+        // Listening on every address (0.0.0.0 / [::]): that is no address to
+        // connect to, so the name the client used, with the port we listen on.
+        (Some(authority), Some(addr)) if addr.ip().is_unspecified() => {
+            format!("http://{}:{}", authority.host(), addr.port())
+        }
+        (None, Some(addr)) if addr.ip().is_unspecified() => {
+            format!("http://127.0.0.1:{}", addr.port())
+        }
+        (_, Some(addr)) => format!("http://{addr}"),
+        (_, None) => "http://127.0.0.1:9000".to_string(),
     }
 }
 

@@ -99,7 +99,7 @@ pub fn start_with_runtimes(data_dir: &Path) -> Server {
 }
 
 #[allow(clippy::zombie_processes)] // `Server`'s Drop kills and waits for the child
-fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Server {
+pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Server {
     let mut child = command
         .env("WASM_FC_ACCESS_KEY_ID", KEY_ID)
         .env("WASM_FC_ACCESS_KEY_SECRET", SECRET)
