@@ -347,7 +347,7 @@ pub fn read_handler_wasm(code_dir: &Path, handler: &str) -> ApiResult<(PathBuf, 
 }
 
 fn io_error(e: std::io::Error) -> ApiError {
-    ApiError::Internal(format!("storing code: {e}"))
+    ApiError::internal("storing code", e)
 }
 
 #[cfg(test)]

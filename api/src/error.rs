@@ -1,10 +1,12 @@
-//! Every API failure, mapped in one place to FC's wire shape:
-//! `{"ErrorCode","ErrorMessage","RequestId"}` with FC's HTTP status.
+//! Every API failure, as FC names it: `ErrorCode` and HTTP status in one place
+//! ([`ApiError::status_and_code`]). The web layer turns it into FC's wire shape
+//! (`{"ErrorCode","ErrorMessage","RequestId"}`); this module knows no web framework.
 
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 
 use crate::auth::AuthError;
+pub use crate::store::Kind;
+use crate::store::StoreError;
 
 /// An FC API error.
 #[derive(Debug, thiserror::Error)]
@@ -17,9 +19,9 @@ pub enum ApiError {
     #[error("{0}")]
     Auth(#[from] AuthError),
     #[error("{kind} '{name}' does not exist")]
-    NotFound { kind: Resource, name: String },
+    NotFound { kind: Kind, name: String },
     #[error("{kind} '{name}' already exists")]
-    AlreadyExists { kind: Resource, name: String },
+    AlreadyExists { kind: Kind, name: String },
     #[error("{0}")]
     Conflict(String),
     #[error("the etag '{0}' does not match the resource's current etag")]
@@ -35,33 +37,22 @@ pub enum ApiError {
     /// The function cannot answer an HTTP trigger (e.g. it is an event handler).
     #[error("{0}")]
     BadGateway(String),
-    #[error("{0}")]
-    Internal(String),
+    /// The platform failed while doing `context`. The cause is logged with the
+    /// request id; the client is told only `context` ([`ApiError::client_message`]).
+    #[error("internal error while {context}")]
+    Internal {
+        context: &'static str,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
-/// The kinds of resource an error can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    Service,
-    Function,
-    Trigger,
-    Version,
-    Alias,
-    AsyncConfig,
-    Layer,
-}
-
-impl std::fmt::Display for Resource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Service => "service",
-            Self::Function => "function",
-            Self::Trigger => "trigger",
-            Self::Version => "version",
-            Self::Alias => "alias",
-            Self::AsyncConfig => "async invoke config",
-            Self::Layer => "layer version",
-        })
+/// A store failure reaching the API is the platform's (FC's 500); the store's
+/// own NotFound and AlreadyExists are mapped by kind where they can happen
+/// ([`crate::platform::store_error`]).
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal("using the store", e)
     }
 }
 
@@ -80,25 +71,23 @@ impl ApiError {
             Self::NotFound { kind, .. } => (
                 StatusCode::NOT_FOUND,
                 match kind {
-                    Resource::Service => "ServiceNotFound",
-                    Resource::Function => "FunctionNotFound",
-                    Resource::Trigger => "TriggerNotFound",
-                    Resource::Version => "VersionNotFound",
-                    Resource::Alias => "AliasNotFound",
-                    Resource::AsyncConfig => "AsyncConfigNotExists",
-                    Resource::Layer => "LayerNotFound",
+                    Kind::Service => "ServiceNotFound",
+                    Kind::Function => "FunctionNotFound",
+                    Kind::Trigger => "TriggerNotFound",
+                    Kind::Version => "VersionNotFound",
+                    Kind::Alias => "AliasNotFound",
+                    Kind::AsyncConfig => "AsyncConfigNotExists",
+                    Kind::Layer => "LayerNotFound",
                 },
             ),
             Self::AlreadyExists { kind, .. } => (
                 StatusCode::CONFLICT,
                 match kind {
-                    Resource::Service => "ServiceAlreadyExists",
-                    Resource::Function => "FunctionAlreadyExists",
-                    Resource::Trigger => "TriggerAlreadyExists",
-                    Resource::Alias => "AliasAlreadyExists",
-                    Resource::Version | Resource::AsyncConfig | Resource::Layer => {
-                        "ResourceAlreadyExists"
-                    }
+                    Kind::Service => "ServiceAlreadyExists",
+                    Kind::Function => "FunctionAlreadyExists",
+                    Kind::Trigger => "TriggerAlreadyExists",
+                    Kind::Alias => "AliasAlreadyExists",
+                    Kind::Version | Kind::AsyncConfig | Kind::Layer => "ResourceAlreadyExists",
                 },
             ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflict"),
@@ -106,7 +95,7 @@ impl ApiError {
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "ResourceThrottled"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "FunctionNotHttpHandler"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
+            Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
         }
     }
 
@@ -117,27 +106,48 @@ impl ApiError {
         }
     }
 
-    pub fn not_found(kind: Resource, name: impl Into<String>) -> Self {
+    pub fn not_found(kind: Kind, name: impl Into<String>) -> Self {
         Self::NotFound {
             kind,
             name: name.into(),
         }
     }
-}
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+    /// The platform failed while doing `context` because of `source`.
+    pub fn internal(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Internal {
+            context,
+            source: Some(source.into()),
         }
-        let body = serde_json::json!({ "ErrorCode": code, "ErrorMessage": self.to_string() });
-        let mut response = (status, axum::Json(body)).into_response();
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
+    }
+
+    /// A rule the platform keeps was broken (a stored row of the wrong shape).
+    pub fn invariant(context: &'static str) -> Self {
+        Self::Internal {
+            context,
+            source: None,
+        }
+    }
+
+    /// What the client is told: the whole message, except for the platform's
+    /// own failures, whose cause stays in the log.
+    pub fn client_message(&self) -> String {
+        self.to_string()
+    }
+
+    /// The error and every cause under it, for the log: `a: b: c`.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
     }
 }
 
@@ -217,28 +227,20 @@ mod tests {
                 "PathNotSupported",
             ),
             (ApiError::BadGateway(text()), 502, "FunctionNotHttpHandler"),
-            (ApiError::Internal(text()), 500, "InternalServerError"),
+            (ApiError::invariant("x"), 500, "InternalServerError"),
         ];
         for (kind, missing, exists) in [
-            (Resource::Service, "ServiceNotFound", "ServiceAlreadyExists"),
+            (Kind::Service, "ServiceNotFound", "ServiceAlreadyExists"),
+            (Kind::Function, "FunctionNotFound", "FunctionAlreadyExists"),
+            (Kind::Trigger, "TriggerNotFound", "TriggerAlreadyExists"),
+            (Kind::Version, "VersionNotFound", "ResourceAlreadyExists"),
+            (Kind::Alias, "AliasNotFound", "AliasAlreadyExists"),
             (
-                Resource::Function,
-                "FunctionNotFound",
-                "FunctionAlreadyExists",
-            ),
-            (Resource::Trigger, "TriggerNotFound", "TriggerAlreadyExists"),
-            (
-                Resource::Version,
-                "VersionNotFound",
-                "ResourceAlreadyExists",
-            ),
-            (Resource::Alias, "AliasNotFound", "AliasAlreadyExists"),
-            (
-                Resource::AsyncConfig,
+                Kind::AsyncConfig,
                 "AsyncConfigNotExists",
                 "ResourceAlreadyExists",
             ),
-            (Resource::Layer, "LayerNotFound", "ResourceAlreadyExists"),
+            (Kind::Layer, "LayerNotFound", "ResourceAlreadyExists"),
         ] {
             all.push((ApiError::not_found(kind, "n"), 404, missing));
             all.push((

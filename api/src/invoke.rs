@@ -25,7 +25,7 @@ pub async fn run(
 ) -> ApiResult<Outcome> {
     let function = function_for(p, resolved).await?;
     let ctx = context(p, resolved, request_id, retry_count);
-    let invoked = if is_interpreted_http_function(p, resolved)? {
+    let invoked = if resolved.interpreted_http {
         function.invoke_as_http_request(payload, &ctx).await
     } else {
         function.invoke(payload, &ctx).await
@@ -42,26 +42,6 @@ pub async fn run(
             Err(invoke_error(err))
         }
     }
-}
-
-/// Whether a Python or Node.js function is an HTTP function: it has an HTTP
-/// trigger, so its handler is WSGI / `(req, resp, context)`, and an event is
-/// delivered to it as `POST /invoke` (see `Function::invoke_as_http_request`),
-/// as it is to every wasi:http component. Wasm functions need no lookup: their
-/// ABI says what they are.
-fn is_interpreted_http_function(p: &Platform, resolved: &Resolved) -> ApiResult<bool> {
-    if !matches!(
-        crate::runtimes::classify(str_of(&resolved.function, "runtime"))?,
-        crate::runtimes::RuntimeKind::Interpreted(_)
-    ) {
-        return Ok(false);
-    }
-    let triggers = crate::triggers::of_function(
-        p,
-        str_of(&resolved.service, "serviceName"),
-        str_of(&resolved.function, "functionName"),
-    )?;
-    Ok(triggers.iter().any(|t| t["triggerType"] == "http"))
 }
 
 /// FC's log block for one invocation (fc-api.md §7.4).
@@ -136,6 +116,6 @@ pub fn invoke_error(err: InvokeError) -> ApiError {
     match err {
         InvokeError::Throttled { .. } => ApiError::Throttled(err.to_string()),
         InvokeError::WrongAbi(message) => ApiError::InvalidArgument(message),
-        other => ApiError::Internal(other.to_string()),
+        other => ApiError::internal("invoking the function", other),
     }
 }

@@ -3,14 +3,17 @@
 //! WebSocket, timers) and `wasm-fc run`.
 
 pub mod auth;
+pub mod blocking;
 pub mod body;
 pub mod client;
 pub mod code;
 pub mod connections;
 pub mod content_md5;
 pub mod credentials;
+pub mod data_dir_lock;
 pub mod deploy;
 pub mod error;
+pub mod error_response;
 pub mod function_logs;
 pub mod invoke;
 pub mod manifest;
@@ -20,6 +23,7 @@ pub mod observe;
 pub mod openapi;
 pub mod platform;
 pub mod queue;
+pub mod resolve_cache;
 pub mod routes;
 pub mod runtimes;
 pub mod server;

@@ -169,7 +169,7 @@ pub fn new_service(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
         "tracingConfig": {"type": null, "params": null},
     });
     let Value::Object(map) = base else {
-        return Err(ApiError::Internal("service template".into()));
+        return Err(ApiError::invariant("building a service"));
     };
     apply_service(map, f)
 }
@@ -287,7 +287,7 @@ pub fn new_function(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
         "instanceType": "e1", "layers": null, "instanceLifecycleConfig": null,
     });
     let Value::Object(map) = base else {
-        return Err(ApiError::Internal("function template".into()));
+        return Err(ApiError::invariant("building a function"));
     };
     apply_function(map, f)
 }

@@ -13,12 +13,12 @@ use wasm_fc_engine::{
 use dashmap::DashMap;
 
 use crate::code;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::metrics::prometheus::StoreOperation;
 use crate::queue::Handoff;
 use crate::runtimes::{self, RuntimeKind, Runtimes};
-use crate::store::{Kind, Store, StoreError};
+use crate::store::{Kind, StoreError, StoreHandle};
 use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 
 /// Who this platform says it is (FC's account id and region).
@@ -41,11 +41,14 @@ pub struct Resolved {
     pub qualifier: String,
     /// The version that runs; empty for LATEST.
     pub version_id: String,
+    /// A Python or Node.js function with an HTTP trigger: events reach it as
+    /// `POST /invoke` requests.
+    pub interpreted_http: bool,
 }
 
 /// Shared state of the server.
 pub struct Platform {
-    pub store: Arc<dyn Store>,
+    pub store: StoreHandle,
     pub engine: Engine,
     pub data_dir: PathBuf,
     pub identity: Identity,
@@ -80,6 +83,14 @@ pub struct Platform {
     pub url_signer: crate::url_signing::UrlSigner,
     /// The address the server listens on (set once bound; the code URL's fallback host).
     pub listen_addr: std::sync::OnceLock<std::net::SocketAddr>,
+    /// What resolve read, while the store is unchanged.
+    resolve_cache: crate::resolve_cache::ResolveCache,
+    /// This node's id (random per process start): the owner of its queue leases.
+    pub node_id: Arc<str>,
+    /// The queue rows this node holds, whose leases it renews.
+    pub held: crate::queue::HeldLeases,
+    /// One platform per data dir, for as long as this one lives.
+    _data_dir_lock: crate::data_dir_lock::DataDirLock,
 }
 
 impl std::fmt::Debug for Platform {
@@ -91,26 +102,27 @@ impl std::fmt::Debug for Platform {
     }
 }
 
-pub fn store_error(kind: Resource, name: &str) -> impl Fn(StoreError) -> ApiError + '_ {
+pub fn store_error(kind: Kind, name: &str) -> impl Fn(StoreError) -> ApiError + '_ {
     move |e| match e {
         StoreError::AlreadyExists => ApiError::AlreadyExists {
             kind,
             name: name.to_string(),
         },
         StoreError::NotFound => ApiError::not_found(kind, name),
-        StoreError::Backend(msg) => ApiError::Internal(msg),
+        other => ApiError::from(other),
     }
 }
 
 impl Platform {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: StoreHandle,
         engine: Engine,
         data_dir: PathBuf,
         identity: Identity,
         runtimes: Runtimes,
         max_instance_reuse: u64,
         url_signer: crate::url_signing::UrlSigner,
+        data_dir_lock: crate::data_dir_lock::DataDirLock,
     ) -> Self {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
         let (handoff, handoff_receiver) =
@@ -135,6 +147,10 @@ impl Platform {
             http_routes: Default::default(),
             url_signer,
             listen_addr: std::sync::OnceLock::new(),
+            resolve_cache: Default::default(),
+            node_id: uuid::Uuid::new_v4().to_string().into(),
+            held: Default::default(),
+            _data_dir_lock: data_dir_lock,
         }
     }
 
@@ -159,8 +175,7 @@ impl Platform {
 
     /// Where a code package's zip and unpacked tree live (content-addressed).
     pub fn code_paths(&self, digest: &str) -> (PathBuf, PathBuf) {
-        let dir = self.data_dir.join("code");
-        (dir.join(format!("{digest}.zip")), dir.join(digest))
+        code_paths_in(&self.data_dir, digest)
     }
 
     /// Checks a function's stored code against its runtime and handler, and
@@ -174,29 +189,55 @@ impl Platform {
                 .get(key)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
+                .to_string()
         };
-        let (_, dir) = self.code_paths(text("_codeDigest"));
-        match runtimes::classify(text("runtime"))? {
+        let (_, dir) = self.code_paths(&text("_codeDigest"));
+        let handler = text("handler");
+        match runtimes::classify(&text("runtime"))? {
             RuntimeKind::Wasm => {
-                let (_, wasm) = code::read_handler_wasm(&dir, text("handler"))?;
-                Ok(Engine::digest(&wasm))
+                crate::blocking::run_blocking("reading the handler's Wasm", move || {
+                    let (_, wasm) = code::read_handler_wasm(&dir, &handler)?;
+                    Ok(Engine::digest(&wasm))
+                })
+                .await
             }
             kind @ RuntimeKind::Interpreted(language) => {
-                code::check_handler_source(&dir, kind, text("handler"))?;
+                code::check_handler_source(&dir, kind, &handler)?;
                 self.runtimes.get(language).await?;
                 Ok(String::new())
             }
         }
     }
 
-    /// Stores and unpacks a zip (function code or a layer) under its digest.
-    /// Safe to call concurrently with the same package: each call stages under
-    /// a name of its own and renames atomically; the first rename wins and the
-    /// others use it (both hold the same bytes).
-    pub fn store_package(&self, package: &code::CodePackage) -> ApiResult<()> {
-        let (zip_path, dir) = self.code_paths(&package.digest);
-        let io = |e: std::io::Error| ApiError::Internal(format!("storing code: {e}"));
-        std::fs::create_dir_all(self.data_dir.join("code")).map_err(io)?;
+    /// Decodes a base64 zip (function code or a layer), checks it and stores it
+    /// unpacked under its digest, on the blocking pool (it can be hundreds of MB).
+    pub async fn accept_package(&self, zip_base64: String) -> ApiResult<code::CodePackage> {
+        let data_dir = self.data_dir.clone();
+        crate::blocking::run_blocking("storing code", move || {
+            let package =
+                code::CodePackage::from_base64(&zip_base64, &code::CodeLimits::default())?;
+            store_package(&data_dir, &package)?;
+            Ok(package)
+        })
+        .await
+    }
+}
+
+/// Where a code package's zip and unpacked tree live under `data_dir`.
+pub fn code_paths_in(data_dir: &Path, digest: &str) -> (PathBuf, PathBuf) {
+    let dir = data_dir.join("code");
+    (dir.join(format!("{digest}.zip")), dir.join(digest))
+}
+
+/// Stores and unpacks a zip (function code or a layer) under its digest.
+/// Safe to call concurrently with the same package: each call stages under
+/// a name of its own and renames atomically; the first rename wins and the
+/// others use it (both hold the same bytes).
+fn store_package(data_dir: &Path, package: &code::CodePackage) -> ApiResult<()> {
+    {
+        let (zip_path, dir) = code_paths_in(data_dir, &package.digest);
+        let io = |e: std::io::Error| ApiError::internal("storing code", e);
+        std::fs::create_dir_all(data_dir.join("code")).map_err(io)?;
         if !dir.is_dir() {
             code::unpack(&package.zip, &dir, &code::CodeLimits::default())?;
         }
@@ -205,25 +246,25 @@ impl Platform {
         }
         Ok(())
     }
+}
 
+impl Platform {
     /// One read-only directory holding the function's layers, merged in order
     /// (a later layer overrides an earlier one's files), built once per layer
     /// list. Concurrent builds each merge into a staging dir of their own
     /// (`<key>.merging.<random>`, removed on failure); the first rename wins.
-    fn merged_layers(&self, arns: &[String]) -> ApiResult<PathBuf> {
-        let digests: Vec<String> = arns
-            .iter()
-            .map(|arn| {
-                crate::routes::layer_for_arn(self, arn)
-                    .map(|layer| str_of(&layer, "_codeDigest").to_string())
-            })
-            .collect::<ApiResult<_>>()?;
+    async fn merged_layers(&self, arns: &[String]) -> ApiResult<PathBuf> {
+        let mut digests = Vec::with_capacity(arns.len());
+        for arn in arns {
+            let layer = crate::routes::layer_for_arn(self, arn).await?;
+            digests.push(str_of(&layer, "_codeDigest").to_string());
+        }
         let key = Engine::digest(digests.join(",").as_bytes());
         let merged = self.data_dir.join("layers").join(&key);
         if merged.is_dir() {
             return Ok(merged);
         }
-        let failed = |e: std::io::Error| ApiError::Internal(format!("merging layers: {e}"));
+        let failed = |e: std::io::Error| ApiError::internal("merging layers", e);
         let staging = merged.with_extension(format!(
             "{MERGING_SUFFIX}.{}",
             uuid::Uuid::new_v4().simple()
@@ -280,7 +321,7 @@ impl Platform {
         {
             return Ok(found);
         }
-        let config = self.function_config(service, function)?;
+        let config = self.function_config(service, function).await?;
         let (wasm_digest, wasm_path) = self.wasm_of(function).await?;
         let cannot_run = |e: DeployError| {
             ApiError::InvalidArgument(format!("the function's code cannot run: {e}"))
@@ -299,7 +340,7 @@ impl Platform {
                     engine.load(&wasm_digest, || std::fs::read(&wasm_path), config)
                 })
                 .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| ApiError::internal("loading the function", e))?
                 .map_err(cannot_run)?
             }
         };
@@ -342,7 +383,11 @@ impl Platform {
     }
 
     /// FC settings → engine settings.
-    fn function_config(&self, service: &Value, function: &Value) -> ApiResult<FunctionConfig> {
+    async fn function_config(
+        &self,
+        service: &Value,
+        function: &Value,
+    ) -> ApiResult<FunctionConfig> {
         let mut config = FunctionConfig::new(
             str_of(service, "serviceName"),
             str_of(function, "functionName"),
@@ -378,7 +423,7 @@ impl Platform {
             .filter_map(|l| l.as_str().map(str::to_string))
             .collect();
         if !layers.is_empty() {
-            let host_path = self.merged_layers(&layers)?;
+            let host_path = self.merged_layers(&layers).await?;
             config.preopens.push(Preopen {
                 host_path,
                 guest_path: "/opt".into(),
@@ -412,60 +457,133 @@ impl Platform {
     }
 
     /// The stored row, or FC's NotFound error for `resource`.
-    pub fn existing(
-        &self,
-        kind: Kind,
-        scope: &str,
-        name: &str,
-        resource: Resource,
-    ) -> ApiResult<Value> {
+    pub async fn existing(&self, kind: Kind, scope: &str, name: &str) -> ApiResult<Value> {
         self.store
             .get(kind, scope, name)
-            .map_err(store_error(resource, name))?
-            .ok_or_else(|| ApiError::not_found(resource, name))
+            .await
+            .map_err(store_error(kind, name))?
+            .ok_or_else(|| ApiError::not_found(kind, name))
     }
 
-    /// Resolves `service[.qualifier]` + function to what runs.
-    pub fn resolve(
+    /// Resolves `service[.qualifier]` + function to what runs: from memory while
+    /// the store is unchanged ([`crate::resolve_cache`]), else from the store.
+    /// An alias's weights are rolled on every call, cached or not.
+    pub async fn resolve(
         &self,
         service: &str,
         qualifier: Option<&str>,
         function: &str,
-    ) -> ApiResult<Resolved> {
-        let svc = self.existing(Kind::Service, "", service, Resource::Service)?;
+    ) -> ApiResult<Arc<Resolved>> {
+        // Before any read: see resolve_cache's note on races.
+        let generation = self.store.generation();
         let qualifier = qualifier.unwrap_or("LATEST");
-        if qualifier == "LATEST" {
-            let func = self.existing(Kind::Function, service, function, Resource::Function)?;
-            return Ok(Resolved {
-                service: svc,
-                function: func,
-                qualifier: "LATEST".into(),
-                version_id: String::new(),
-            });
-        }
-        let version_id = match qualifier.parse::<u64>() {
-            Ok(_) => qualifier.to_string(),
-            Err(_) => {
-                let alias = self.existing(Kind::Alias, service, qualifier, Resource::Alias)?;
-                pick_version(&alias)
-            }
+        let version_id = if qualifier == "LATEST" {
+            String::new()
+        } else if qualifier.parse::<u64>().is_ok() {
+            qualifier.to_string()
+        } else {
+            let alias = match self.cached_row(Kind::Alias, service, qualifier).await? {
+                Some(alias) => alias,
+                None => {
+                    // A missing service is ServiceNotFound, not AliasNotFound.
+                    self.existing(Kind::Service, "", service).await?;
+                    return Err(ApiError::not_found(Kind::Alias, qualifier));
+                }
+            };
+            pick_version(&alias)
         };
-        let version = self
+        let parts = [service, qualifier, version_id.as_str(), function];
+        if let Some(hit) = self.resolve_cache.resolved(generation, &parts) {
+            return Ok(hit);
+        }
+        let resolved = Arc::new(
+            self.resolve_from_store(service, qualifier, version_id.clone(), function)
+                .await?,
+        );
+        self.resolve_cache
+            .keep_resolved(generation, &parts, resolved.clone());
+        Ok(resolved)
+    }
+
+    /// A row, from memory while the store is unchanged.
+    pub async fn cached_row(
+        &self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+    ) -> ApiResult<Option<Arc<Value>>> {
+        let generation = self.store.generation();
+        if let Some(hit) = self.resolve_cache.row(generation, kind, scope, name) {
+            return Ok(hit);
+        }
+        let row = self
             .store
-            .get(Kind::Version, service, &version_key(&version_id))
-            .map_err(store_error(Resource::Version, &version_id))?
-            .ok_or_else(|| ApiError::not_found(Resource::Version, &version_id))?;
-        let func = version["_functions"]
-            .as_array()
-            .and_then(|fns| fns.iter().find(|f| f["functionName"] == function))
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(Resource::Function, function))?;
+            .get(kind, scope, name)
+            .await
+            .map_err(store_error(kind, name))?
+            .map(Arc::new);
+        self.resolve_cache
+            .keep_row(generation, kind, scope, name, row.clone());
+        Ok(row)
+    }
+
+    /// [`Platform::resolve`]'s reads.
+    async fn resolve_from_store(
+        &self,
+        service: &str,
+        qualifier: &str,
+        version_id: String,
+        function: &str,
+    ) -> ApiResult<Resolved> {
+        let svc = self.existing(Kind::Service, "", service).await?;
+        let (service_row, function_row) = if version_id.is_empty() {
+            let func = self.existing(Kind::Function, service, function).await?;
+            (svc, func)
+        } else {
+            let version = self
+                .store
+                .get(Kind::Version, service, &version_key(&version_id))
+                .await
+                .map_err(store_error(Kind::Version, &version_id))?
+                .ok_or_else(|| ApiError::not_found(Kind::Version, &version_id))?;
+            let func = version["_functions"]
+                .as_array()
+                .and_then(|fns| fns.iter().find(|f| f["functionName"] == function))
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(Kind::Function, function))?;
+            (version["_service"].clone(), func)
+        };
+        let interpreted_http = self
+            .is_interpreted_http_function(service, &function_row)
+            .await?;
         Ok(Resolved {
-            service: version["_service"].clone(),
-            function: func,
+            service: service_row,
+            function: function_row,
             qualifier: qualifier.to_string(),
             version_id,
+            interpreted_http,
         })
+    }
+
+    /// Whether a Python or Node.js function is an HTTP function: it has an HTTP
+    /// trigger, so its handler is WSGI / `(req, resp, context)`, and an event is
+    /// delivered to it as `POST /invoke` (see `Function::invoke_as_http_request`),
+    /// as it is to every wasi:http component. Wasm functions need no lookup: their
+    /// ABI says what they are.
+    async fn is_interpreted_http_function(
+        &self,
+        service: &str,
+        function: &Value,
+    ) -> ApiResult<bool> {
+        if !matches!(
+            runtimes::classify(str_of(function, "runtime"))?,
+            RuntimeKind::Interpreted(_)
+        ) {
+            return Ok(false);
+        }
+        let triggers =
+            crate::triggers::of_function(self, service, str_of(function, "functionName")).await?;
+        Ok(triggers.iter().any(|t| t["triggerType"] == "http"))
     }
 
     /// Counts a failed store operation in `/metrics` and logs it.
@@ -475,9 +593,10 @@ impl Platform {
     }
 
     /// The async queue's depth; `None` (logged and counted) when the store fails.
-    pub fn queue_depth(&self) -> Option<u64> {
+    pub async fn queue_depth(&self) -> Option<u64> {
         self.store
             .queue_depth()
+            .await
             .map_err(|e| self.store_failed(StoreOperation::QueueDepth, &e))
             .ok()
     }

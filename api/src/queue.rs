@@ -1,7 +1,8 @@
 //! Async invocations: accepted requests wait in the store's durable queue and
-//! workers run them with FC's retry rules (fc-api.md §8.1). A worker leases an
-//! invocation before running it (by pushing its due time past the function's
-//! timeout), so a crash mid-run means a retry after restart, never a loss.
+//! workers run them with FC's retry rules (fc-api.md §8.1). A node leases an
+//! invocation before running it and renews the lease while it runs, so a crash
+//! mid-run means a retry once the lease runs out (or at once, when the embedded
+//! store's next owner starts), never a loss.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,10 +24,39 @@ pub const DEFAULT_MAX_AGE_SECS: i64 = 86_400;
 const MAX_BACKOFF_AGE_MS: i64 = 5 * 3600 * 1000;
 /// Invocations run at once by the workers. 8 keeps a 2-core host responsive.
 const CONCURRENCY: usize = 8;
-/// How long a claimed invocation is leased to its worker: 25 h, longer than any
-/// function timeout (FC's maximum is 86,400 s), so a long run is never claimed twice.
-/// A crash never waits for a lease: start-up makes every queued invocation due.
-const LEASE_MS: i64 = 25 * 3600 * 1000;
+/// How long a node's lease on an invocation lasts: 30 s, renewed every
+/// [`LEASE_RENEW_EVERY`] while the node holds it, so a run of any length is
+/// never claimed twice and a dead node's work runs again within 30 s.
+pub const LEASE_MS: i64 = 30_000;
+/// How often a node renews the leases it holds: 10 s (a third of the lease, so
+/// two renewals can fail before a lease runs out).
+const LEASE_RENEW_EVERY: Duration = Duration::from_secs(10);
+
+/// The queue rows this node holds (handed off, claimed or running), whose
+/// leases it renews until their outcome is written.
+#[derive(Debug, Default)]
+pub struct HeldLeases(std::sync::Mutex<std::collections::HashSet<i64>>);
+
+impl HeldLeases {
+    fn hold(&self, id: i64) {
+        if let Ok(mut held) = self.0.lock() {
+            held.insert(id);
+        }
+    }
+
+    fn release(&self, id: i64) {
+        if let Ok(mut held) = self.0.lock() {
+            held.remove(&id);
+        }
+    }
+
+    fn snapshot(&self) -> Vec<i64> {
+        self.0
+            .lock()
+            .map(|held| held.iter().copied().collect())
+            .unwrap_or_default()
+    }
+}
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -68,9 +98,12 @@ pub const HANDOFF_CAPACITY: usize = 64;
 /// Durably accepts invocations (one transaction). Those that fit in the handoff
 /// window go to the workers at once, stored leased so nothing else claims them;
 /// the rest are stored due and the workers claim them from the store when they
-/// have room. After a crash, start-up makes them all due again: accepted means
-/// never lost.
-pub fn submit(p: &Platform, mut invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
+/// have room. After a crash, their leases run out (or start-up releases them):
+/// accepted means never lost.
+pub async fn submit(
+    p: &Platform,
+    mut invocations: Vec<QueuedInvocation>,
+) -> Result<(), StoreError> {
     let lease = now_ms() + LEASE_MS;
     let permits: Vec<_> = invocations
         .iter_mut()
@@ -82,18 +115,22 @@ pub fn submit(p: &Platform, mut invocations: Vec<QueuedInvocation>) -> Result<()
             permit
         })
         .collect();
-    let ids = p
+    let stored = p
         .store
-        .enqueue_many(&invocations)
+        .enqueue_many(invocations, Some(p.node_id.clone()))
+        .await
         .inspect_err(|e| p.store_failed(StoreOperation::Enqueue, e))?;
     let mut left_in_store = false;
-    for ((mut invocation, id), permit) in invocations.into_iter().zip(ids).zip(permits) {
-        invocation.id = id;
+    for (invocation, permit) in stored.into_iter().zip(permits) {
         match permit {
-            Some(permit) => permit.send(Handoff {
-                invocation,
-                stored: StoredId::Known(id),
-            }),
+            Some(permit) => {
+                p.held.hold(invocation.id);
+                let id = invocation.id;
+                permit.send(Handoff {
+                    invocation,
+                    stored: StoredId::Known(id),
+                })
+            }
             None => left_in_store = true,
         }
     }
@@ -107,7 +144,7 @@ pub fn submit(p: &Platform, mut invocations: Vec<QueuedInvocation>) -> Result<()
 /// (timer fires: the commit's fsync would otherwise be most of a fire's lag). A
 /// worker records the outcome only after the commit. A crash before the commit
 /// loses those fires, as if they fell in the downtime (timers do not backfill);
-/// a crash after it runs them again at start-up. Fires beyond the handoff window
+/// a crash after it runs them again once their lease is released. Fires beyond the handoff window
 /// are stored due and claimed from the store, like [`submit`]'s.
 pub fn submit_eagerly(p: &Arc<Platform>, mut invocations: Vec<QueuedInvocation>) {
     let lease = now_ms() + LEASE_MS;
@@ -125,27 +162,37 @@ pub fn submit_eagerly(p: &Arc<Platform>, mut invocations: Vec<QueuedInvocation>)
         })
         .collect();
     let p = p.clone();
-    tokio::task::spawn_blocking(move || match p.store.enqueue_many(&invocations) {
-        Ok(ids) => {
-            let mut left_in_store = false;
-            for (tx, id) in committed.into_iter().zip(ids) {
-                match tx {
-                    Some(tx) => {
-                        let _ = tx.send(id); // a closed receiver: its worker is gone (shutdown)
+    tokio::spawn(async move {
+        let count = invocations.len();
+        match p
+            .store
+            .enqueue_many(invocations, Some(p.node_id.clone()))
+            .await
+        {
+            Ok(stored) => {
+                let mut left_in_store = false;
+                for (tx, invocation) in committed.into_iter().zip(stored) {
+                    match tx {
+                        Some(tx) => {
+                            p.held.hold(invocation.id);
+                            // A closed receiver: its worker is gone (shutdown); the
+                            // lease runs out and the fire runs after the restart.
+                            let _ = tx.send(invocation.id);
+                        }
+                        None => left_in_store = true,
                     }
-                    None => left_in_store = true,
+                }
+                if left_in_store {
+                    p.queue_wakeup.notify_one();
                 }
             }
-            if left_in_store {
-                p.queue_wakeup.notify_one();
+            Err(e) => {
+                p.store_failed(StoreOperation::Enqueue, &e);
+                tracing::error!(
+                    count,
+                    "timer fires not stored: those handed off run once, without retries; the rest are lost like fires in downtime"
+                );
             }
-        }
-        Err(e) => {
-            p.store_failed(StoreOperation::Enqueue, &e);
-            tracing::error!(
-                count = invocations.len(),
-                "timer fires not stored: those handed off run once, without retries; the rest are lost like fires in downtime"
-            );
         }
     });
 }
@@ -181,6 +228,7 @@ pub fn spawn_workers(
         },
     });
     let panics = p.metrics.prometheus.task_panics(WORKERS_TASK);
+    tokio::spawn(renew_leases(p.clone(), shutdown.clone()));
     let p = p.clone();
     let stop = shutdown.clone();
     Some(crate::supervise::spawn_supervised(
@@ -189,6 +237,31 @@ pub fn spawn_workers(
         stop,
         move || run_workers(p.clone(), workers.clone(), shutdown.clone()),
     ))
+}
+
+/// Renews the leases this node holds every [`LEASE_RENEW_EVERY`] until
+/// shutdown. A failed renewal is logged and counted; the next one tries again
+/// (a lease outlives two failures).
+async fn renew_leases(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(LEASE_RENEW_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let held = p.held.snapshot();
+        if held.is_empty() {
+            continue;
+        }
+        if let Err(e) = p
+            .store
+            .renew_leases(p.node_id.clone(), held, now_ms() + LEASE_MS)
+            .await
+        {
+            p.store_failed(StoreOperation::RenewLeases, &e);
+        }
+    }
 }
 
 /// Runs the queue until `shutdown` resolves; in-flight invocations finish first.
@@ -215,9 +288,16 @@ async fn run_workers(
         let due = if free == 0 {
             Vec::new()
         } else {
-            match p.store.claim(now_ms(), free, lease) {
+            match p
+                .store
+                .claim(p.node_id.clone(), now_ms(), free, lease)
+                .await
+            {
                 Ok(due) => {
                     failed_claims = 0;
+                    for invocation in &due {
+                        p.held.hold(invocation.id);
+                    }
                     due
                 }
                 Err(e) => {
@@ -257,8 +337,8 @@ async fn run_workers(
 const MAX_RECORDING: usize = 1024;
 /// The longest wait between claims while the store keeps failing: 5 s.
 const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// Tries at writing an invocation's outcome before giving up (then it stays
-/// leased and runs again after the next start): 6, over about 30 s.
+/// Tries at writing an invocation's outcome before giving up (then its lease
+/// runs out and it runs again: at least once): 6, over about 30 s.
 const RECORD_TRIES: u32 = 6;
 
 /// The workers' slots: invocations running, and finished ones whose outcome is
@@ -301,22 +381,24 @@ async fn record_outcome(p: &Arc<Platform>, id: i64, next: Next) {
         Next::RetryAt(..) => StoreOperation::Reschedule,
     };
     for attempt in 0..RECORD_TRIES {
-        let store = p.store.clone();
-        let written = tokio::task::spawn_blocking(move || match next {
-            Next::Done => store.complete(id),
-            Next::RetryAt(attempts, at) => store.reschedule(id, attempts, at),
-        })
-        .await;
+        let written = match next {
+            Next::Done => p.store.complete(id).await,
+            Next::RetryAt(attempts, at) => p.store.reschedule(id, attempts, at).await,
+        };
         match written {
-            Ok(Ok(())) => return,
-            Ok(Err(e)) => p.store_failed(operation, &e),
+            Ok(()) => {
+                p.held.release(id);
+                return;
+            }
             Err(e) => p.store_failed(operation, &e),
         }
         tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt.min(5))).await;
     }
+    // No longer renewed: the lease runs out and the invocation runs again.
+    p.held.release(id);
     tracing::error!(
         id,
-        "cannot record an async invocation's outcome; it stays leased and runs again after the next start"
+        "cannot record an async invocation's outcome; it runs again when its lease runs out"
     );
 }
 
@@ -331,14 +413,17 @@ struct Policy {
 /// The policy for `inv`: its qualifier's async config, else LATEST's, else FC's
 /// defaults. A store error is an error, never the defaults: running with the
 /// wrong retries or without its destinations would be a silent change.
-fn policy(p: &Platform, inv: &QueuedInvocation) -> Result<Policy, StoreError> {
+async fn policy(p: &Platform, inv: &QueuedInvocation) -> Result<Policy, ApiError> {
     let scope = format!("{}/{}", inv.service, inv.function);
-    let config = match p.store.get(Kind::AsyncConfig, &scope, &inv.qualifier)? {
+    let config = match p
+        .cached_row(Kind::AsyncConfig, &scope, &inv.qualifier)
+        .await?
+    {
         Some(config) => config,
         None => p
-            .store
-            .get(Kind::AsyncConfig, &scope, "LATEST")?
-            .unwrap_or(Value::Null),
+            .cached_row(Kind::AsyncConfig, &scope, "LATEST")
+            .await?
+            .unwrap_or_default(),
     };
     let destination = |which: &str| {
         config["destinationConfig"][which]["destination"]
@@ -401,11 +486,11 @@ fn record_timer_lag(p: &Platform, scheduled_ms: i64) {
 
 /// One attempt, with FC's retry rules and destinations; `trigger` labels it.
 async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next {
-    let policy = match policy(p, inv) {
+    let policy = match policy(p, inv).await {
         Ok(policy) => policy,
         Err(e) => {
             // Not run, so no attempt is used up: try again after a backoff.
-            p.store_failed(StoreOperation::AsyncPolicy, &e);
+            p.store_failed(StoreOperation::AsyncPolicy, &e.chain());
             return Next::RetryAt(inv.attempts, now_ms() + backoff_ms(inv.attempts + 1));
         }
     };
@@ -418,13 +503,17 @@ async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next
             "EventMaxAgeExceeded",
             None,
             Some("the event expired before it could run"),
-        );
+        )
+        .await;
         return Next::Done;
     }
-    let resolved = match p.resolve(&inv.service, Some(&inv.qualifier), &inv.function) {
+    let resolved = match p
+        .resolve(&inv.service, Some(&inv.qualifier), &inv.function)
+        .await
+    {
         Ok(resolved) => resolved,
-        Err(err @ ApiError::Internal(_)) => {
-            tracing::error!(request_id = %inv.request_id, error = %err, "cannot resolve an async invocation's function; retrying");
+        Err(err @ ApiError::Internal { .. }) => {
+            tracing::error!(request_id = %inv.request_id, error = %err.chain(), "cannot resolve an async invocation's function; retrying");
             return Next::RetryAt(inv.attempts, now_ms() + backoff_ms(inv.attempts + 1));
         }
         Err(err) => {
@@ -452,7 +541,8 @@ async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next
                     "Success",
                     Some(&body),
                     None,
-                );
+                )
+                .await;
                 Next::Done
             }
             Err(error) if attempts > policy.max_retries => {
@@ -464,12 +554,13 @@ async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next
                     "RetryExhausted",
                     None,
                     Some(&error.message),
-                );
+                )
+                .await;
                 Next::Done
             }
             Err(_) => Next::RetryAt(attempts, now_ms() + backoff_ms(attempts)),
         },
-        Err(err @ (ApiError::Throttled(_) | ApiError::Internal(_))) => {
+        Err(err @ (ApiError::Throttled(_) | ApiError::Internal { .. })) => {
             if now_ms() - inv.enqueued_ms > MAX_BACKOFF_AGE_MS {
                 tracing::warn!(request_id = %inv.request_id, error = %err, "async invocation expired after 5 hours of retries");
                 deliver(
@@ -479,7 +570,8 @@ async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next
                     "RetryExhausted",
                     None,
                     Some(&err.to_string()),
-                );
+                )
+                .await;
                 Next::Done
             } else {
                 Next::RetryAt(attempts, now_ms() + backoff_ms(attempts))
@@ -513,7 +605,7 @@ fn destination_hops(payload: &[u8]) -> u64 {
 /// Sends FC's destination record to a destination function as a new async
 /// invocation: not when the chain is [`MAX_DESTINATION_HOPS`] long, nor when
 /// the record is over FC's async payload limit (both logged and counted).
-fn deliver(
+async fn deliver(
     p: &Platform,
     inv: &QueuedInvocation,
     destination: Option<&str>,
@@ -565,7 +657,7 @@ fn deliver(
         not_before_ms: now,
         enqueued_ms: now,
     };
-    if let Err(e) = submit(p, vec![queued]) {
+    if let Err(e) = submit(p, vec![queued]).await {
         tracing::error!(request_id = %inv.request_id, error = %e, "cannot enqueue the destination invocation");
     }
 }

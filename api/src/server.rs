@@ -52,6 +52,8 @@ pub enum StartError {
     },
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Locked(#[from] crate::data_dir_lock::LockError),
     #[error("engine: {0}")]
     Engine(#[from] wasm_fc_engine::DeployError),
     #[error("cannot listen on {addr}: {source}")]
@@ -95,6 +97,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         source,
     };
     std::fs::create_dir_all(data_dir).map_err(dir_error)?;
+    let lock = crate::data_dir_lock::DataDirLock::acquire(data_dir)?;
     // Before the first request: what a crash left half-written (code staging
     // dirs, zip temp files, layer merges) is removed.
     let swept = crate::platform::sweep_staging(data_dir);
@@ -105,8 +108,8 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         Some(c) => c,
         None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
     };
-    let store = Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?);
-    crate::store::Store::requeue_all(store.as_ref(), crate::queue::now_ms())?;
+    let store =
+        crate::store::StoreHandle::new(Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?));
     let url_signer =
         crate::url_signing::UrlSigner::load_or_generate(data_dir).map_err(dir_error)?;
     let runtimes = Runtimes::open(config.runtimes_dir.clone());
@@ -123,7 +126,17 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         runtimes,
         config.max_instance_reuse,
         url_signer,
+        lock,
     ));
+    // Under the data dir's lock every other lease holder is a dead process: what
+    // it held runs again now rather than when its lease runs out.
+    let released = platform
+        .store
+        .release_dead_leases(platform.node_id.clone(), crate::queue::now_ms())
+        .await?;
+    if released > 0 {
+        tracing::info!("{released} async invocations held by a previous run are due again");
+    }
     let keys = Arc::new(credentials.clone());
     let app = Router::new()
         .merge(crate::routes::api_router(platform.clone()))
@@ -192,7 +205,7 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
         "timerLagMaxMs": t.lag_max.as_secs_f64() * 1e3,
         "compiles": s.compiles, "artifactLoads": s.artifact_loads, "coldStarts": s.cold_starts,
         "warmHits": s.warm_hits, "throttled": s.throttled, "liveInstances": s.live_instances,
-        "asyncQueueDepth": p.queue_depth(),
+        "asyncQueueDepth": p.queue_depth().await,
         // Accepted invocations held in memory on their way to a worker (at most
         // queue::HANDOFF_CAPACITY); the rest of a backlog is only in the store.
         "asyncHandoffInMemory": p.handoff.max_capacity() - p.handoff.capacity(),
@@ -212,23 +225,18 @@ async fn readyz(State(p): State<Arc<Platform>>) -> Response {
     if !p.is_ready() {
         waiting.push("start-up".into());
     }
-    let platform = p.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        platform.store.queue_depth()?;
-        crate::runtimes::waiting_for(&platform.runtimes, platform.store.as_ref())
-    })
-    .await;
+    let checked = match p.store.queue_depth().await {
+        Ok(_) => crate::runtimes::waiting_for(&p.runtimes, &p.store).await,
+        Err(e) => Err(e),
+    };
     match checked {
-        Ok(Ok(languages)) => {
+        Ok(languages) => {
             waiting.extend(languages.iter().map(|l| format!("runtime {}", l.name())));
         }
-        Ok(Err(err)) => {
-            tracing::warn!("/readyz: the store does not answer: {err}");
-            waiting.push(format!("store: {err}"));
-        }
         Err(err) => {
-            tracing::error!("/readyz: the readiness check failed: {err}");
-            waiting.push(format!("readiness check: {err}"));
+            let err = ApiError::from(err);
+            tracing::warn!("/readyz: the store does not answer: {}", err.chain());
+            waiting.push("store".into());
         }
     }
     if waiting.is_empty() {
@@ -247,8 +255,9 @@ async fn metrics(State(p): State<Arc<Platform>>) -> Response {
     let readings = crate::metrics::prometheus::ScrapeReadings {
         busy_instances: s.live_instances.saturating_sub(s.idle_instances),
         idle_instances: s.idle_instances,
-        async_queue_depth: p.queue_depth(),
+        async_queue_depth: p.queue_depth().await,
         compile_times: p.engine.take_compile_times(),
+        store_operations: p.store.counts_by_class(),
     };
     (
         [(
@@ -283,6 +292,7 @@ async fn request_id(mut request: Request, next: Next) -> Response {
         span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
         response
     };
+    crate::error_response::log_failure(&response, id);
     if let Some(value) = header {
         response.headers_mut().insert("x-fc-request-id", value);
     }

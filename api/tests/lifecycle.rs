@@ -187,15 +187,15 @@ fn a_platform_with_a_python_function_waits_for_python() {
         let store =
             wasm_fc_api::store::sqlite::SqliteStore::open(&data.path().join("wasm-fc.db")).unwrap();
         store
-            .insert(Kind::Service, "", "py", &json!({ "serviceName": "py" }))
-            .unwrap();
-        store
-            .insert(
-                Kind::Function,
-                "py",
-                "f",
-                &json!({ "functionName": "f", "runtime": "python3.9", "handler": "index.handler" }),
-            )
+            .transaction(&mut |tx| {
+                tx.insert(Kind::Service, "", "py", &json!({ "serviceName": "py" }))?;
+                tx.insert(
+                    Kind::Function,
+                    "py",
+                    "f",
+                    &json!({ "functionName": "f", "runtime": "python3.9", "handler": "index.handler" }),
+                )
+            })
             .unwrap();
     }
     let s = sandbox.start(data.path());

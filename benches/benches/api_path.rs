@@ -102,7 +102,9 @@ fn api_path(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
 
     // (a) not loaded, through the platform.
-    let resolved = platform.resolve("bench", None, "hello").unwrap();
+    let resolved = rt
+        .block_on(platform.resolve("bench", None, "hello"))
+        .unwrap();
     group.bench_function("a_not_loaded_api/engine", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;

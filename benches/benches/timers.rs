@@ -262,6 +262,7 @@ async fn end_to_end(window: Duration) {
                 &format!("idle{i}"),
                 &row,
             )
+            .await
             .unwrap();
     }
     let addr = bound.addr.to_string();

@@ -47,6 +47,12 @@ struct OperationLabels {
     operation: &'static str,
 }
 
+/// A class of store operation (`wasm_fc_store_operations_total{class}`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClassLabels {
+    class: &'static str,
+}
+
 /// Why a destination record was not delivered (`wasm_fc_destination_drops_total{reason}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DestinationDrop {
@@ -86,6 +92,8 @@ pub enum StoreOperation {
     Enqueue,
     /// Counting the queue (`/metrics`, `/readyz`).
     QueueDepth,
+    /// Extending the leases of invocations this node runs.
+    RenewLeases,
 }
 
 impl StoreOperation {
@@ -97,6 +105,7 @@ impl StoreOperation {
             Self::Reschedule => "reschedule",
             Self::Enqueue => "enqueue",
             Self::QueueDepth => "queue_depth",
+            Self::RenewLeases => "renew_leases",
         }
     }
 }
@@ -124,6 +133,7 @@ pub struct PrometheusMetrics {
     /// No sample when the store could not be read (not a false 0).
     async_queue_depth: Family<NoLabels, Gauge>,
     store_errors: Family<OperationLabels, Counter>,
+    store_operations: Family<ClassLabels, Counter>,
     destination_drops: Family<ReasonLabels, Counter>,
     task_panics: Family<TaskLabels, Counter>,
     trigger_load_errors: Counter,
@@ -147,6 +157,8 @@ pub struct ScrapeReadings {
     pub async_queue_depth: Option<u64>,
     /// Compiles finished since the previous scrape.
     pub compile_times: Vec<Duration>,
+    /// Store operations made so far, by class (`read`, `transaction`, `queue`).
+    pub store_operations: Vec<(&'static str, u64)>,
 }
 
 impl Default for PrometheusMetrics {
@@ -213,6 +225,12 @@ impl Default for PrometheusMetrics {
             "Store operations that failed, by operation (each is also logged)",
             store_errors.clone(),
         );
+        let store_operations = Family::<ClassLabels, Counter>::default();
+        registry.register(
+            "store_operations",
+            "Store operations by class: resource reads, write transactions, queue operations",
+            store_operations.clone(),
+        );
         let task_panics = Family::<TaskLabels, Counter>::default();
         registry.register(
             "task_panics",
@@ -238,6 +256,7 @@ impl Default for PrometheusMetrics {
             timer_lag_seconds,
             async_queue_depth,
             store_errors,
+            store_operations,
             destination_drops,
             task_panics,
             trigger_load_errors,
@@ -399,6 +418,10 @@ impl PrometheusMetrics {
                     .set(gauge(depth));
             }
             None => self.async_queue_depth.clear(),
+        }
+        for (class, total) in readings.store_operations {
+            let counter = self.store_operations.get_or_create(&ClassLabels { class });
+            counter.inc_by(total.saturating_sub(counter.get()));
         }
         for time in readings.compile_times {
             self.compile_seconds.observe(time.as_secs_f64());

@@ -12,30 +12,31 @@ use serde_json::{Map, Value, json};
 
 use super::{check_if_match, deleted, list_query, page_response, resource, touch};
 use crate::body::Fields;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::common::{AliasPath, ErrorBody, IfMatch, ListParams, ServicePath};
 use crate::openapi::versions::{Alias, AliasCreate, AliasList, AliasUpdate};
 use crate::platform::{Platform, store_error, version_key};
-use crate::store::Kind;
+use crate::store::{Kind, Reader, Tx};
 
-fn check_version(p: &Platform, svc: &str, version: &str) -> ApiResult<()> {
-    p.store
-        .get(Kind::Version, svc, &version_key(version))
-        .map_err(store_error(Resource::Version, version))?
+/// The version exists, in the transaction that writes the alias naming it (so
+/// DeleteVersion cannot remove it in between).
+fn check_version(tx: &dyn Reader, svc: &str, version: &str) -> ApiResult<()> {
+    tx.get(Kind::Version, svc, &version_key(version))
+        .map_err(store_error(Kind::Version, version))?
         .map(|_| ())
-        .ok_or_else(|| ApiError::not_found(Resource::Version, version))
+        .ok_or_else(|| ApiError::not_found(Kind::Version, version))
 }
 
 /// Applies alias fields, validating versions and weights (each 0..=1, sum ≤ 1).
 fn apply(
-    p: &Platform,
+    tx: &dyn Reader,
     svc: &str,
     mut alias: Map<String, Value>,
     f: &Fields,
 ) -> ApiResult<Map<String, Value>> {
     if let Some(version) = f.string("versionId")? {
-        check_version(p, svc, &version)?;
+        check_version(tx, svc, &version)?;
         alias.insert("versionId".into(), json!(version));
     }
     if let Some(d) = f.string("description")? {
@@ -57,7 +58,7 @@ fn apply(
                         "weight of version {version} must be a number from 0 to 1"
                     ))
                 })?;
-            check_version(p, svc, version)?;
+            check_version(tx, svc, version)?;
             sum += w;
         }
         if sum > 1.0 {
@@ -70,8 +71,22 @@ fn apply(
     Ok(alias)
 }
 
-fn stored(p: &Platform, svc: &str, name: &str) -> ApiResult<Value> {
-    p.existing(Kind::Alias, svc, name, Resource::Alias)
+async fn stored(p: &Platform, svc: &str, name: &str) -> ApiResult<Value> {
+    p.existing(Kind::Alias, svc, name).await
+}
+
+/// The service exists, in the transaction that writes under it.
+fn check_service(tx: &dyn Reader, svc: &str) -> ApiResult<()> {
+    tx.get(Kind::Service, "", svc)?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found(Kind::Service, svc))
+}
+
+/// The alias row, in the transaction that changes it.
+fn stored_in(tx: &dyn Tx, svc: &str, name: &str) -> ApiResult<Value> {
+    check_service(tx, svc)?;
+    tx.get(Kind::Alias, svc, name)?
+        .ok_or_else(|| ApiError::not_found(Kind::Alias, name))
 }
 
 /// CreateAlias.
@@ -89,7 +104,6 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    p.existing(Kind::Service, "", &svc, Resource::Service)?;
     let name = fields.required_string("aliasName")?;
     model::validate_name("aliasName", &name, 128)?;
     if name == "LATEST" {
@@ -101,12 +115,18 @@ pub async fn create(
     let now = model::now_timestamp();
     let base = json!({ "aliasName": name, "versionId": "", "description": "", "additionalVersionWeight": {}, "createdTime": now, "lastModifiedTime": now, "_etag": model::new_etag() });
     let Value::Object(map) = base else {
-        return Err(ApiError::Internal("alias template".into()));
+        return Err(ApiError::invariant("building an alias"));
     };
-    let value = Value::Object(apply(&p, &svc, map, &fields)?);
-    p.store
-        .insert(Kind::Alias, &svc, &name, &value)
-        .map_err(store_error(Resource::Alias, &name))?;
+    let value = p
+        .store
+        .transaction(move |tx| {
+            check_service(tx, &svc)?;
+            let value = Value::Object(apply(tx, &svc, map, &fields)?);
+            tx.insert(Kind::Alias, &svc, &name, &value)
+                .map_err(store_error(Kind::Alias, &name))?;
+            Ok::<_, ApiError>(value)
+        })
+        .await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -121,7 +141,7 @@ pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    Ok(resource(StatusCode::OK, stored(&p, &svc, &name)?))
+    Ok(resource(StatusCode::OK, stored(&p, &svc, &name).await?))
 }
 
 /// UpdateAlias.
@@ -140,18 +160,24 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let current = stored(&p, &svc, &name)?;
-    check_if_match(&headers, &current)?;
-    let Value::Object(map) = current else {
-        return Err(ApiError::Internal("corrupt alias row".into()));
-    };
-    let mut alias = apply(&p, &svc, map, &fields)?;
-    touch(&mut alias);
-    let value = Value::Object(alias);
-    p.store
-        .update(Kind::Alias, &svc, &name, &value)
-        .map_err(store_error(Resource::Alias, &name))?;
-    p.forget(&svc, None);
+    let forget = svc.clone();
+    let value = p
+        .store
+        .transaction(move |tx| {
+            let current = stored_in(tx, &svc, &name)?;
+            check_if_match(&headers, &current)?;
+            let Value::Object(map) = current else {
+                return Err(ApiError::invariant("reading a stored alias"));
+            };
+            let mut alias = apply(tx, &svc, map, &fields)?;
+            touch(&mut alias);
+            let value = Value::Object(alias);
+            tx.update(Kind::Alias, &svc, &name, &value)
+                .map_err(store_error(Kind::Alias, &name))?;
+            Ok(value)
+        })
+        .await?;
+    p.forget(&forget, None);
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -168,10 +194,13 @@ pub async fn delete(
     Path((svc, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    check_if_match(&headers, &stored(&p, &svc, &name)?)?;
     p.store
-        .delete(Kind::Alias, &svc, &name)
-        .map_err(store_error(Resource::Alias, &name))?;
+        .transaction(move |tx| {
+            check_if_match(&headers, &stored_in(tx, &svc, &name)?)?;
+            tx.delete(Kind::Alias, &svc, &name)
+                .map_err(store_error(Kind::Alias, &name))
+        })
+        .await?;
     Ok(deleted())
 }
 
@@ -187,10 +216,11 @@ pub async fn list(
     Path(svc): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    p.existing(Kind::Service, "", &svc, Resource::Service)?;
+    p.existing(Kind::Service, "", &svc).await?;
     let page = p
         .store
         .list(Kind::Alias, &svc, &list_query(&params)?)
-        .map_err(store_error(Resource::Alias, ""))?;
+        .await
+        .map_err(store_error(Kind::Alias, ""))?;
     Ok(page_response("aliases", page))
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::{deleted, list_query, qualified, resource, split_qualifier};
 use crate::body::Fields;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::async_config::{AsyncConfig, AsyncConfigList, AsyncConfigPut};
 use crate::openapi::common::{ErrorBody, FunctionPath, ListParams, QualifierParam};
@@ -68,7 +68,7 @@ pub async fn put(
     let fields = Fields::parse(&body)?;
     let (service, qualifier) = qualified(&svc, &params)?;
     let qualifier = qualifier.unwrap_or("LATEST").to_string();
-    p.resolve(service, Some(&qualifier), &func)?;
+    p.resolve(service, Some(&qualifier), &func).await?;
     let retries = fields
         .int("maxAsyncRetryAttempts")?
         .unwrap_or(crate::queue::DEFAULT_MAX_RETRIES as i64);
@@ -88,21 +88,24 @@ pub async fn put(
     let destinations = fields.object("destinationConfig")?.unwrap_or_default();
     let scope = format!("{service}/{func}");
     let now = model::now_timestamp();
-    let created = p
-        .store
-        .get(Kind::AsyncConfig, &scope, &qualifier)
-        .map_err(store_error(Resource::AsyncConfig, &func))?
-        .map(|v| v["createdTime"].clone());
-    let value = json!({
+    let mut value = json!({
         "service": service, "function": func, "qualifier": qualifier,
-        "createdTime": created.unwrap_or_else(|| json!(now)), "lastModifiedTime": now,
+        "createdTime": now, "lastModifiedTime": now,
         "destinationConfig": { "onSuccess": destination(&destinations, "onSuccess")?, "onFailure": destination(&destinations, "onFailure")? },
         "maxAsyncEventAgeInSeconds": max_age, "maxAsyncRetryAttempts": retries,
         "statefulInvocation": fields.bool("statefulInvocation")?.unwrap_or(false),
     });
-    p.store
-        .upsert(Kind::AsyncConfig, &scope, &qualifier, &value)
-        .map_err(store_error(Resource::AsyncConfig, &func))?;
+    let value = p
+        .store
+        .transaction(move |tx| {
+            // A replaced config keeps its creation time.
+            if let Some(old) = tx.get(Kind::AsyncConfig, &scope, &qualifier)? {
+                value["createdTime"] = old["createdTime"].clone();
+            }
+            tx.upsert(Kind::AsyncConfig, &scope, &qualifier, &value)?;
+            Ok::<_, ApiError>(value)
+        })
+        .await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -126,8 +129,9 @@ pub async fn get(
             &format!("{service}/{func}"),
             qualifier.unwrap_or("LATEST"),
         )
-        .map_err(store_error(Resource::AsyncConfig, &func))?
-        .ok_or_else(|| ApiError::not_found(Resource::AsyncConfig, &func))?;
+        .await
+        .map_err(store_error(Kind::AsyncConfig, &func))?
+        .ok_or_else(|| ApiError::not_found(Kind::AsyncConfig, &func))?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -150,7 +154,8 @@ pub async fn delete(
             &format!("{service}/{func}"),
             qualifier.unwrap_or("LATEST"),
         )
-        .map_err(store_error(Resource::AsyncConfig, &func))?;
+        .await
+        .map_err(store_error(Kind::AsyncConfig, &func))?;
     Ok(deleted())
 }
 
@@ -170,7 +175,8 @@ pub async fn list(
             &format!("{svc}/{func}"),
             &list_query(&params)?,
         )
-        .map_err(store_error(Resource::AsyncConfig, &func))?;
+        .await
+        .map_err(store_error(Kind::AsyncConfig, &func))?;
     let configs: Vec<Value> = page.items.into_iter().map(model::public).collect();
     Ok(
         axum::Json(json!({ "configs": configs, "nextToken": page.next.unwrap_or_default() }))

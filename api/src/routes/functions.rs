@@ -15,8 +15,7 @@ use super::{
     check_if_match, deleted, list_query, page_of, page_response, qualified, resource, touch,
 };
 use crate::body::Fields;
-use crate::code::{CodeLimits, CodePackage};
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::common::{
     ErrorBody, FunctionPath, IfMatch, ListParams, QualifierParam, ServicePath,
@@ -25,17 +24,21 @@ use crate::openapi::functions::{
     DownloadParams, Function, FunctionCode, FunctionCreate, FunctionList, FunctionUpdate,
 };
 use crate::platform::{Platform, store_error, str_of};
-use crate::store::Kind;
+use crate::store::{Kind, Reader};
 
 /// How long a GetFunctionCode URL stays valid. 10 minutes, like a pre-signed OSS URL.
 const CODE_URL_TTL_SECS: u64 = 600;
 
-fn service_row(p: &Platform, svc: &str) -> ApiResult<Value> {
-    p.existing(Kind::Service, "", svc, Resource::Service)
+async fn service_row(p: &Platform, svc: &str) -> ApiResult<Value> {
+    p.existing(Kind::Service, "", svc).await
 }
 
 /// Reads `code.zipFile`, stores the package and records its identities on the function.
-fn attach_code(p: &Platform, function: &mut Map<String, Value>, code: &Fields) -> ApiResult<()> {
+async fn attach_code(
+    p: &Platform,
+    function: &mut Map<String, Value>,
+    code: &Fields,
+) -> ApiResult<()> {
     if code.has("ossBucketName") || code.has("ossObjectName") {
         return Err(ApiError::InvalidArgument(
             "code from OSS is not available in wasm-fc; send code.zipFile (a base64 zip)".into(),
@@ -44,8 +47,7 @@ fn attach_code(p: &Platform, function: &mut Map<String, Value>, code: &Fields) -
     let zip_file = code
         .required_string("zipFile")
         .map_err(|_| ApiError::InvalidArgument("code.zipFile (a base64 zip) is required".into()))?;
-    let package = CodePackage::from_base64(&zip_file, &CodeLimits::default())?;
-    p.store_package(&package)?;
+    let package = p.accept_package(zip_file).await?;
     function.insert("codeSize".into(), json!(package.zip.len()));
     function.insert("codeChecksum".into(), json!(package.checksum.to_string()));
     function.insert("_codeDigest".into(), json!(package.digest));
@@ -60,16 +62,23 @@ async fn check_code(p: &Platform, function: &mut Map<String, Value>) -> ApiResul
 }
 
 /// Every layer ARN must name a published layer version.
-fn check_layers(p: &Platform, function: &Map<String, Value>) -> ApiResult<()> {
+async fn check_layers(p: &Platform, function: &Map<String, Value>) -> ApiResult<()> {
     for arn in function
         .get("layers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
     {
-        super::layer_for_arn(p, arn.as_str().unwrap_or_default())?;
+        super::layer_for_arn(p, arn.as_str().unwrap_or_default()).await?;
     }
     Ok(())
+}
+
+/// The service exists, in the transaction that writes a function under it.
+fn service_in(tx: &dyn Reader, svc: &str) -> ApiResult<()> {
+    tx.get(Kind::Service, "", svc)?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found(Kind::Service, svc))
 }
 
 /// CreateFunction: stores the code, checks it against the runtime and handler,
@@ -87,16 +96,18 @@ pub async fn create(
     Path(svc): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let fields = Fields::parse(&body)?;
-    let service = service_row(&p, &svc)?;
+    let fields =
+        crate::blocking::run_blocking("reading the request", move || Fields::parse(&body)).await?;
+    let service = service_row(&p, &svc).await?;
     let name = fields.required_string("functionName")?;
     if p.store
         .get(Kind::Function, &svc, &name)
-        .map_err(store_error(Resource::Function, &name))?
+        .await
+        .map_err(store_error(Kind::Function, &name))?
         .is_some()
     {
         return Err(ApiError::AlreadyExists {
-            kind: Resource::Function,
+            kind: Kind::Function,
             name,
         });
     }
@@ -104,15 +115,21 @@ pub async fn create(
     let code = fields.object("code")?.ok_or_else(|| {
         ApiError::InvalidArgument("code is required: {\"zipFile\": \"<base64 zip>\"}".into())
     })?;
-    attach_code(&p, &mut function, &code)?;
+    attach_code(&p, &mut function, &code).await?;
     check_code(&p, &mut function).await?;
-    check_layers(&p, &function)?;
+    check_layers(&p, &function).await?;
     function.insert("_etag".into(), json!(model::new_etag()));
     let value = Value::Object(function);
     p.precompile(&service, &value).await?;
-    p.store
-        .insert(Kind::Function, &svc, &name, &value)
-        .map_err(store_error(Resource::Function, &name))?;
+    let value = p
+        .store
+        .transaction(move |tx| {
+            service_in(tx, &svc)?;
+            tx.insert(Kind::Function, &svc, &name, &value)
+                .map_err(store_error(Kind::Function, &name))?;
+            Ok::<_, ApiError>(value)
+        })
+        .await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -129,8 +146,8 @@ pub async fn get(
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let (service, qualifier) = qualified(&svc, &params)?;
-    let resolved = p.resolve(service, qualifier, &func)?;
-    Ok(resource(StatusCode::OK, resolved.function))
+    let resolved = p.resolve(service, qualifier, &func).await?;
+    Ok(resource(StatusCode::OK, resolved.function.clone()))
 }
 
 /// UpdateFunction: present fields replace, absent ones stay.
@@ -148,29 +165,47 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let fields = Fields::parse(&body)?;
-    let service = service_row(&p, &svc)?;
-    let stored = p.existing(Kind::Function, &svc, &func, Resource::Function)?;
+    let fields =
+        crate::blocking::run_blocking("reading the request", move || Fields::parse(&body)).await?;
+    let service = service_row(&p, &svc).await?;
+    let stored = p.existing(Kind::Function, &svc, &func).await?;
     check_if_match(&headers, &stored)?;
+    let read_etag = stored["_etag"].clone();
     let Value::Object(map) = stored else {
-        return Err(ApiError::Internal("corrupt function row".into()));
+        return Err(ApiError::invariant("reading a stored function"));
     };
     let mut function = model::apply_function(map, &fields)?;
     let code = fields.object("code")?;
     if let Some(code) = &code {
-        attach_code(&p, &mut function, code)?;
+        attach_code(&p, &mut function, code).await?;
     }
     if code.is_some() || fields.has("handler") || fields.has("runtime") {
         check_code(&p, &mut function).await?;
     }
-    check_layers(&p, &function)?;
+    check_layers(&p, &function).await?;
     touch(&mut function);
     let value = Value::Object(function);
     p.precompile(&service, &value).await?;
-    p.store
-        .update(Kind::Function, &svc, &func, &value)
-        .map_err(store_error(Resource::Function, &func))?;
-    p.forget(&svc, Some(&func));
+    let (name, forget) = (func.clone(), svc.clone());
+    let value = p
+        .store
+        .transaction(move |tx| {
+            // Written over the row this update read, or not at all: a concurrent
+            // update in between is a 412, never silently lost.
+            let current = tx
+                .get(Kind::Function, &svc, &name)?
+                .ok_or_else(|| ApiError::not_found(Kind::Function, &name))?;
+            if current["_etag"] != read_etag {
+                return Err(ApiError::PreconditionFailed(
+                    read_etag.as_str().unwrap_or_default().to_string(),
+                ));
+            }
+            tx.update(Kind::Function, &svc, &name, &value)
+                .map_err(store_error(Kind::Function, &name))?;
+            Ok(value)
+        })
+        .await?;
+    p.forget(&forget, Some(&func));
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -187,13 +222,23 @@ pub async fn delete(
     Path((svc, func)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let stored = p.existing(Kind::Function, &svc, &func, Resource::Function)?;
-    check_if_match(&headers, &stored)?;
-    // Its triggers go with it, and stop at once (a timer never outlives its function).
-    crate::triggers::delete_all_of(&p, &svc, &func)?;
-    p.store
-        .delete(Kind::Function, &svc, &func)
-        .map_err(store_error(Resource::Function, &func))?;
+    let (service, name) = (svc.clone(), func.clone());
+    // The function and its triggers go in one transaction, and the triggers
+    // stop at once after it (a timer never outlives its function).
+    let triggers = p
+        .store
+        .transaction(move |tx| {
+            let stored = tx
+                .get(Kind::Function, &service, &name)?
+                .ok_or_else(|| ApiError::not_found(Kind::Function, &name))?;
+            check_if_match(&headers, &stored)?;
+            let triggers = crate::triggers::delete_all_in(tx, &service, &name)?;
+            tx.delete(Kind::Function, &service, &name)
+                .map_err(store_error(Kind::Function, &name))?;
+            Ok::<_, ApiError>(triggers)
+        })
+        .await?;
+    crate::triggers::stop_all(&p, &svc, &func, &triggers);
     p.forget(&svc, Some(&func));
     Ok(deleted())
 }
@@ -214,13 +259,14 @@ pub async fn list(
     let (service, qualifier) = qualified(&svc, &params)?;
     let page = match qualifier.filter(|q| *q != "LATEST") {
         None => {
-            service_row(&p, service)?;
+            service_row(&p, service).await?;
             p.store
                 .list(Kind::Function, service, &query)
-                .map_err(store_error(Resource::Function, ""))?
+                .await
+                .map_err(store_error(Kind::Function, ""))?
         }
         Some(q) => {
-            let snapshot = super::versions::snapshot(&p, service, q)?;
+            let snapshot = super::versions::snapshot(&p, service, q).await?;
             page_of(
                 snapshot["_functions"]
                     .as_array()
@@ -276,7 +322,7 @@ pub async fn code(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (service, qualifier) = qualified(&svc, &params)?;
-    let resolved = p.resolve(service, qualifier, &func)?;
+    let resolved = p.resolve(service, qualifier, &func).await?;
     let file = format!("{}.zip", str_of(&resolved.function, "_codeDigest"));
     let expires = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -323,6 +369,6 @@ pub async fn download(
     let (zip_path, _) = p.code_paths(digest);
     let bytes = tokio::fs::read(&zip_path)
         .await
-        .map_err(|_| ApiError::not_found(Resource::Function, "code package"))?;
+        .map_err(|_| ApiError::not_found(Kind::Function, "code package"))?;
     Ok(([(header::CONTENT_TYPE, "application/zip")], bytes).into_response())
 }

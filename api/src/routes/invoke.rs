@@ -76,7 +76,7 @@ pub async fn invoke(
             )));
         }
     };
-    let resolved = p.resolve(service, qualifier, &func)?;
+    let resolved = p.resolve(service, qualifier, &func).await?;
     if is_async {
         if body.len() > MAX_ASYNC_PAYLOAD {
             return Err(ApiError::EntityTooLarge(MAX_ASYNC_PAYLOAD));
@@ -93,7 +93,7 @@ pub async fn invoke(
             not_before_ms: now,
             enqueued_ms: now,
         };
-        crate::queue::submit(&p, vec![queued]).map_err(|e| ApiError::Internal(e.to_string()))?;
+        crate::queue::submit(&p, vec![queued]).await?;
         return Ok(StatusCode::ACCEPTED.into_response());
     }
     if body.len() > MAX_SYNC_PAYLOAD {

@@ -14,8 +14,7 @@ use serde_json::{Value, json};
 
 use super::{deleted, resource};
 use crate::body::Fields;
-use crate::code::{CodeLimits, CodePackage};
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::common::{ErrorBody, LayerPath, LayerVersionPath};
 use crate::openapi::layers::{
@@ -34,7 +33,7 @@ pub fn parse_layer_arn(arn: &str) -> Option<(String, String)> {
 }
 
 /// The stored layer version an ARN names, or a clear 400.
-pub fn layer_for_arn(p: &Platform, arn: &str) -> ApiResult<Value> {
+pub async fn layer_for_arn(p: &Platform, arn: &str) -> ApiResult<Value> {
     let (name, version) = parse_layer_arn(arn).ok_or_else(|| {
         ApiError::InvalidArgument(format!(
             "layer {arn:?} is not a layer ARN (acs:fc:<region>:<uid>:layers/<name>/versions/<n>)"
@@ -42,7 +41,8 @@ pub fn layer_for_arn(p: &Platform, arn: &str) -> ApiResult<Value> {
     })?;
     p.store
         .get(Kind::Layer, &name, &version_key(&version))
-        .map_err(store_error(Resource::Layer, &name))?
+        .await
+        .map_err(store_error(Kind::Layer, &name))?
         .ok_or_else(|| ApiError::InvalidArgument(format!("layer {arn:?} does not exist")))
 }
 
@@ -62,36 +62,42 @@ pub async fn publish(
         ApiError::InvalidArgument("code is required: {\"zipFile\": \"<base64 zip>\"}".into())
     })?;
     let zip_file = code.required_string("zipFile")?;
-    let package = CodePackage::from_base64(&zip_file, &CodeLimits::default())?;
-    p.store_package(&package)?;
-    let version = p
+    let description = fields.string("description")?.unwrap_or_default();
+    let compatible = fields.string_list("compatibleRuntime")?.unwrap_or_default();
+    let package = p.accept_package(zip_file).await?;
+    let (region, account) = (p.identity.region.clone(), p.identity.account_id.clone());
+    let value = p
         .store
-        .next_sequence(&format!("layer/{layer}"))
-        .map_err(store_error(Resource::Layer, &layer))?
-        .to_string();
-    let arn = format!(
-        "acs:fc:{}:{}:layers/{layer}/versions/{version}",
-        p.identity.region, p.identity.account_id
-    );
-    let value = json!({
-        "layerName": layer, "version": version.parse::<u64>().unwrap_or(0), "description": fields.string("description")?.unwrap_or_default(),
-        "code": { "repositoryType": "local", "location": "" },
-        "codeSize": package.zip.len(), "codeChecksum": package.checksum.to_string(),
-        "createTime": model::now_timestamp(), "acl": 0,
-        "compatibleRuntime": fields.string_list("compatibleRuntime")?.unwrap_or_default(),
-        "arn": arn, "_codeDigest": package.digest,
-    });
-    p.store
-        .insert(Kind::Layer, &layer, &version_key(&version), &value)
-        .map_err(store_error(Resource::Layer, &layer))?;
+        .transaction(move |tx| {
+            let version = tx.next_sequence(&format!("layer/{layer}"))?;
+            let arn = format!("acs:fc:{region}:{account}:layers/{layer}/versions/{version}");
+            let value = json!({
+                "layerName": layer, "version": version, "description": description,
+                "code": { "repositoryType": "local", "location": "" },
+                "codeSize": package.zip.len(), "codeChecksum": package.checksum.to_string(),
+                "createTime": model::now_timestamp(), "acl": 0,
+                "compatibleRuntime": compatible,
+                "arn": arn, "_codeDigest": package.digest,
+            });
+            tx.insert(
+                Kind::Layer,
+                &layer,
+                &version_key(&version.to_string()),
+                &value,
+            )
+            .map_err(store_error(Kind::Layer, &layer))?;
+            Ok::<_, ApiError>(value)
+        })
+        .await?;
     Ok(resource(StatusCode::OK, value))
 }
 
-fn get_version(p: &Platform, layer: &str, version: &str) -> ApiResult<Value> {
+async fn get_version(p: &Platform, layer: &str, version: &str) -> ApiResult<Value> {
     p.store
         .get(Kind::Layer, layer, &version_key(version))
-        .map_err(store_error(Resource::Layer, layer))?
-        .ok_or_else(|| ApiError::not_found(Resource::Layer, format!("{layer}/{version}")))
+        .await
+        .map_err(store_error(Kind::Layer, layer))?
+        .ok_or_else(|| ApiError::not_found(Kind::Layer, format!("{layer}/{version}")))
 }
 
 /// GetLayerVersion.
@@ -105,7 +111,10 @@ pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((layer, version)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    Ok(resource(StatusCode::OK, get_version(&p, &layer, &version)?))
+    Ok(resource(
+        StatusCode::OK,
+        get_version(&p, &layer, &version).await?,
+    ))
 }
 
 /// GetLayerVersionByArn (the ARN URL-escaped in the path).
@@ -121,7 +130,10 @@ pub async fn get_by_arn(
 ) -> ApiResult<Response> {
     let (layer, version) = parse_layer_arn(&arn)
         .ok_or_else(|| ApiError::InvalidArgument(format!("{arn:?} is not a layer ARN")))?;
-    Ok(resource(StatusCode::OK, get_version(&p, &layer, &version)?))
+    Ok(resource(
+        StatusCode::OK,
+        get_version(&p, &layer, &version).await?,
+    ))
 }
 
 /// DeleteLayerVersion.
@@ -137,7 +149,8 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     p.store
         .delete(Kind::Layer, &layer, &version_key(&version))
-        .map_err(store_error(Resource::Layer, &layer))?;
+        .await
+        .map_err(store_error(Kind::Layer, &layer))?;
     Ok(deleted())
 }
 
@@ -167,7 +180,8 @@ pub async fn list_versions(
                 ..ListQuery::default()
             },
         )
-        .map_err(store_error(Resource::Layer, &layer))?;
+        .await
+        .map_err(store_error(Kind::Layer, &layer))?;
     let layers: Vec<Value> = page.items.into_iter().map(model::public).collect();
     let mut body = json!({ "layers": layers });
     if let Some(next) = page.next {
@@ -189,7 +203,8 @@ pub async fn list(
     let all = p
         .store
         .list_all(Kind::Layer)
-        .map_err(store_error(Resource::Layer, ""))?;
+        .await
+        .map_err(store_error(Kind::Layer, ""))?;
     let mut newest: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
     for layer in all {
         let name = layer["layerName"].as_str().unwrap_or_default().to_string();

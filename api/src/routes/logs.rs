@@ -40,6 +40,6 @@ pub async fn read(
     };
     let records = tokio::task::spawn_blocking(move || p.logs.read(&service, &function, &log_query))
         .await
-        .map_err(|e| ApiError::Internal(format!("reading logs: {e}")))?;
+        .map_err(|e| ApiError::internal("reading logs", e))?;
     Ok(axum::Json(serde_json::json!({ "records": records })).into_response())
 }

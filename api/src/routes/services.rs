@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{check_if_match, deleted, list_query, page_response, qualified, resource, touch};
 use crate::body::Fields;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::common::{ErrorBody, IfMatch, ListParams, QualifierParam, ServicePath};
 use crate::openapi::services::{Service, ServiceCreate, ServiceList, ServiceUpdate};
@@ -56,7 +56,8 @@ pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Re
     let value = Value::Object(service);
     p.store
         .insert(Kind::Service, "", &name, &value)
-        .map_err(store_error(Resource::Service, &name))?;
+        .await
+        .map_err(store_error(Kind::Service, &name))?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -74,8 +75,8 @@ pub async fn get(
 ) -> ApiResult<Response> {
     let (name, qualifier) = qualified(&svc, &params)?;
     let service = match qualifier.filter(|q| *q != "LATEST") {
-        None => p.existing(Kind::Service, "", name, Resource::Service)?,
-        Some(q) => super::versions::snapshot(&p, name, q)?["_service"].clone(),
+        None => p.existing(Kind::Service, "", name).await?,
+        Some(q) => super::versions::snapshot(&p, name, q).await?["_service"].clone(),
     };
     Ok(resource(StatusCode::OK, service))
 }
@@ -96,18 +97,26 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let stored = p.existing(Kind::Service, "", &svc, Resource::Service)?;
-    check_if_match(&headers, &stored)?;
-    let Value::Object(map) = stored else {
-        return Err(ApiError::Internal("corrupt service row".into()));
-    };
-    let mut service = model::apply_service(map, &fields)?;
-    check_mounts(&service)?;
-    touch(&mut service);
-    let value = Value::Object(service);
-    p.store
-        .update(Kind::Service, "", &svc, &value)
-        .map_err(store_error(Resource::Service, &svc))?;
+    let name = svc.clone();
+    let value = p
+        .store
+        .transaction(move |tx| {
+            let stored = tx
+                .get(Kind::Service, "", &name)?
+                .ok_or_else(|| ApiError::not_found(Kind::Service, &name))?;
+            check_if_match(&headers, &stored)?;
+            let Value::Object(map) = stored else {
+                return Err(ApiError::invariant("reading a stored service"));
+            };
+            let mut service = model::apply_service(map, &fields)?;
+            check_mounts(&service)?;
+            touch(&mut service);
+            let value = Value::Object(service);
+            tx.update(Kind::Service, "", &name, &value)
+                .map_err(store_error(Kind::Service, &name))?;
+            Ok(value)
+        })
+        .await?;
     p.forget(&svc, None);
     Ok(resource(StatusCode::OK, value))
 }
@@ -126,22 +135,31 @@ pub async fn delete(
     Path(svc): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let stored = p.existing(Kind::Service, "", &svc, Resource::Service)?;
-    check_if_match(&headers, &stored)?;
-    let err = store_error(Resource::Service, &svc);
-    for (kind, what) in [
-        (Kind::Function, "functions"),
-        (Kind::Version, "published versions"),
-        (Kind::Alias, "aliases"),
-    ] {
-        let count = p.store.count(kind, &svc).map_err(&err)?;
-        if count > 0 {
-            return Err(ApiError::Conflict(format!(
-                "service '{svc}' still has {count} {what}; delete them first"
-            )));
-        }
-    }
-    p.store.delete(Kind::Service, "", &svc).map_err(err)?;
+    let name = svc.clone();
+    p.store
+        .transaction(move |tx| {
+            let stored = tx
+                .get(Kind::Service, "", &name)?
+                .ok_or_else(|| ApiError::not_found(Kind::Service, &name))?;
+            check_if_match(&headers, &stored)?;
+            // Checked in the transaction that deletes: a function created
+            // meanwhile cannot be left without its service.
+            for (kind, what) in [
+                (Kind::Function, "functions"),
+                (Kind::Version, "published versions"),
+                (Kind::Alias, "aliases"),
+            ] {
+                let count = tx.count(kind, &name)?;
+                if count > 0 {
+                    return Err(ApiError::Conflict(format!(
+                        "service '{name}' still has {count} {what}; delete them first"
+                    )));
+                }
+            }
+            tx.delete(Kind::Service, "", &name)
+                .map_err(store_error(Kind::Service, &name))
+        })
+        .await?;
     p.forget(&svc, None);
     Ok(deleted())
 }
@@ -158,6 +176,7 @@ pub async fn list(
     let page = p
         .store
         .list(Kind::Service, "", &query)
-        .map_err(store_error(Resource::Service, ""))?;
+        .await
+        .map_err(store_error(Kind::Service, ""))?;
     Ok(page_response("services", page))
 }

@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 
 use super::{check_if_match, deleted, list_query, page_response, resource, touch};
 use crate::body::Fields;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::common::{ErrorBody, FunctionPath, IfMatch, ListParams, TriggerPath};
 use crate::openapi::triggers::{Trigger, TriggerCreate, TriggerList, TriggerUpdate};
 use crate::platform::{Platform, store_error};
-use crate::store::Kind;
+use crate::store::{Kind, ListQuery, Reader, Tx};
 use crate::triggers::{self, TriggerKey};
 
 fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {
@@ -48,15 +48,24 @@ fn optional_string(fields: &Fields, name: &str) -> ApiResult<Value> {
 }
 
 /// A function with an HTTP trigger takes no trigger of another type, and the
-/// reverse; and it has one HTTP trigger per qualifier.
+/// reverse; and it has one HTTP trigger per qualifier. Checked in the
+/// transaction that writes the trigger, so concurrent creates cannot both pass.
 fn check_exclusivity(
-    p: &Platform,
+    tx: &dyn Reader,
     service: &str,
     function: &str,
     new_type: &str,
     new_qualifier: &str,
 ) -> ApiResult<()> {
-    for existing in triggers::of_function(p, service, function)? {
+    let existing_triggers = tx.list(
+        Kind::Trigger,
+        &format!("{service}/{function}"),
+        &ListQuery {
+            limit: 10_000,
+            ..ListQuery::default()
+        },
+    )?;
+    for existing in existing_triggers.items {
         let existing_type = existing["triggerType"].as_str().unwrap_or_default();
         if (existing_type == "http") != (new_type == "http") {
             return Err(ApiError::InvalidArgument(format!(
@@ -92,7 +101,6 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    p.resolve(&svc, None, &func)?;
     let name = fields.required_string("triggerName")?;
     model::validate_name("triggerName", &name, 128)?;
     let trigger_type = fields.required_string("triggerType")?;
@@ -111,25 +119,6 @@ pub async fn create(
     kind.validate(&config).map_err(ApiError::InvalidArgument)?;
     let qualifier = optional_string(&fields, "qualifier")?;
     let scope = format!("{svc}/{func}");
-    // A name taken is FC's 409 before any rule about the new trigger's type, so
-    // create-or-update clients (`wasm-fc deploy`, Serverless Devs) see "exists".
-    if p.store
-        .get(Kind::Trigger, &scope, &name)
-        .map_err(store_error(Resource::Trigger, &name))?
-        .is_some()
-    {
-        return Err(ApiError::AlreadyExists {
-            kind: Resource::Trigger,
-            name,
-        });
-    }
-    check_exclusivity(
-        &p,
-        &svc,
-        &func,
-        &trigger_type,
-        triggers::qualifier_of(&qualifier),
-    )?;
     let now = model::now_timestamp();
     let source_arn = if trigger_type == "http" {
         Value::Null
@@ -144,10 +133,32 @@ pub async fn create(
         "triggerConfig": config, "createdTime": now, "lastModifiedTime": now,
         "_etag": model::new_etag(), "_service": svc, "_function": func,
     });
-    p.store
-        .insert(Kind::Trigger, &scope, &name, &value)
-        .map_err(store_error(Resource::Trigger, &name))?;
-    kind.apply(&p, &key(&svc, &func, &name), Some(&value));
+    let trigger_key = key(&svc, &func, &name);
+    let value = p
+        .store
+        .transaction(move |tx| {
+            function_in(tx, &svc, &func)?;
+            // A name taken is FC's 409 before any rule about the new trigger's type, so
+            // create-or-update clients (`wasm-fc deploy`, Serverless Devs) see "exists".
+            if tx.get(Kind::Trigger, &scope, &name)?.is_some() {
+                return Err(ApiError::AlreadyExists {
+                    kind: Kind::Trigger,
+                    name,
+                });
+            }
+            check_exclusivity(
+                tx,
+                &svc,
+                &func,
+                &trigger_type,
+                triggers::qualifier_of(&qualifier),
+            )?;
+            tx.insert(Kind::Trigger, &scope, &name, &value)
+                .map_err(store_error(Kind::Trigger, &name))?;
+            Ok(value)
+        })
+        .await?;
+    kind.apply(&p, &trigger_key, Some(&value));
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -159,13 +170,25 @@ fn key(svc: &str, func: &str, name: &str) -> TriggerKey {
     }
 }
 
-fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
-    p.existing(
-        Kind::Trigger,
-        &format!("{svc}/{func}"),
-        name,
-        Resource::Trigger,
-    )
+async fn stored(p: &Platform, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
+    p.existing(Kind::Trigger, &format!("{svc}/{func}"), name)
+        .await
+}
+
+/// The service and its function exist, in the transaction that writes under them.
+fn function_in(tx: &dyn Reader, svc: &str, func: &str) -> ApiResult<()> {
+    tx.get(Kind::Service, "", svc)?
+        .ok_or_else(|| ApiError::not_found(Kind::Service, svc))?;
+    tx.get(Kind::Function, svc, func)?
+        .ok_or_else(|| ApiError::not_found(Kind::Function, func))?;
+    Ok(())
+}
+
+/// The trigger row, in the transaction that changes it.
+fn stored_in(tx: &dyn Tx, svc: &str, func: &str, name: &str) -> ApiResult<Value> {
+    function_in(tx, svc, func)?;
+    tx.get(Kind::Trigger, &format!("{svc}/{func}"), name)?
+        .ok_or_else(|| ApiError::not_found(Kind::Trigger, name))
 }
 
 /// GetTrigger.
@@ -179,7 +202,10 @@ pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((svc, func, name)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    Ok(resource(StatusCode::OK, stored(&p, &svc, &func, &name)?))
+    Ok(resource(
+        StatusCode::OK,
+        stored(&p, &svc, &func, &name).await?,
+    ))
 }
 
 /// UpdateTrigger: applied to the running trigger at once.
@@ -198,45 +224,50 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let Value::Object(mut trigger) = stored(&p, &svc, &func, &name)? else {
-        return Err(ApiError::Internal("corrupt trigger row".into()));
-    };
-    check_if_match(&headers, &Value::Object(trigger.clone()))?;
-    let trigger_type = trigger
-        .get("triggerType")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let kind = triggers::type_named(&trigger_type).ok_or_else(|| {
-        ApiError::Internal(format!("stored trigger of unknown type {trigger_type}"))
-    })?;
-    if let Some(config) = trigger_config(&fields)? {
-        kind.validate(&config).map_err(ApiError::InvalidArgument)?;
-        trigger.insert("triggerConfig".into(), config);
-    }
-    if trigger_type == "http"
-        && let Some(q) = fields.string("qualifier")?.map(Value::String)
-        && triggers::qualifier_of(&q)
-            != triggers::qualifier_of(trigger.get("qualifier").unwrap_or(&Value::Null))
-    {
-        check_exclusivity(&p, &svc, &func, "http", triggers::qualifier_of(&q))?;
-    }
-    for key in ["invocationRole", "qualifier"] {
-        if let Some(v) = fields.string(key)? {
-            trigger.insert(key.into(), json!(v));
-        }
-    }
-    if let Some(d) = fields.string("description")? {
-        trigger.insert("description".into(), json!(d));
-    }
-    touch(&mut trigger);
-    trigger.insert("_service".into(), json!(svc));
-    trigger.insert("_function".into(), json!(func));
-    let value = Value::Object(trigger);
-    p.store
-        .update(Kind::Trigger, &format!("{svc}/{func}"), &name, &value)
-        .map_err(store_error(Resource::Trigger, &name))?;
-    kind.apply(&p, &key(&svc, &func, &name), Some(&value));
+    let trigger_key = key(&svc, &func, &name);
+    let (kind, value) = p
+        .store
+        .transaction(move |tx| {
+            let Value::Object(mut trigger) = stored_in(tx, &svc, &func, &name)? else {
+                return Err(ApiError::invariant("reading a stored trigger"));
+            };
+            check_if_match(&headers, &Value::Object(trigger.clone()))?;
+            let trigger_type = trigger
+                .get("triggerType")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let kind = triggers::type_named(&trigger_type)
+                .ok_or_else(|| ApiError::invariant("reading a stored trigger's type"))?;
+            if let Some(config) = trigger_config(&fields)? {
+                kind.validate(&config).map_err(ApiError::InvalidArgument)?;
+                trigger.insert("triggerConfig".into(), config);
+            }
+            if trigger_type == "http"
+                && let Some(q) = fields.string("qualifier")?.map(Value::String)
+                && triggers::qualifier_of(&q)
+                    != triggers::qualifier_of(trigger.get("qualifier").unwrap_or(&Value::Null))
+            {
+                check_exclusivity(tx, &svc, &func, "http", triggers::qualifier_of(&q))?;
+            }
+            for key in ["invocationRole", "qualifier"] {
+                if let Some(v) = fields.string(key)? {
+                    trigger.insert(key.into(), json!(v));
+                }
+            }
+            if let Some(d) = fields.string("description")? {
+                trigger.insert("description".into(), json!(d));
+            }
+            touch(&mut trigger);
+            trigger.insert("_service".into(), json!(svc));
+            trigger.insert("_function".into(), json!(func));
+            let value = Value::Object(trigger);
+            tx.update(Kind::Trigger, &format!("{svc}/{func}"), &name, &value)
+                .map_err(store_error(Kind::Trigger, &name))?;
+            Ok((kind, value))
+        })
+        .await?;
+    kind.apply(&p, &trigger_key, Some(&value));
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -253,13 +284,19 @@ pub async fn delete(
     Path((svc, func, name)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let trigger = stored(&p, &svc, &func, &name)?;
-    check_if_match(&headers, &trigger)?;
-    p.store
-        .delete(Kind::Trigger, &format!("{svc}/{func}"), &name)
-        .map_err(store_error(Resource::Trigger, &name))?;
+    let trigger_key = key(&svc, &func, &name);
+    let trigger = p
+        .store
+        .transaction(move |tx| {
+            let trigger = stored_in(tx, &svc, &func, &name)?;
+            check_if_match(&headers, &trigger)?;
+            tx.delete(Kind::Trigger, &format!("{svc}/{func}"), &name)
+                .map_err(store_error(Kind::Trigger, &name))?;
+            Ok::<_, ApiError>(trigger)
+        })
+        .await?;
     if let Some(kind) = triggers::type_named(trigger["triggerType"].as_str().unwrap_or_default()) {
-        kind.apply(&p, &key(&svc, &func, &name), None);
+        kind.apply(&p, &trigger_key, None);
     }
     Ok(deleted())
 }
@@ -276,7 +313,7 @@ pub async fn list(
     Path((svc, func)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    p.resolve(&svc, None, &func)?;
+    p.resolve(&svc, None, &func).await?;
     let page = p
         .store
         .list(
@@ -284,6 +321,7 @@ pub async fn list(
             &format!("{svc}/{func}"),
             &list_query(&params)?,
         )
-        .map_err(store_error(Resource::Trigger, ""))?;
+        .await
+        .map_err(store_error(Kind::Trigger, ""))?;
     Ok(page_response("triggers", page))
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::{check_if_match, deleted, list_query, resource};
 use crate::body::Fields;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::model;
 use crate::openapi::common::{ErrorBody, IfMatch, ServicePath, VersionPath};
 use crate::openapi::versions::{Version, VersionList, VersionListParams, VersionPublish};
@@ -21,17 +21,18 @@ use crate::platform::{Platform, store_error, version_key};
 use crate::store::{Kind, ListQuery};
 
 /// The stored version row for a version id or alias name.
-pub fn snapshot(p: &Platform, service: &str, qualifier: &str) -> ApiResult<Value> {
+pub async fn snapshot(p: &Platform, service: &str, qualifier: &str) -> ApiResult<Value> {
     let version_id = if qualifier.parse::<u64>().is_ok() {
         qualifier.to_string()
     } else {
-        let alias = p.existing(Kind::Alias, service, qualifier, Resource::Alias)?;
+        let alias = p.existing(Kind::Alias, service, qualifier).await?;
         alias["versionId"].as_str().unwrap_or_default().to_string()
     };
     p.store
         .get(Kind::Version, service, &version_key(&version_id))
-        .map_err(store_error(Resource::Version, &version_id))?
-        .ok_or_else(|| ApiError::not_found(Resource::Version, &version_id))
+        .await
+        .map_err(store_error(Kind::Version, &version_id))?
+        .ok_or_else(|| ApiError::not_found(Kind::Version, &version_id))
 }
 
 /// What a version's content is, for "nothing changed since the last version".
@@ -61,55 +62,56 @@ pub async fn publish(
     body: Bytes,
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
-    let service = p.existing(Kind::Service, "", &svc, Resource::Service)?;
-    check_if_match(&headers, &service)?;
-    let functions = p
+    let description = fields.string("description")?.unwrap_or_default();
+    // Read, compared and written in one transaction: two concurrent publishes
+    // of the same content make one version, never two.
+    let value = p
         .store
-        .list(
-            Kind::Function,
-            &svc,
-            &ListQuery {
-                limit: 100_000,
-                ..ListQuery::default()
-            },
-        )
-        .map_err(store_error(Resource::Function, ""))?
-        .items;
-    let fingerprint = fingerprint(&service, &functions);
-    let latest = p
-        .store
-        .list(
-            Kind::Version,
-            &svc,
-            &ListQuery {
-                limit: 1,
-                descending: true,
-                ..ListQuery::default()
-            },
-        )
-        .map_err(store_error(Resource::Version, ""))?;
-    if let Some(last) = latest.items.first()
-        && last["_fingerprint"].as_str() == Some(fingerprint.as_str())
-    {
-        return Err(ApiError::InvalidArgument(format!(
-            "nothing changed in service '{svc}' since version {}; publishing needs a change",
-            last["versionId"].as_str().unwrap_or_default()
-        )));
-    }
-    let version_id = p
-        .store
-        .next_sequence(&format!("version/{svc}"))
-        .map_err(store_error(Resource::Version, ""))?
-        .to_string();
-    let now = model::now_timestamp();
-    let value = json!({
-        "versionId": version_id, "description": fields.string("description")?.unwrap_or_default(),
-        "createdTime": now, "lastModifiedTime": now,
-        "_service": service, "_functions": functions, "_fingerprint": fingerprint,
-    });
-    p.store
-        .insert(Kind::Version, &svc, &version_key(&version_id), &value)
-        .map_err(store_error(Resource::Version, &version_id))?;
+        .transaction(move |tx| {
+            let service = tx
+                .get(Kind::Service, "", &svc)?
+                .ok_or_else(|| ApiError::not_found(Kind::Service, &svc))?;
+            check_if_match(&headers, &service)?;
+            let functions = tx
+                .list(
+                    Kind::Function,
+                    &svc,
+                    &ListQuery {
+                        limit: 100_000,
+                        ..ListQuery::default()
+                    },
+                )?
+                .items;
+            let fingerprint = fingerprint(&service, &functions);
+            let latest = tx.list(
+                Kind::Version,
+                &svc,
+                &ListQuery {
+                    limit: 1,
+                    descending: true,
+                    ..ListQuery::default()
+                },
+            )?;
+            if let Some(last) = latest.items.first()
+                && last["_fingerprint"].as_str() == Some(fingerprint.as_str())
+            {
+                return Err(ApiError::InvalidArgument(format!(
+                    "nothing changed in service '{svc}' since version {}; publishing needs a change",
+                    last["versionId"].as_str().unwrap_or_default()
+                )));
+            }
+            let version_id = tx.next_sequence(&format!("version/{svc}"))?.to_string();
+            let now = model::now_timestamp();
+            let value = json!({
+                "versionId": version_id, "description": description,
+                "createdTime": now, "lastModifiedTime": now,
+                "_service": service, "_functions": functions, "_fingerprint": fingerprint,
+            });
+            tx.insert(Kind::Version, &svc, &version_key(&version_id), &value)
+                .map_err(store_error(Kind::Version, &version_id))?;
+            Ok(value)
+        })
+        .await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -125,7 +127,7 @@ pub async fn list(
     Path(svc): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    p.existing(Kind::Service, "", &svc, Resource::Service)?;
+    p.existing(Kind::Service, "", &svc).await?;
     let mut query = list_query(&params)?;
     let direction = params
         .get("direction")
@@ -144,7 +146,8 @@ pub async fn list(
     let page = p
         .store
         .list(Kind::Version, &svc, &query)
-        .map_err(store_error(Resource::Version, ""))?;
+        .await
+        .map_err(store_error(Kind::Version, ""))?;
     let items: Vec<Value> = page.items.into_iter().map(model::public).collect();
     let mut body = json!({ "versions": items, "direction": direction });
     if let Some(next) = page.next {
@@ -167,29 +170,32 @@ pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((svc, version)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let aliases = p
-        .store
-        .list(
-            Kind::Alias,
-            &svc,
-            &ListQuery {
-                limit: 100_000,
-                ..ListQuery::default()
-            },
-        )
-        .map_err(store_error(Resource::Alias, ""))?;
-    if let Some(alias) = aliases.items.iter().find(|a| {
-        a["versionId"].as_str() == Some(version.as_str())
-            || a["additionalVersionWeight"].get(&version).is_some()
-    }) {
-        return Err(ApiError::Conflict(format!(
-            "version {version} is used by alias '{}'; update or delete the alias first",
-            alias["aliasName"].as_str().unwrap_or_default()
-        )));
-    }
+    let service = svc.clone();
+    // Checked in the transaction that deletes: an alias created meanwhile
+    // cannot be left pointing at a version that is gone.
     p.store
-        .delete(Kind::Version, &svc, &version_key(&version))
-        .map_err(store_error(Resource::Version, &version))?;
+        .transaction(move |tx| {
+            let aliases = tx.list(
+                Kind::Alias,
+                &service,
+                &ListQuery {
+                    limit: 100_000,
+                    ..ListQuery::default()
+                },
+            )?;
+            if let Some(alias) = aliases.items.iter().find(|a| {
+                a["versionId"].as_str() == Some(version.as_str())
+                    || a["additionalVersionWeight"].get(&version).is_some()
+            }) {
+                return Err(ApiError::Conflict(format!(
+                    "version {version} is used by alias '{}'; update or delete the alias first",
+                    alias["aliasName"].as_str().unwrap_or_default()
+                )));
+            }
+            tx.delete(Kind::Version, &service, &version_key(&version))
+                .map_err(store_error(Kind::Version, &version))
+        })
+        .await?;
     p.forget(&svc, None);
     Ok(deleted())
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Language, RuntimeKind, Runtimes, classify};
-use crate::store::{Kind, Store, StoreError};
+use crate::store::{Kind, StoreError, StoreHandle};
 
 /// The interpreted languages the stored functions and version snapshots need,
 /// from each one's `runtime`. A runtime name that is not valid needs nothing.
@@ -28,13 +28,16 @@ pub fn needed_by<'a>(functions: impl IntoIterator<Item = &'a Value>) -> BTreeSet
 /// some runtime is being built, so a settled platform answers without it.
 /// A runtime that failed to build is not waited for: it will not become ready
 /// by waiting, and its functions answer a 400 that says why.
-pub fn waiting_for(runtimes: &Runtimes, store: &dyn Store) -> Result<Vec<Language>, StoreError> {
+pub async fn waiting_for(
+    runtimes: &Runtimes,
+    store: &StoreHandle,
+) -> Result<Vec<Language>, StoreError> {
     let installing = runtimes.installing();
     if installing.is_empty() {
         return Ok(Vec::new());
     }
-    let functions = store.list_all(Kind::Function)?;
-    let versions = store.list_all(Kind::Version)?;
+    let functions = store.list_all(Kind::Function).await?;
+    let versions = store.list_all(Kind::Version).await?;
     let snapshots = versions
         .iter()
         .filter_map(|version| version["_functions"].as_array())
@@ -75,19 +78,22 @@ mod tests {
         assert_eq!(needed_by(&rows).len(), 2);
     }
 
-    #[test]
-    fn waits_only_for_runtimes_being_built_that_are_deployed() {
+    #[tokio::test]
+    async fn waits_only_for_runtimes_being_built_that_are_deployed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::sqlite::SqliteStore::open(&dir.path().join("db")).unwrap();
+        let store = StoreHandle::new(std::sync::Arc::new(
+            crate::store::sqlite::SqliteStore::open(&dir.path().join("db")).unwrap(),
+        ));
         let runtimes = Runtimes::open(Some(dir.path().to_path_buf()));
         // Nothing is being built: nothing to wait for.
-        assert!(waiting_for(&runtimes, &store).unwrap().is_empty());
+        assert!(waiting_for(&runtimes, &store).await.unwrap().is_empty());
         runtimes.mark_installing();
         // Building, but only Wasm is deployed.
         store
             .insert(Kind::Function, "svc", "w", &json!({"runtime": "custom"}))
+            .await
             .unwrap();
-        assert!(waiting_for(&runtimes, &store).unwrap().is_empty());
+        assert!(waiting_for(&runtimes, &store).await.unwrap().is_empty());
         // A published version snapshot with a Node.js function.
         store
             .insert(
@@ -96,9 +102,10 @@ mod tests {
                 "1",
                 &json!({"_functions": [{"runtime": "nodejs18"}]}),
             )
+            .await
             .unwrap();
         assert_eq!(
-            waiting_for(&runtimes, &store).unwrap(),
+            waiting_for(&runtimes, &store).await.unwrap(),
             vec![Language::Nodejs]
         );
         // And a LATEST Python function.
@@ -109,7 +116,8 @@ mod tests {
                 "p",
                 &json!({"runtime": "python3.10"}),
             )
+            .await
             .unwrap();
-        assert_eq!(waiting_for(&runtimes, &store).unwrap().len(), 2);
+        assert_eq!(waiting_for(&runtimes, &store).await.unwrap().len(), 2);
     }
 }

@@ -1,15 +1,26 @@
-//! The control-plane store: one trait, so a PostgreSQL backend can exist later,
-//! and the embedded default ([`sqlite::SqliteStore`]), one crash-safe
-//! transactional file under the data dir.
+//! The control-plane store.
 //!
-//! Data is SQL-shaped: resources are rows keyed by (kind, scope, name) holding
-//! the resource's JSON; the async queue is a table of invocations.
+//! Two levels:
+//! - [`Store`], a backend: synchronous, SQL-shaped, and only ever called on a
+//!   blocking-pool thread. The embedded default is [`sqlite::SqliteStore`]; the
+//!   PostgreSQL backend of the many-nodes issue implements the same trait.
+//! - [`StoreHandle`], what the rest of the platform holds: every call is `async`
+//!   and runs the backend on tokio's blocking pool, so no store call ever runs on
+//!   a runtime worker thread (a commit's fsync or a slow read cannot stall other
+//!   requests). It counts reads and writes and publishes change notifications.
+//!
+//! Resources are rows keyed by (kind, scope, name) holding the resource's JSON;
+//! the async queue is a table of invocations claimed under expiring leases.
 
+mod handle;
 pub mod sqlite;
+
+pub use handle::{StoreCounts, StoreHandle};
 
 use serde_json::Value;
 
-/// What can go wrong in a store.
+/// What can go wrong in a store. A backend failure keeps its cause (logged with
+/// the request id); clients see FC's InternalServerError without it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -17,12 +28,40 @@ pub enum StoreError {
     AlreadyExists,
     #[error("not found")]
     NotFound,
-    #[error("storage: {0}")]
-    Backend(String),
+    /// The backend failed while doing `operation`.
+    #[error("the store failed while {operation}")]
+    Backend {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A row holds bytes that are not the JSON the platform wrote.
+    #[error("a stored {kind} row is corrupt")]
+    Corrupt {
+        kind: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A transaction's body chose to roll back (its own error travels beside this).
+    #[error("the transaction was rolled back")]
+    RolledBack,
+    /// The blocking pool is gone (the runtime is shutting down).
+    #[error("the store's worker thread stopped")]
+    WorkerGone(#[source] tokio::task::JoinError),
 }
 
-/// The kinds of resource rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl StoreError {
+    /// Wraps a backend error with what the store was doing.
+    pub fn backend(
+        operation: &'static str,
+    ) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> Self {
+        move |source| Self::Backend { operation, source }
+    }
+}
+
+/// The kinds of resource rows. The one enum naming FC's resource kinds: the
+/// API's errors name them too (`ServiceNotFound`, `AliasAlreadyExists`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Service,
     /// scope: service name
@@ -40,6 +79,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The row's `kind` column.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Service => "service",
@@ -50,6 +90,21 @@ impl Kind {
             Self::AsyncConfig => "async-config",
             Self::Layer => "layer",
         }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    /// The kind as FC's error messages name it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Service => "service",
+            Self::Function => "function",
+            Self::Trigger => "trigger",
+            Self::Version => "version",
+            Self::Alias => "alias",
+            Self::AsyncConfig => "async invoke config",
+            Self::Layer => "layer version",
+        })
     }
 }
 
@@ -83,52 +138,103 @@ pub struct QueuedInvocation {
     pub payload: Vec<u8>,
     /// Attempts made so far.
     pub attempts: u32,
-    /// Unix ms before which it must not run (retry backoff).
+    /// Unix ms before which it must not run: its retry backoff, or, while a node
+    /// holds it, the end of that node's lease.
     pub not_before_ms: i64,
     pub enqueued_ms: i64,
 }
 
-/// The store every part of the platform uses.
-pub trait Store: Send + Sync + 'static {
+/// Reads over resource rows: on their own ([`Store`]'s read connections) or
+/// inside a transaction ([`Tx`]).
+pub trait Reader {
     fn get(&self, kind: Kind, scope: &str, name: &str) -> Result<Option<Value>, StoreError>;
-    /// Inserts; `AlreadyExists` if the row exists.
-    fn insert(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError>;
-    /// Replaces; `NotFound` if the row does not exist.
-    fn update(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError>;
-    /// Inserts or replaces.
-    fn upsert(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError>;
-    /// Deletes; `NotFound` if the row does not exist.
-    fn delete(&self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError>;
     fn list(&self, kind: Kind, scope: &str, query: &ListQuery) -> Result<Page, StoreError>;
-    /// Every row of `kind`, in any scope.
+    /// Every row of `kind`, in any scope, ordered by scope and name.
     fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError>;
     /// Number of rows of `kind` in `scope`.
     fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError>;
-    /// The next value of a named counter (starts at 1; never reused).
-    fn next_sequence(&self, name: &str) -> Result<i64, StoreError>;
+}
+
+/// One write transaction: what it reads is what it writes over. Rules of the
+/// form "check, then write" (one HTTP trigger per function, an alias names an
+/// existing version, a service is empty before it is deleted) are checked and
+/// written in one, so concurrent requests cannot both pass the check.
+pub trait Tx: Reader {
+    /// Inserts; `AlreadyExists` if the row exists.
+    fn insert(
+        &mut self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError>;
+    /// Replaces; `NotFound` if the row does not exist.
+    fn update(
+        &mut self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError>;
+    /// Inserts or replaces.
+    fn upsert(
+        &mut self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError>;
+    /// Deletes; `NotFound` if the row does not exist.
+    fn delete(&mut self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError>;
+    /// The next value of a named counter (starts at 1; never reused, even when
+    /// the transaction that took it commits nothing else).
+    fn next_sequence(&mut self, name: &str) -> Result<i64, StoreError>;
+}
+
+/// The body of a transaction, as a backend runs it.
+pub type TxBody<'a> = &'a mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>;
+
+/// A store backend. Only [`StoreHandle`] calls it, and only on the blocking pool.
+pub trait Store: Reader + Send + Sync + 'static {
+    /// Runs `body` in one serializable write transaction: committed when it
+    /// returns `Ok`, rolled back when it returns `Err`.
+    fn transaction(&self, body: TxBody<'_>) -> Result<(), StoreError>;
 
     /// Durably enqueues several invocations in one transaction; returns their ids.
-    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<Vec<i64>, StoreError>;
-    /// Claims up to `max` invocations whose `not_before` has passed, oldest first:
-    /// in one transaction, their `not_before` becomes `lease_until_ms`, so nobody
-    /// else runs them meanwhile and a crash means a retry after the lease.
+    /// Those enqueued with a `lease_owner` are held by that node until
+    /// `not_before_ms` (they were handed straight to its workers).
+    fn enqueue_many(
+        &self,
+        invocations: &[QueuedInvocation],
+        lease_owner: Option<&str>,
+    ) -> Result<Vec<i64>, StoreError>;
+    /// Claims up to `max` invocations that are due (their backoff or a previous
+    /// holder's lease has run out), oldest first, for `owner` until
+    /// `lease_until_ms`. The shape of `SELECT … FOR UPDATE SKIP LOCKED`: two
+    /// claimers never get the same row.
     fn claim(
         &self,
+        owner: &str,
         now_ms: i64,
         max: usize,
         lease_until_ms: i64,
     ) -> Result<Vec<QueuedInvocation>, StoreError>;
-    /// Reschedules an invocation after a failed attempt.
+    /// Extends `owner`'s leases on `ids` to `lease_until_ms` (a long run keeps its
+    /// invocation); returns how many it still held.
+    fn renew_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        lease_until_ms: i64,
+    ) -> Result<u64, StoreError>;
+    /// Releases every lease held by an owner other than `alive`, making those
+    /// invocations due now. Only for a backend one node owns (SQLite under the
+    /// data dir's lock): there, every other owner is a dead process.
+    fn release_dead_leases(&self, alive: &str, now_ms: i64) -> Result<u64, StoreError>;
+    /// Reschedules an invocation after a failed attempt (and drops its lease).
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError>;
     /// Removes a finished invocation.
     fn complete(&self, id: i64) -> Result<(), StoreError>;
-    /// Makes every queued invocation due now. Run at start-up: invocations that
-    /// were leased by a worker when the process died run again (at-least-once).
-    fn requeue_all(&self, now_ms: i64) -> Result<(), StoreError>;
-    /// Invocations waiting (for metrics).
+    /// Invocations waiting or running (for metrics).
     fn queue_depth(&self) -> Result<u64, StoreError>;
-    /// A number that changes after every write to a resource row (insert,
-    /// update, upsert, delete), and only then: what is cached from rows stays
-    /// valid while it is unchanged. Queue operations leave it alone.
-    fn generation(&self) -> u64;
 }

@@ -1,157 +1,184 @@
 //! The embedded store: SQLite in WAL mode, one file (`wasm-fc.db`) in the data dir.
 //! WAL with `synchronous=FULL` makes every committed write survive a process or
 //! machine crash; SQLite is the most tested embedded transactional store there is.
+//!
+//! One writer connection takes every write as a `BEGIN IMMEDIATE` transaction
+//! (so writes are serializable, also against another process on the same file),
+//! and a small pool of read connections serves reads: under WAL a reader sees
+//! the last commit and never waits behind a writer's commit or fsync.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use super::{Kind, ListQuery, Page, QueuedInvocation, Store, StoreError};
+use super::{Kind, ListQuery, Page, QueuedInvocation, Reader, Store, StoreError, Tx, TxBody};
+
+/// Read connections: 4, enough for the blocking pool's concurrent reads on a
+/// small host (a read takes microseconds; a fifth waits for one to free up).
+const READERS: usize = 4;
 
 /// SQLite-backed [`Store`].
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
-    /// [`Store::generation`]: moved on after each resource write commits.
-    generation: AtomicU64,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    /// Round-robin start for picking a read connection.
+    next_reader: AtomicUsize,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS resources (
-    kind TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    name TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (kind, scope, name)
-);
-CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS async_queue (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    request_id TEXT NOT NULL,
-    service TEXT NOT NULL,
-    qualifier TEXT NOT NULL,
-    function TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    attempts INTEGER NOT NULL,
-    not_before_ms INTEGER NOT NULL,
-    enqueued_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS async_queue_due ON async_queue (not_before_ms, id);
-";
+/// The schema, by version (`PRAGMA user_version`): each step runs once, in order,
+/// inside the writer's transaction, so a file is always at one whole version.
+const MIGRATIONS: &[&str] = &[
+    // 1: resources, sequences and the queue.
+    "CREATE TABLE IF NOT EXISTS resources (
+        kind TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kind, scope, name)
+    );
+    CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS async_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL,
+        service TEXT NOT NULL,
+        qualifier TEXT NOT NULL,
+        function TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        attempts INTEGER NOT NULL,
+        not_before_ms INTEGER NOT NULL,
+        enqueued_ms INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS async_queue_due ON async_queue (not_before_ms, id);",
+    // 2: leases name their holder, so start-up releases only dead holders' leases.
+    "ALTER TABLE async_queue ADD COLUMN lease_owner TEXT;",
+];
 
-fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::Backend {
+        operation,
+        source: Box::new(e),
+    }
+}
+
+fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, flags).map_err(backend("opening the store"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(backend("opening the store"))?;
+    Ok(conn)
 }
 
 impl SqliteStore {
-    /// Opens (creating) the store file.
+    /// Opens (creating and migrating) the store file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(backend)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(backend)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(backend)?;
-        conn.execute_batch(SCHEMA).map_err(backend)?;
+        let mut writer = open_connection(path, OpenFlags::default())?;
+        let setup = backend("setting up the store");
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(&setup)?;
+        writer
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(&setup)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                open_connection(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map(Mutex::new)
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
-            conn: Mutex::new(conn),
-            generation: AtomicU64::new(0),
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
         })
     }
 
-    /// Called after a resource write committed, so a reader that sees the new
-    /// generation also sees the new row.
-    fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        debug_assert!(
+            super::handle::backend_call_allowed(),
+            "a store call on a runtime worker thread"
+        );
+        // SQLite rolls back an unfinished transaction; the connection stays usable.
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // SQLite rolls back an unfinished transaction; the connection stays usable.
-        self.conn
+    /// A free read connection, else the next one in turn (waiting for it).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        debug_assert!(
+            super::handle::backend_call_allowed(),
+            "a store call on a runtime worker thread"
+        );
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            if let Ok(conn) = self.readers[(start + i) % self.readers.len()].try_lock() {
+                return conn;
+            }
+        }
+        self.readers[start % self.readers.len()]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-fn parse(body: String) -> Result<Value, StoreError> {
-    serde_json::from_str(&body).map_err(|e| StoreError::Backend(format!("corrupt row: {e}")))
+/// Brings the file to the newest schema version.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let failed = backend("migrating the store's schema");
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(&failed)?;
+    let version: usize = tx
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map_err(&failed)? as usize;
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.execute_batch(sql).map_err(&failed)?;
+        tx.pragma_update(None, "user_version", (step + 1) as i64)
+            .map_err(&failed)?;
+    }
+    tx.commit().map_err(&failed)
 }
 
-impl Store for SqliteStore {
-    fn get(&self, kind: Kind, scope: &str, name: &str) -> Result<Option<Value>, StoreError> {
-        let body: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT body FROM resources WHERE kind=?1 AND scope=?2 AND name=?3",
-                params![kind.as_str(), scope, name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(backend)?;
-        body.map(parse).transpose()
+fn parse(kind: Kind, body: String) -> Result<Value, StoreError> {
+    serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+        kind: kind.as_str(),
+        source,
+    })
+}
+
+/// The reads, over any connection (a read connection or a write transaction).
+mod reads {
+    use super::*;
+
+    pub fn get(
+        conn: &Connection,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        let body: Option<String> = conn
+            .prepare_cached("SELECT body FROM resources WHERE kind=?1 AND scope=?2 AND name=?3")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![kind.as_str(), scope, name], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(backend("reading a row"))?;
+        body.map(|body| parse(kind, body)).transpose()
     }
 
-    fn insert(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError> {
-        let changed = self
-            .conn()
-            .execute(
-                "INSERT OR IGNORE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)",
-                params![kind.as_str(), scope, name, body.to_string()],
-            )
-            .map_err(backend)?;
-        if changed == 0 {
-            Err(StoreError::AlreadyExists)
-        } else {
-            self.changed();
-            Ok(())
-        }
-    }
-
-    fn update(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError> {
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE resources SET body=?4 WHERE kind=?1 AND scope=?2 AND name=?3",
-                params![kind.as_str(), scope, name, body.to_string()],
-            )
-            .map_err(backend)?;
-        if changed == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            self.changed();
-            Ok(())
-        }
-    }
-
-    fn upsert(&self, kind: Kind, scope: &str, name: &str, body: &Value) -> Result<(), StoreError> {
-        self.conn()
-            .execute("INSERT OR REPLACE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)", params![kind.as_str(), scope, name, body.to_string()])
-            .map_err(backend)?;
-        self.changed();
-        Ok(())
-    }
-
-    fn delete(&self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError> {
-        let changed = self
-            .conn()
-            .execute(
-                "DELETE FROM resources WHERE kind=?1 AND scope=?2 AND name=?3",
-                params![kind.as_str(), scope, name],
-            )
-            .map_err(backend)?;
-        if changed == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            self.changed();
-            Ok(())
-        }
-    }
-
-    fn list(&self, kind: Kind, scope: &str, query: &ListQuery) -> Result<Page, StoreError> {
+    pub fn list(
+        conn: &Connection,
+        kind: Kind,
+        scope: &str,
+        query: &ListQuery,
+    ) -> Result<Page, StoreError> {
+        let failed = backend("listing rows");
         let limit = query.limit.max(1);
         let (cmp, order) = if query.descending {
             ("<=", "DESC")
@@ -162,8 +189,7 @@ impl Store for SqliteStore {
             "SELECT name, body FROM resources WHERE kind=?1 AND scope=?2 AND substr(name, 1, length(?3))=?3 \
              AND (?4 IS NULL OR name {cmp} ?4) ORDER BY name {order} LIMIT ?5"
         );
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+        let mut stmt = conn.prepare_cached(&sql).map_err(&failed)?;
         let rows = stmt
             .query_map(
                 params![
@@ -175,62 +201,208 @@ impl Store for SqliteStore {
                 ],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
             )
-            .map_err(backend)?;
+            .map_err(&failed)?;
         let mut page = Page::default();
         for row in rows {
-            let (name, body) = row.map_err(backend)?;
+            let (name, body) = row.map_err(&failed)?;
             if page.items.len() == limit {
                 page.next = Some(name);
                 break;
             }
-            page.items.push(parse(body)?);
+            page.items.push(parse(kind, body)?);
         }
         Ok(page)
     }
 
-    fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError> {
-        let conn = self.conn();
+    pub fn list_all(conn: &Connection, kind: Kind) -> Result<Vec<Value>, StoreError> {
+        let failed = backend("listing rows");
         let mut stmt = conn
             .prepare_cached("SELECT body FROM resources WHERE kind=?1 ORDER BY scope, name")
-            .map_err(backend)?;
+            .map_err(&failed)?;
         let rows = stmt
             .query_map(params![kind.as_str()], |r| r.get::<_, String>(0))
-            .map_err(backend)?;
-        rows.map(|row| row.map_err(backend).and_then(parse))
+            .map_err(&failed)?;
+        rows.map(|row| row.map_err(&failed).and_then(|body| parse(kind, body)))
             .collect()
     }
 
-    fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError> {
-        self.conn()
-            .query_row(
-                "SELECT COUNT(*) FROM resources WHERE kind=?1 AND scope=?2",
-                params![kind.as_str(), scope],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(backend)
+    pub fn count(conn: &Connection, kind: Kind, scope: &str) -> Result<u64, StoreError> {
+        conn.query_row(
+            "SELECT COUNT(*) FROM resources WHERE kind=?1 AND scope=?2",
+            params![kind.as_str(), scope],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as u64)
+        .map_err(backend("counting rows"))
+    }
+}
+
+impl Reader for SqliteStore {
+    fn get(&self, kind: Kind, scope: &str, name: &str) -> Result<Option<Value>, StoreError> {
+        reads::get(&self.reader(), kind, scope, name)
     }
 
-    fn next_sequence(&self, name: &str) -> Result<i64, StoreError> {
-        self.conn()
+    fn list(&self, kind: Kind, scope: &str, query: &ListQuery) -> Result<Page, StoreError> {
+        reads::list(&self.reader(), kind, scope, query)
+    }
+
+    fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError> {
+        reads::list_all(&self.reader(), kind)
+    }
+
+    fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError> {
+        reads::count(&self.reader(), kind, scope)
+    }
+}
+
+/// A write transaction on the writer connection.
+struct SqliteTx<'c>(&'c rusqlite::Transaction<'c>);
+
+impl Reader for SqliteTx<'_> {
+    fn get(&self, kind: Kind, scope: &str, name: &str) -> Result<Option<Value>, StoreError> {
+        reads::get(self.0, kind, scope, name)
+    }
+
+    fn list(&self, kind: Kind, scope: &str, query: &ListQuery) -> Result<Page, StoreError> {
+        reads::list(self.0, kind, scope, query)
+    }
+
+    fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError> {
+        reads::list_all(self.0, kind)
+    }
+
+    fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError> {
+        reads::count(self.0, kind, scope)
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn insert(
+        &mut self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .0
+            .execute(
+                "INSERT OR IGNORE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)",
+                params![kind.as_str(), scope, name, body.to_string()],
+            )
+            .map_err(backend("inserting a row"))?;
+        if changed == 0 {
+            Err(StoreError::AlreadyExists)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn update(
+        &mut self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .0
+            .execute(
+                "UPDATE resources SET body=?4 WHERE kind=?1 AND scope=?2 AND name=?3",
+                params![kind.as_str(), scope, name, body.to_string()],
+            )
+            .map_err(backend("updating a row"))?;
+        if changed == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn upsert(
+        &mut self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        self.0
+            .execute(
+                "INSERT OR REPLACE INTO resources (kind, scope, name, body) VALUES (?1, ?2, ?3, ?4)",
+                params![kind.as_str(), scope, name, body.to_string()],
+            )
+            .map_err(backend("writing a row"))?;
+        Ok(())
+    }
+
+    fn delete(&mut self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError> {
+        let changed = self
+            .0
+            .execute(
+                "DELETE FROM resources WHERE kind=?1 AND scope=?2 AND name=?3",
+                params![kind.as_str(), scope, name],
+            )
+            .map_err(backend("deleting a row"))?;
+        if changed == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn next_sequence(&mut self, name: &str) -> Result<i64, StoreError> {
+        self.0
             .query_row(
                 "INSERT INTO sequences (name, value) VALUES (?1, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
                 params![name],
                 |r| r.get(0),
             )
-            .map_err(backend)
+            .map_err(backend("taking the next sequence number"))
+    }
+}
+
+fn queued(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueuedInvocation> {
+    Ok(QueuedInvocation {
+        id: r.get(0)?,
+        request_id: r.get(1)?,
+        service: r.get(2)?,
+        qualifier: r.get(3)?,
+        function: r.get(4)?,
+        payload: r.get(5)?,
+        attempts: r.get(6)?,
+        not_before_ms: r.get(7)?,
+        enqueued_ms: r.get(8)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn transaction(&self, body: TxBody<'_>) -> Result<(), StoreError> {
+        let failed = backend("running a write transaction");
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        body(&mut SqliteTx(&tx))?; // dropping `tx` rolls back
+        tx.commit().map_err(&failed)
     }
 
-    fn enqueue_many(&self, invocations: &[QueuedInvocation]) -> Result<Vec<i64>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(backend)?;
+    fn enqueue_many(
+        &self,
+        invocations: &[QueuedInvocation],
+        lease_owner: Option<&str>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let failed = backend("enqueueing invocations");
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
         let mut ids = Vec::with_capacity(invocations.len());
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, lease_owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
-                .map_err(backend)?;
+                .map_err(&failed)?;
             for inv in invocations {
                 insert
                     .execute(params![
@@ -241,101 +413,123 @@ impl Store for SqliteStore {
                         inv.payload,
                         inv.attempts,
                         inv.not_before_ms,
-                        inv.enqueued_ms
+                        inv.enqueued_ms,
+                        lease_owner
                     ])
-                    .map_err(backend)?;
+                    .map_err(&failed)?;
                 ids.push(tx.last_insert_rowid());
             }
         }
-        tx.commit().map_err(backend)?;
+        tx.commit().map_err(&failed)?;
         Ok(ids)
     }
 
     fn claim(
         &self,
+        owner: &str,
         now_ms: i64,
         max: usize,
         lease_until_ms: i64,
     ) -> Result<Vec<QueuedInvocation>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(backend)?;
+        let failed = backend("claiming queued invocations");
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
         let claimed = {
+            // PostgreSQL: the same SELECT with `FOR UPDATE SKIP LOCKED`.
             let mut select = tx
                 .prepare_cached(
                     "SELECT id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms FROM async_queue \
                      WHERE not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT ?2",
                 )
-                .map_err(backend)?;
-            let rows = select
-                .query_map(params![now_ms, max as i64], |r| {
-                    Ok(QueuedInvocation {
-                        id: r.get(0)?,
-                        request_id: r.get(1)?,
-                        service: r.get(2)?,
-                        qualifier: r.get(3)?,
-                        function: r.get(4)?,
-                        payload: r.get(5)?,
-                        attempts: r.get(6)?,
-                        not_before_ms: r.get(7)?,
-                        enqueued_ms: r.get(8)?,
-                    })
-                })
-                .map_err(backend)?;
-            let claimed = rows.collect::<Result<Vec<_>, _>>().map_err(backend)?;
+                .map_err(&failed)?;
+            let claimed = select
+                .query_map(params![now_ms, max as i64], queued)
+                .map_err(&failed)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&failed)?;
             let mut lease = tx
-                .prepare_cached("UPDATE async_queue SET not_before_ms = ?2 WHERE id = ?1")
-                .map_err(backend)?;
+                .prepare_cached(
+                    "UPDATE async_queue SET not_before_ms = ?2, lease_owner = ?3 WHERE id = ?1",
+                )
+                .map_err(&failed)?;
             for inv in &claimed {
                 lease
-                    .execute(params![inv.id, lease_until_ms])
-                    .map_err(backend)?;
+                    .execute(params![inv.id, lease_until_ms, owner])
+                    .map_err(&failed)?;
             }
             claimed
         };
         if !claimed.is_empty() {
-            tx.commit().map_err(backend)?;
+            tx.commit().map_err(&failed)?;
         }
         Ok(claimed)
     }
 
-    fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError> {
-        self.conn()
+    fn renew_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        lease_until_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let failed = backend("renewing leases");
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let mut held = 0;
+        {
+            let mut renew = tx
+                .prepare_cached(
+                    "UPDATE async_queue SET not_before_ms = ?3 WHERE id = ?1 AND lease_owner = ?2",
+                )
+                .map_err(&failed)?;
+            for id in ids {
+                held += renew
+                    .execute(params![id, owner, lease_until_ms])
+                    .map_err(&failed)? as u64;
+            }
+        }
+        tx.commit().map_err(&failed)?;
+        Ok(held)
+    }
+
+    fn release_dead_leases(&self, alive: &str, now_ms: i64) -> Result<u64, StoreError> {
+        self.writer()
             .execute(
-                "UPDATE async_queue SET attempts=?2, not_before_ms=?3 WHERE id=?1",
+                "UPDATE async_queue SET not_before_ms = ?2, lease_owner = NULL \
+                 WHERE lease_owner IS NOT NULL AND lease_owner != ?1 AND not_before_ms > ?2",
+                params![alive, now_ms],
+            )
+            .map(|n| n as u64)
+            .map_err(backend("releasing dead nodes' leases"))
+    }
+
+    fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError> {
+        self.writer()
+            .execute(
+                "UPDATE async_queue SET attempts=?2, not_before_ms=?3, lease_owner=NULL WHERE id=?1",
                 params![id, attempts, not_before_ms],
             )
-            .map_err(backend)?;
+            .map_err(backend("rescheduling an invocation"))?;
         Ok(())
     }
 
     fn complete(&self, id: i64) -> Result<(), StoreError> {
-        self.conn()
+        self.writer()
             .execute("DELETE FROM async_queue WHERE id=?1", params![id])
-            .map_err(backend)?;
+            .map_err(backend("completing an invocation"))?;
         Ok(())
-    }
-
-    fn requeue_all(&self, now_ms: i64) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE async_queue SET not_before_ms = ?1 WHERE not_before_ms > ?1",
-                params![now_ms],
-            )
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
     }
 
     fn queue_depth(&self) -> Result<u64, StoreError> {
-        self.conn()
+        self.reader()
             .query_row("SELECT COUNT(*) FROM async_queue", [], |r| {
                 r.get::<_, i64>(0)
             })
             .map(|n| n as u64)
-            .map_err(backend)
+            .map_err(backend("counting queued invocations"))
     }
 }
 
@@ -350,15 +544,24 @@ mod tests {
         (dir, store)
     }
 
+    fn write(
+        s: &SqliteStore,
+        mut body: impl FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        s.transaction(&mut body)
+    }
+
     #[test]
     fn crud_and_paging_follow_fc_rules() {
         let (_dir, s) = store();
         for name in ["abc", "abd", "ade", "bcd", "bde", "zzz"] {
-            s.insert(Kind::Service, "", name, &json!({ "serviceName": name }))
-                .unwrap();
+            write(&s, |tx| {
+                tx.insert(Kind::Service, "", name, &json!({ "serviceName": name }))
+            })
+            .unwrap();
         }
         assert!(matches!(
-            s.insert(Kind::Service, "", "abc", &json!({})),
+            write(&s, |tx| tx.insert(Kind::Service, "", "abc", &json!({}))),
             Err(StoreError::AlreadyExists)
         ));
         let page = s
@@ -392,45 +595,139 @@ mod tests {
             .unwrap();
         assert_eq!(page.items.len(), 3);
         assert!(page.next.is_none());
-        s.delete(Kind::Service, "", "abc").unwrap();
+        write(&s, |tx| tx.delete(Kind::Service, "", "abc")).unwrap();
         assert!(matches!(
-            s.delete(Kind::Service, "", "abc"),
+            write(&s, |tx| tx.delete(Kind::Service, "", "abc")),
             Err(StoreError::NotFound)
         ));
         assert_eq!(s.count(Kind::Service, "").unwrap(), 5);
     }
 
     #[test]
+    fn a_failed_transaction_body_writes_nothing() {
+        let (_dir, s) = store();
+        let result = write(&s, |tx| {
+            tx.insert(Kind::Service, "", "a", &json!({}))?;
+            tx.insert(Kind::Service, "", "a", &json!({}))
+        });
+        assert!(matches!(result, Err(StoreError::AlreadyExists)));
+        assert_eq!(s.get(Kind::Service, "", "a").unwrap(), None, "rolled back");
+    }
+
+    #[test]
+    fn a_reader_sees_the_last_commit_while_a_write_is_open() {
+        let (_dir, s) = store();
+        write(&s, |tx| tx.insert(Kind::Service, "", "a", &json!({"v": 1}))).unwrap();
+        write(&s, |tx| {
+            tx.update(Kind::Service, "", "a", &json!({"v": 2}))?;
+            // The writer holds its transaction open; a read connection answers
+            // at once with the committed row instead of waiting.
+            assert_eq!(s.get(Kind::Service, "", "a")?, Some(json!({"v": 1})));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            s.get(Kind::Service, "", "a").unwrap(),
+            Some(json!({"v": 2}))
+        );
+    }
+
+    fn invocation() -> QueuedInvocation {
+        QueuedInvocation {
+            id: 0,
+            request_id: "r".into(),
+            service: "s".into(),
+            qualifier: "LATEST".into(),
+            function: "f".into(),
+            payload: b"p".to_vec(),
+            attempts: 0,
+            not_before_ms: 0,
+            enqueued_ms: 0,
+        }
+    }
+
+    #[test]
     fn sequences_never_reuse_and_the_queue_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
+        let next = |s: &SqliteStore| {
+            let mut n = 0;
+            write(s, |tx| {
+                n = tx.next_sequence("v/demo")?;
+                Ok(())
+            })
+            .unwrap();
+            n
+        };
         {
             let s = SqliteStore::open(&path).unwrap();
-            assert_eq!(s.next_sequence("v/demo").unwrap(), 1);
-            assert_eq!(s.next_sequence("v/demo").unwrap(), 2);
-            let inv = QueuedInvocation {
-                id: 0,
-                request_id: "r".into(),
-                service: "s".into(),
-                qualifier: "LATEST".into(),
-                function: "f".into(),
-                payload: b"p".to_vec(),
-                attempts: 0,
-                not_before_ms: 0,
-                enqueued_ms: 0,
-            };
-            s.enqueue_many(&[inv]).unwrap();
+            assert_eq!(next(&s), 1);
+            assert_eq!(next(&s), 2);
+            s.enqueue_many(&[invocation()], None).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.next_sequence("v/demo").unwrap(), 3);
-        let due = s.claim(1, 10, 500).unwrap();
+        assert_eq!(next(&s), 3);
+        let due = s.claim("a", 1, 10, 500).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].payload, b"p");
-        assert!(s.claim(499, 10, 500).unwrap().is_empty(), "leased");
-        assert_eq!(s.claim(500, 10, 600).unwrap().len(), 1, "the lease ran out");
+        assert!(s.claim("b", 499, 10, 500).unwrap().is_empty(), "leased");
+        assert_eq!(
+            s.claim("b", 500, 10, 600).unwrap().len(),
+            1,
+            "the lease ran out"
+        );
+        assert_eq!(
+            s.renew_leases("a", &[due[0].id], 900).unwrap(),
+            0,
+            "b holds it now"
+        );
+        assert_eq!(s.renew_leases("b", &[due[0].id], 900).unwrap(), 1);
+        assert!(s.claim("a", 800, 10, 2000).unwrap().is_empty(), "renewed");
         s.reschedule(due[0].id, 1, 1000).unwrap();
-        assert!(s.claim(999, 10, 2000).unwrap().is_empty());
+        assert!(s.claim("a", 999, 10, 2000).unwrap().is_empty());
         s.complete(due[0].id).unwrap();
         assert_eq!(s.queue_depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn start_up_releases_only_dead_owners_leases() {
+        let (_dir, s) = store();
+        let leased = QueuedInvocation {
+            not_before_ms: 10_000,
+            ..invocation()
+        };
+        s.enqueue_many(std::slice::from_ref(&leased), Some("dead"))
+            .unwrap();
+        s.enqueue_many(&[leased], Some("me")).unwrap();
+        assert!(
+            s.claim("me", 0, 10, 10_000).unwrap().is_empty(),
+            "both leased"
+        );
+        assert_eq!(s.release_dead_leases("me", 5).unwrap(), 1);
+        assert_eq!(
+            s.claim("me", 5, 10, 10_000).unwrap().len(),
+            1,
+            "only the dead node's"
+        );
+    }
+
+    #[test]
+    fn an_old_file_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms) VALUES ('r','s','LATEST','f',x'70',0,0,0)",
+                [],
+            )
+            .unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.claim("me", 1, 10, 100).unwrap().len(), 1);
+        drop(s);
+        SqliteStore::open(&path).expect("reopening runs no step twice");
     }
 }

@@ -94,7 +94,7 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     check_limits(&request)?;
     let split = super::http_routes::split(request.uri().path())?;
     let target = Target {
-        route: p.http_routes.get(p, &split)?,
+        route: p.http_routes.get(p, &split).await?,
         path: format!("/{}", split.tail),
     };
     let config = &target.route.config;

@@ -12,9 +12,10 @@ use dashmap::DashMap;
 use wasm_fc_engine::{Function, InvokeContext};
 
 use super::http::HttpConfig;
-use crate::error::{ApiError, ApiResult, Resource};
+use crate::error::{ApiError, ApiResult};
 use crate::platform::{Platform, Resolved, str_of};
 use crate::routes::split_qualifier;
+use crate::store::Kind;
 
 /// At most this many routes are kept (one per function and qualifier that
 /// answered); past it the cache starts over. Default 10,000.
@@ -25,7 +26,7 @@ const MAX_ROUTES: usize = 10_000;
 pub(crate) struct Route {
     /// The store generation this was read at.
     generation: u64,
-    pub resolved: Resolved,
+    pub resolved: Arc<Resolved>,
     pub config: HttpConfig,
     /// `/{api}/proxy/{service[.qualifier]}/{function}/` (the `x-fc-base-path` header).
     pub base_path: String,
@@ -93,7 +94,7 @@ pub(super) fn split(path: &str) -> ApiResult<Split<'_>> {
 
 impl HttpRoutes {
     /// The route for `split`, from memory while the store is unchanged.
-    pub(super) fn get(&self, p: &Platform, split: &Split<'_>) -> ApiResult<Arc<Route>> {
+    pub(super) async fn get(&self, p: &Platform, split: &Split<'_>) -> ApiResult<Arc<Route>> {
         // Read the generation before the rows: a write racing with the reads
         // below then leaves this entry already stale, never wrongly fresh.
         let generation = p.store.generation();
@@ -105,7 +106,7 @@ impl HttpRoutes {
         if let Some(route) = hit {
             return Ok(route);
         }
-        let route = Arc::new(resolve(p, split, format!("{}/", split.key), generation)?);
+        let route = Arc::new(resolve(p, split, format!("{}/", split.key), generation).await?);
         if self.routes.len() >= MAX_ROUTES {
             self.routes.clear();
         }
@@ -115,15 +116,15 @@ impl HttpRoutes {
 }
 
 /// Reads the route from the store.
-fn resolve(
+async fn resolve(
     p: &Platform,
     split: &Split<'_>,
     base_path: String,
     generation: u64,
 ) -> ApiResult<Route> {
     let (service, qualifier) = split_qualifier(split.service_part);
-    let resolved = p.resolve(service, qualifier, split.function)?;
-    let (trigger, config) = http_trigger(p, &resolved)?;
+    let resolved = p.resolve(service, qualifier, split.function).await?;
+    let (trigger, config) = http_trigger(p, &resolved).await?;
     let context = crate::invoke::context(p, &resolved, "", 0);
     let observer = crate::observe::Observer::new(p, &resolved, &trigger);
     Ok(Route {
@@ -138,23 +139,25 @@ fn resolve(
 }
 
 /// The function's HTTP trigger for the resolved qualifier: its name and config.
-fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, HttpConfig)> {
+async fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, HttpConfig)> {
     let service = str_of(&resolved.service, "serviceName");
     let function = str_of(&resolved.function, "functionName");
-    let trigger = super::of_function(p, service, function)?
+    let trigger = super::of_function(p, service, function)
+        .await?
         .into_iter()
         .find(|t| {
             t["triggerType"] == "http" && super::qualifier_of(&t["qualifier"]) == resolved.qualifier
         })
         .ok_or_else(|| {
             ApiError::not_found(
-                Resource::Trigger,
+                Kind::Trigger,
                 format!(
                     "HTTP trigger of {service}.{}/{function}",
                     resolved.qualifier
                 ),
             )
         })?;
-    let config = HttpConfig::parse(&trigger["triggerConfig"]).map_err(ApiError::Internal)?;
+    let config = HttpConfig::parse(&trigger["triggerConfig"])
+        .map_err(|e| ApiError::internal("reading a stored HTTP trigger's config", e))?;
     Ok((str_of(&trigger, "triggerName").to_string(), config))
 }

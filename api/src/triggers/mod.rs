@@ -21,9 +21,9 @@ pub use http_routes::HttpRoutes;
 
 use serde_json::Value;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::platform::{Platform, str_of};
-use crate::store::{Kind, ListQuery};
+use crate::store::{Kind, ListQuery, Tx};
 
 /// One trigger type.
 pub trait TriggerType: Send + Sync {
@@ -75,8 +75,12 @@ pub fn type_named(name: &str) -> Option<&'static dyn TriggerType> {
 
 /// Every trigger of a function, by name. (A function has a handful; 10,000 is a
 /// bound, not a page size anyone reaches.)
-pub fn of_function(platform: &Platform, service: &str, function: &str) -> ApiResult<Vec<Value>> {
-    platform
+pub async fn of_function(
+    platform: &Platform,
+    service: &str,
+    function: &str,
+) -> ApiResult<Vec<Value>> {
+    Ok(platform
         .store
         .list(
             Kind::Trigger,
@@ -86,8 +90,8 @@ pub fn of_function(platform: &Platform, service: &str, function: &str) -> ApiRes
                 ..ListQuery::default()
             },
         )
-        .map(|page| page.items)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .await?
+        .items)
 }
 
 /// The qualifier a trigger serves, from its `qualifier` field: none or empty means LATEST.
@@ -98,22 +102,36 @@ pub fn qualifier_of(qualifier: &Value) -> &str {
         .unwrap_or("LATEST")
 }
 
-/// Deletes and stops every trigger of a function (DeleteFunction).
-pub fn delete_all_of(platform: &Platform, service: &str, function: &str) -> ApiResult<()> {
+/// Deletes every trigger of a function in `tx` (DeleteFunction); returns the
+/// deleted rows, for [`stop_all`] once the transaction commits.
+pub fn delete_all_in(tx: &mut dyn Tx, service: &str, function: &str) -> ApiResult<Vec<Value>> {
     let scope = format!("{service}/{function}");
-    for row in of_function(platform, service, function)? {
+    let rows = tx
+        .list(
+            Kind::Trigger,
+            &scope,
+            &ListQuery {
+                limit: 10_000,
+                ..ListQuery::default()
+            },
+        )?
+        .items;
+    for row in &rows {
+        tx.delete(Kind::Trigger, &scope, str_of(row, "triggerName"))?;
+    }
+    Ok(rows)
+}
+
+/// Stops the running triggers of deleted rows.
+pub fn stop_all(platform: &Platform, service: &str, function: &str, rows: &[Value]) {
+    for row in rows {
         let key = TriggerKey {
             service: service.to_string(),
             function: function.to_string(),
-            trigger: str_of(&row, "triggerName").to_string(),
+            trigger: str_of(row, "triggerName").to_string(),
         };
-        platform
-            .store
-            .delete(Kind::Trigger, &scope, &key.trigger)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        if let Some(kind) = type_named(str_of(&row, "triggerType")) {
+        if let Some(kind) = type_named(str_of(row, "triggerType")) {
             kind.apply(platform, &key, None);
         }
     }
-    Ok(())
 }

@@ -57,7 +57,11 @@ const EARLY_WAKE: std::time::Duration = std::time::Duration::from_micros(1500);
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How a run gets the stored timers it starts from (enabled ones only).
-pub type Load = Arc<dyn Fn() -> Vec<Timer> + Send + Sync>;
+pub type Load = Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<Timer>> + Send>>
+        + Send
+        + Sync,
+>;
 
 enum Command {
     Upsert(Timer),
@@ -120,7 +124,12 @@ impl Scheduler {
     /// Runs once, with no stored timers (only those the handles send), until
     /// every handle is dropped or `stop` changes. See [`Scheduler::run_from`].
     pub async fn run(self, sink: Arc<dyn FireSink>, stop: tokio::sync::watch::Receiver<bool>) {
-        self.run_from(sink, stop, Arc::new(Vec::new)).await;
+        self.run_from(
+            sink,
+            stop,
+            Arc::new(|| Box::pin(std::future::ready(Vec::new()))),
+        )
+        .await;
     }
 
     /// The runs a supervisor starts (the first, and one after every panic): each
@@ -150,7 +159,7 @@ impl Scheduler {
         // A panicked run's guard was dropped while it unwound: tokio's lock is free.
         let mut commands = self.commands.clone().lock_owned().await;
         let mut state = State::default();
-        for timer in load() {
+        for timer in load().await {
             state.upsert(timer);
         }
         loop {

@@ -96,7 +96,7 @@ async fn a_panicked_scheduler_restarts_from_the_store_and_keeps_its_handle() {
         let loads = loads.clone();
         Arc::new(move || {
             loads.fetch_add(1, Ordering::SeqCst);
-            vec![timer("svc/fn/stored", soon())]
+            Box::pin(std::future::ready(vec![timer("svc/fn/stored", soon())]))
         })
     };
     let (mut fired, panics, stop, supervisor) = start(scheduler, load, 1);
@@ -117,7 +117,7 @@ async fn a_timer_past_chronos_range_stops_alone() {
     let end_of_time = DateTime::<Utc>::MAX_UTC;
     let load: Load = Arc::new(move || {
         let every_year = |anchor| Schedule::parse("@every 8784h", anchor).expect("valid");
-        vec![
+        Box::pin(std::future::ready(vec![
             // Its first fire would be past chrono's last date: "never", not an
             // overflow (the old `anchor + step` panicked here).
             timer(
@@ -130,7 +130,7 @@ async fn a_timer_past_chronos_range_stops_alone() {
                 every_year(end_of_time - TimeDelta::days(366) - TimeDelta::seconds(1)),
             ),
             timer("svc/fn/normal", soon()),
-        ]
+        ]))
     });
     let (mut fired, panics, stop, supervisor) = start(scheduler, load, 0);
     assert_eq!(next_fire(&mut fired).await, "svc/fn/normal");

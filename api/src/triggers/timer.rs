@@ -112,8 +112,8 @@ fn load_error(platform: &Platform, key: &TriggerKey, error: &super::schedule::Sc
 /// Every enabled stored timer, for a (re)starting scheduler. Rows that fail to
 /// load are logged, counted and skipped; a store that cannot be read is logged
 /// and gives none (the next restart tries again).
-fn stored_timers(platform: &Platform) -> Vec<scheduler::Timer> {
-    let rows = match platform.store.list_all(Kind::Trigger) {
+async fn stored_timers(platform: &Platform) -> Vec<scheduler::Timer> {
+    let rows = match platform.store.list_all(Kind::Trigger).await {
         Ok(rows) => rows,
         Err(error) => {
             tracing::error!(%error, "cannot read the stored triggers; no timer will run");
@@ -212,9 +212,13 @@ pub fn spawn_scheduler(
     let sink: Arc<dyn FireSink> = Arc::new(QueueSink(Arc::downgrade(platform)));
     let weak = Arc::downgrade(platform);
     let load: scheduler::Load = Arc::new(move || {
-        weak.upgrade()
-            .map(|platform| stored_timers(&platform))
-            .unwrap_or_default()
+        let weak = weak.clone();
+        Box::pin(async move {
+            match weak.upgrade() {
+                Some(platform) => stored_timers(&platform).await,
+                None => Vec::new(),
+            }
+        })
     });
     let panics = platform.metrics.prometheus.task_panics(SCHEDULER_TASK);
     let runs = scheduler.runs(sink, stop.clone(), load);

@@ -1,0 +1,320 @@
+//! [`StoreHandle`]: the platform's only way to a store backend. Every call runs
+//! the backend on tokio's blocking pool, counts itself, and writes publish a new
+//! generation that caches watch.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+
+use super::{Kind, ListQuery, Page, QueuedInvocation, Store, StoreError, Tx};
+
+/// Store operations made so far, by class (exported on `/metrics` as
+/// `wasm_fc_store_operations_total{class}`; tests use them to prove a warm path
+/// reads nothing).
+#[derive(Debug, Default)]
+pub struct StoreCounts {
+    /// Resource reads outside a transaction.
+    pub reads: AtomicU64,
+    /// Write transactions (each single-row write is one).
+    pub transactions: AtomicU64,
+    /// Queue operations: enqueue, claim, renew, reschedule, complete, depth.
+    pub queue: AtomicU64,
+}
+
+/// The async face of a [`Store`]. Cheap to clone.
+#[derive(Clone)]
+pub struct StoreHandle {
+    backend: Arc<dyn Store>,
+    counts: Arc<StoreCounts>,
+    /// Moves on after every committed resource write. What is cached from rows
+    /// stays valid while it is unchanged. (On PostgreSQL, LISTEN/NOTIFY from the
+    /// other nodes moves it on too.)
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl std::fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreHandle")
+            .field("counts", &self.counts)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// Set while a blocking-pool thread runs a store call for [`StoreHandle`].
+    static ON_STORE_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread may call a backend: it is running a store call
+/// for [`StoreHandle`], or it is not inside a tokio runtime at all (start-up
+/// and tools). Backends assert it in debug builds, so a store call on a runtime
+/// worker thread fails the tests.
+pub(crate) fn backend_call_allowed() -> bool {
+    ON_STORE_CALL.with(|on| on.get()) || tokio::runtime::Handle::try_current().is_err()
+}
+
+impl StoreHandle {
+    pub fn new(backend: Arc<dyn Store>) -> Self {
+        Self {
+            backend,
+            counts: Arc::default(),
+            generation: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// Runs `call` on the blocking pool.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let backend = self.backend.clone();
+        tokio::task::spawn_blocking(move || {
+            ON_STORE_CALL.with(|on| on.set(true));
+            let result = call(backend.as_ref());
+            ON_STORE_CALL.with(|on| on.set(false));
+            result
+        })
+        .await
+        .map_err(StoreError::WorkerGone)?
+    }
+
+    fn count_read(&self) {
+        self.counts.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_queue(&self) {
+        self.counts.queue.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Operations made so far.
+    pub fn counts(&self) -> &StoreCounts {
+        &self.counts
+    }
+
+    /// Operations made so far, by class, as `/metrics` labels them.
+    pub fn counts_by_class(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("read", self.counts.reads.load(Ordering::Relaxed)),
+            (
+                "transaction",
+                self.counts.transactions.load(Ordering::Relaxed),
+            ),
+            ("queue", self.counts.queue.load(Ordering::Relaxed)),
+        ]
+    }
+
+    /// The current generation (see [`StoreHandle::subscribe`]).
+    pub fn generation(&self) -> u64 {
+        *self.generation.borrow()
+    }
+
+    /// Change notifications: the receiver sees the generation move on after each
+    /// committed resource write.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    fn changed(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    pub async fn get(
+        &self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        self.count_read();
+        let (scope, name) = (scope.to_string(), name.to_string());
+        self.blocking(move |s| s.get(kind, &scope, &name)).await
+    }
+
+    pub async fn list(
+        &self,
+        kind: Kind,
+        scope: &str,
+        query: &ListQuery,
+    ) -> Result<Page, StoreError> {
+        self.count_read();
+        let (scope, query) = (scope.to_string(), query.clone());
+        self.blocking(move |s| s.list(kind, &scope, &query)).await
+    }
+
+    pub async fn list_all(&self, kind: Kind) -> Result<Vec<Value>, StoreError> {
+        self.count_read();
+        self.blocking(move |s| s.list_all(kind)).await
+    }
+
+    pub async fn count(&self, kind: Kind, scope: &str) -> Result<u64, StoreError> {
+        self.count_read();
+        let scope = scope.to_string();
+        self.blocking(move |s| s.count(kind, &scope)).await
+    }
+
+    /// Runs `body` in one write transaction on the blocking pool: committed when
+    /// it returns `Ok`, rolled back (and its error returned) when it returns
+    /// `Err`. `body` runs once.
+    pub async fn transaction<T, E>(
+        &self,
+        body: impl FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.counts.transactions.fetch_add(1, Ordering::Relaxed);
+        let backend = self.backend.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            ON_STORE_CALL.with(|on| on.set(true));
+            let mut body = Some(body);
+            let mut result: Option<Result<T, E>> = None;
+            let committed = backend.transaction(&mut |tx| {
+                let body = body.take().ok_or(StoreError::RolledBack)?;
+                match body(tx) {
+                    Ok(value) => {
+                        result = Some(Ok(value));
+                        Ok(())
+                    }
+                    Err(e) => {
+                        result = Some(Err(e));
+                        Err(StoreError::RolledBack)
+                    }
+                }
+            });
+            ON_STORE_CALL.with(|on| on.set(false));
+            match (committed, result) {
+                (Ok(()), Some(Ok(value))) => Ok(value),
+                (Err(StoreError::RolledBack), Some(Err(e))) => Err(e),
+                (Err(e), _) => Err(E::from(e)),
+                // The backend committed without running the body, or ran it and
+                // reported a rollback without its error: neither can happen.
+                (Ok(()), _) => Err(E::from(StoreError::RolledBack)),
+            }
+        })
+        .await
+        .map_err(|e| E::from(StoreError::WorkerGone(e)))?;
+        if outcome.is_ok() {
+            self.changed();
+        }
+        outcome
+    }
+
+    /// Inserts one row (`AlreadyExists` if it exists).
+    pub async fn insert(
+        &self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
+        self.transaction(move |tx| tx.insert(kind, &scope, &name, &body))
+            .await
+    }
+
+    /// Replaces one row (`NotFound` if it does not exist).
+    pub async fn update(
+        &self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
+        self.transaction(move |tx| tx.update(kind, &scope, &name, &body))
+            .await
+    }
+
+    /// Inserts or replaces one row.
+    pub async fn upsert(
+        &self,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
+        self.transaction(move |tx| tx.upsert(kind, &scope, &name, &body))
+            .await
+    }
+
+    /// Deletes one row (`NotFound` if it does not exist).
+    pub async fn delete(&self, kind: Kind, scope: &str, name: &str) -> Result<(), StoreError> {
+        let (scope, name) = (scope.to_string(), name.to_string());
+        self.transaction(move |tx| tx.delete(kind, &scope, &name))
+            .await
+    }
+
+    /// Enqueues in one transaction; gives the invocations back with their ids.
+    pub async fn enqueue_many(
+        &self,
+        invocations: Vec<QueuedInvocation>,
+        lease_owner: Option<Arc<str>>,
+    ) -> Result<Vec<QueuedInvocation>, StoreError> {
+        self.count_queue();
+        self.blocking(move |s| {
+            let ids = s.enqueue_many(&invocations, lease_owner.as_deref())?;
+            Ok(invocations
+                .into_iter()
+                .zip(ids)
+                .map(|(invocation, id)| QueuedInvocation { id, ..invocation })
+                .collect())
+        })
+        .await
+    }
+
+    pub async fn claim(
+        &self,
+        owner: Arc<str>,
+        now_ms: i64,
+        max: usize,
+        lease_until_ms: i64,
+    ) -> Result<Vec<QueuedInvocation>, StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.claim(&owner, now_ms, max, lease_until_ms))
+            .await
+    }
+
+    pub async fn renew_leases(
+        &self,
+        owner: Arc<str>,
+        ids: Vec<i64>,
+        lease_until_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.renew_leases(&owner, &ids, lease_until_ms))
+            .await
+    }
+
+    pub async fn release_dead_leases(
+        &self,
+        alive: Arc<str>,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.release_dead_leases(&alive, now_ms))
+            .await
+    }
+
+    pub async fn reschedule(
+        &self,
+        id: i64,
+        attempts: u32,
+        not_before_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.reschedule(id, attempts, not_before_ms))
+            .await
+    }
+
+    pub async fn complete(&self, id: i64) -> Result<(), StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.complete(id)).await
+    }
+
+    pub async fn queue_depth(&self) -> Result<u64, StoreError> {
+        self.count_queue();
+        self.blocking(|s| s.queue_depth()).await
+    }
+}
