@@ -1,33 +1,23 @@
-//! wasm-fc's platform around the engine: the FC OpenAPI front end, the embedded
-//! store, invocation (sync, async with a durable queue, log tail), triggers (HTTP,
-//! WebSocket, timers) and `wasm-fc run`.
+//! wasm-fc's platform around the engine, in layers (docs/architecture.md), each
+//! importing only those below it (checked by `tests/layers.rs`):
+//!
+//! - [`control`]: the resource model, names and ARNs, resolve, code packages,
+//!   the store and the runtimes registry;
+//! - [`invoke`]: the invoker (sync and async), the durable queue, destinations,
+//!   metrics and function logs;
+//! - [`triggers`]: trigger types and what drives them (the timer scheduler, the
+//!   HTTP route table), and the [`triggers::Platform`] that holds the layers;
+//! - [`http`]: the only layer that knows the web framework: server, middleware,
+//!   routes, the HTTP-trigger proxy, WebSocket, CORS and the error mapping;
+//! - [`client`]: manifests, deploy and the signing client (the `wasm-fc`
+//!   commands live in the binary, `src/cli`);
+//! - [`app`]: the composition root, which opens the store and engine and wires
+//!   the layers into a serving platform.
 
-pub mod auth;
-pub mod blocking;
-pub mod body;
+pub mod app;
 pub mod client;
-pub mod code;
-pub mod connections;
-pub mod content_md5;
-pub mod credentials;
-pub mod data_dir_lock;
-pub mod deploy;
-pub mod error;
-pub mod error_response;
-pub mod function_logs;
+pub mod control;
+pub mod http;
 pub mod invoke;
-pub mod manifest;
-pub mod metrics;
-pub mod model;
-pub mod observe;
-pub mod openapi;
 pub mod platform;
-pub mod queue;
-pub mod resolve_cache;
-pub mod routes;
-pub mod runtimes;
-pub mod server;
-pub mod store;
-pub mod supervise;
 pub mod triggers;
-pub mod url_signing;

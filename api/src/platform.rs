@@ -12,13 +12,13 @@ use wasm_fc_engine::{
 
 use dashmap::DashMap;
 
-use crate::code;
-use crate::error::{ApiError, ApiResult};
-use crate::metrics::Metrics;
-use crate::metrics::prometheus::StoreOperation;
-use crate::queue::Handoff;
-use crate::runtimes::{self, RuntimeKind, Runtimes};
-use crate::store::{Kind, StoreError, StoreHandle};
+use crate::control::code;
+use crate::control::error::{ApiError, ApiResult};
+use crate::control::runtimes::{self, RuntimeKind, Runtimes};
+use crate::control::store::{Kind, StoreError, StoreHandle};
+use crate::invoke::metrics::Metrics;
+use crate::invoke::metrics::prometheus::StoreOperation;
+use crate::invoke::queue::Handoff;
 use crate::triggers::scheduler::{Scheduler, SchedulerHandle};
 
 /// Who this platform says it is (FC's account id and region).
@@ -58,7 +58,7 @@ pub struct Platform {
     deployed: Mutex<HashMap<String, Function>>,
     /// Hands freshly accepted (already leased) invocations to the workers, so a new
     /// invocation costs one store write and no polling.
-    /// Bounded ([`crate::queue::HANDOFF_CAPACITY`]): a backlog waits in the store.
+    /// Bounded ([`crate::invoke::queue::HANDOFF_CAPACITY`]): a backlog waits in the store.
     pub handoff: tokio::sync::mpsc::Sender<Handoff>,
     handoff_receiver: Mutex<Option<tokio::sync::mpsc::Receiver<Handoff>>>,
     /// Changes the running timers.
@@ -70,7 +70,7 @@ pub struct Platform {
     pub timer_fires_pending: DashMap<String, (i64, String)>,
     pub metrics: Metrics,
     /// Every invocation's guest log, per function (and echoed by `wasm-fc run`).
-    pub logs: crate::function_logs::FunctionLogs,
+    pub logs: crate::invoke::function_logs::FunctionLogs,
     /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
     ready: std::sync::atomic::AtomicBool,
     /// The Python and Node.js runtimes.
@@ -80,17 +80,17 @@ pub struct Platform {
     /// What HTTP-trigger paths resolve to, while the store is unchanged.
     pub http_routes: crate::triggers::HttpRoutes,
     /// Signs the URLs the platform hands out, with a secret kept in the data dir.
-    pub url_signer: crate::url_signing::UrlSigner,
+    pub url_signer: crate::control::url_signing::UrlSigner,
     /// The address the server listens on (set once bound; the code URL's fallback host).
     pub listen_addr: std::sync::OnceLock<std::net::SocketAddr>,
     /// What resolve read, while the store is unchanged.
-    resolve_cache: crate::resolve_cache::ResolveCache,
+    resolve_cache: crate::control::resolve_cache::ResolveCache,
     /// This node's id (random per process start): the owner of its queue leases.
     pub node_id: Arc<str>,
     /// The queue rows this node holds, whose leases it renews.
-    pub held: crate::queue::HeldLeases,
+    pub held: crate::invoke::queue::HeldLeases,
     /// One platform per data dir, for as long as this one lives.
-    _data_dir_lock: crate::data_dir_lock::DataDirLock,
+    _data_dir_lock: crate::control::data_dir_lock::DataDirLock,
 }
 
 impl std::fmt::Debug for Platform {
@@ -121,14 +121,14 @@ impl Platform {
         identity: Identity,
         runtimes: Runtimes,
         max_instance_reuse: u64,
-        url_signer: crate::url_signing::UrlSigner,
-        data_dir_lock: crate::data_dir_lock::DataDirLock,
+        url_signer: crate::control::url_signing::UrlSigner,
+        data_dir_lock: crate::control::data_dir_lock::DataDirLock,
     ) -> Self {
         let (timers, scheduler) = crate::triggers::scheduler::channel();
         let (handoff, handoff_receiver) =
-            tokio::sync::mpsc::channel(crate::queue::HANDOFF_CAPACITY);
+            tokio::sync::mpsc::channel(crate::invoke::queue::HANDOFF_CAPACITY);
         Self {
-            logs: crate::function_logs::FunctionLogs::start(&data_dir),
+            logs: crate::invoke::function_logs::FunctionLogs::start(&data_dir),
             store,
             engine,
             data_dir,
@@ -195,7 +195,7 @@ impl Platform {
         let handler = text("handler");
         match runtimes::classify(&text("runtime"))? {
             RuntimeKind::Wasm => {
-                crate::blocking::run_blocking("reading the handler's Wasm", move || {
+                crate::control::blocking::run_blocking("reading the handler's Wasm", move || {
                     let (_, wasm) = code::read_handler_wasm(&dir, &handler)?;
                     Ok(Engine::digest(&wasm))
                 })
@@ -213,7 +213,7 @@ impl Platform {
     /// unpacked under its digest, on the blocking pool (it can be hundreds of MB).
     pub async fn accept_package(&self, zip_base64: String) -> ApiResult<code::CodePackage> {
         let data_dir = self.data_dir.clone();
-        crate::blocking::run_blocking("storing code", move || {
+        crate::control::blocking::run_blocking("storing code", move || {
             let package =
                 code::CodePackage::from_base64(&zip_base64, &code::CodeLimits::default())?;
             store_package(&data_dir, &package)?;
@@ -256,7 +256,7 @@ impl Platform {
     async fn merged_layers(&self, arns: &[String]) -> ApiResult<PathBuf> {
         let mut digests = Vec::with_capacity(arns.len());
         for arn in arns {
-            let layer = crate::routes::layer_for_arn(self, arn).await?;
+            let layer = crate::http::routes::layer_for_arn(self, arn).await?;
             digests.push(str_of(&layer, "_codeDigest").to_string());
         }
         let key = Engine::digest(digests.join(",").as_bytes());
@@ -466,7 +466,7 @@ impl Platform {
     }
 
     /// Resolves `service[.qualifier]` + function to what runs: from memory while
-    /// the store is unchanged ([`crate::resolve_cache`]), else from the store.
+    /// the store is unchanged ([`crate::control::resolve_cache`]), else from the store.
     /// An alias's weights are rolled on every call, cached or not.
     pub async fn resolve(
         &self,

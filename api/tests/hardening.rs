@@ -186,7 +186,7 @@ fn the_query_qualifier_is_honoured_everywhere_fc_takes_it() {
 
 /// An HMAC keyed the way the old URLs were: with the public account id.
 fn forged_signature(file: &str, expires: u64, data_dir: &std::path::Path) -> String {
-    wasm_fc_api::auth::sign(
+    wasm_fc_api::control::auth::sign(
         "1234567890123456",
         &format!("{file}\n{expires}\n{}", data_dir.display()),
     )
@@ -206,7 +206,7 @@ fn code_urls_carry_the_port_and_cannot_be_forged() {
     ));
     let port = s.endpoint.rsplit(':').next().unwrap().to_string();
     // `Host` without a port, as @alicloud/fc2 sends it: the URL still has one.
-    let creds = wasm_fc_api::credentials::Credentials {
+    let creds = wasm_fc_api::control::credentials::Credentials {
         access_key_id: KEY_ID.into(),
         access_key_secret: SECRET.into(),
     };
@@ -234,13 +234,13 @@ fn code_urls_carry_the_port_and_cannot_be_forged() {
     assert_eq!(status, 200);
     assert_eq!(
         reply.json()["checksum"].as_str().unwrap(),
-        wasm_fc_api::code::CodePackage::from_zip(zip)
+        wasm_fc_api::control::code::CodePackage::from_zip(zip)
             .checksum
             .to_string()
     );
 
     // The secret is random, private and kept in the data dir.
-    let key = dir.path().join(wasm_fc_api::url_signing::KEY_FILE);
+    let key = dir.path().join(wasm_fc_api::control::url_signing::KEY_FILE);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -281,7 +281,8 @@ fn code_urls_carry_the_port_and_cannot_be_forged() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let signer = wasm_fc_api::url_signing::UrlSigner::load_or_generate(dir.path()).unwrap();
+    let signer =
+        wasm_fc_api::control::url_signing::UrlSigner::load_or_generate(dir.path()).unwrap();
     let past = now - 1;
     let expired = format!(
         "{base}?expires={past}&signature={}",
@@ -309,7 +310,7 @@ fn listening_on_every_address_the_code_url_uses_the_clients_host_name() {
         &[],
         &function_body("f", wasm_fc_test_guests::EVENT_HELLO, json!({})),
     ));
-    let creds = wasm_fc_api::credentials::Credentials {
+    let creds = wasm_fc_api::control::credentials::Credentials {
         access_key_id: KEY_ID.into(),
         access_key_secret: SECRET.into(),
     };
@@ -622,7 +623,7 @@ fn a_destination_pointing_back_at_its_function_stops() {
     };
     let seen = events();
     assert!(
-        (2..=1 + wasm_fc_api::queue::MAX_DESTINATION_HOPS as usize).contains(&seen),
+        (2..=1 + wasm_fc_api::invoke::queue::MAX_DESTINATION_HOPS as usize).contains(&seen),
         "{seen} events: the record went round at least once and at most the hop limit"
     );
     // Nothing more arrives once the chain is cut.
@@ -677,7 +678,7 @@ fn an_async_backlog_waits_in_the_store_not_in_memory() {
     let stats = ok(call(&s, "GET", "/_wasm-fc/stats", &[], b"")).json();
     let in_memory = stats["asyncHandoffInMemory"].as_u64().unwrap();
     assert!(
-        in_memory <= wasm_fc_api::queue::HANDOFF_CAPACITY as u64,
+        in_memory <= wasm_fc_api::invoke::queue::HANDOFF_CAPACITY as u64,
         "{in_memory} accepted invocations held in memory"
     );
     assert!(

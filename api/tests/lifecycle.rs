@@ -128,7 +128,7 @@ fn children_of(pid: u32) -> Vec<u32> {
 fn marked_processes(runtimes: &Path) -> Vec<u32> {
     let marker = format!(
         "{}={}",
-        wasm_fc_api::runtimes::BUILD_MARKER,
+        wasm_fc_api::control::runtimes::BUILD_MARKER,
         runtimes.display()
     );
     processes()
@@ -183,9 +183,10 @@ fn a_platform_with_a_python_function_waits_for_python() {
     let data = tempfile::tempdir().unwrap();
     {
         // A Python function deployed before this start (as after a restart).
-        use wasm_fc_api::store::{Kind, Store as _};
+        use wasm_fc_api::control::store::{Kind, Store as _};
         let store =
-            wasm_fc_api::store::sqlite::SqliteStore::open(&data.path().join("wasm-fc.db")).unwrap();
+            wasm_fc_api::control::store::sqlite::SqliteStore::open(&data.path().join("wasm-fc.db"))
+                .unwrap();
         store
             .transaction(&mut |tx| {
                 tx.insert(Kind::Service, "", "py", &json!({ "serviceName": "py" }))?;

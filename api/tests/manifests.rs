@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wasm_fc_api::manifest;
+use wasm_fc_api::client::manifest;
 
 /// A fixed environment, so snapshots do not depend on the machine.
 fn env(name: &str) -> Option<String> {

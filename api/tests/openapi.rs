@@ -148,7 +148,7 @@ fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 
 #[test]
 fn the_document_is_well_formed_openapi_3_1() {
-    let doc = wasm_fc_api::openapi::document();
+    let doc = wasm_fc_api::http::openapi::document();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
     let scheme = &doc["components"]["securitySchemes"]["FCSignature"];
@@ -224,7 +224,7 @@ fn the_document_is_well_formed_openapi_3_1() {
 
 #[test]
 fn the_document_covers_fc_operations_under_both_prefixes() {
-    let doc = wasm_fc_api::openapi::document();
+    let doc = wasm_fc_api::http::openapi::document();
     let ops = operations(&doc);
     for prefix in ["/2016-08-15", "/2021-04-06"] {
         for (method, path) in [
@@ -361,7 +361,7 @@ fn no_route_bypasses_the_documented_registration() {
         assert!(seen.contains(entry), "stale allowance {entry:?}");
     }
     // The proxy route is documented under both prefixes.
-    let doc = wasm_fc_api::openapi::document();
+    let doc = wasm_fc_api::http::openapi::document();
     for prefix in ["/2016-08-15", "/2021-04-06"] {
         assert!(
             doc["paths"][format!("{prefix}/proxy/{{serviceName}}/{{functionName}}/{{path}}")]

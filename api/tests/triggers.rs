@@ -362,15 +362,15 @@ fn methods_and_auth_type_function_are_enforced() {
 /// A signed URL as FC's Go and Java SDKs make it (fc-api.md §2.5).
 fn signed_url(path: &str, expires: u64) -> String {
     let query = format!("x-fc-access-key-id={KEY_ID}&x-fc-expires={expires}");
-    let signed = wasm_fc_api::auth::SignedRequest {
+    let signed = wasm_fc_api::control::auth::SignedRequest {
         method: "GET",
         path,
         query: Some(&query),
         headers: Vec::new(),
     };
-    let resource = wasm_fc_api::auth::canonical_resource(&signed);
-    let sts = wasm_fc_api::auth::string_to_sign(&signed, &expires.to_string(), &resource);
-    let signature = wasm_fc_api::auth::sign(SECRET, &sts);
+    let resource = wasm_fc_api::control::auth::canonical_resource(&signed);
+    let sts = wasm_fc_api::control::auth::string_to_sign(&signed, &expires.to_string(), &resource);
+    let signature = wasm_fc_api::control::auth::sign(SECRET, &sts);
     let encoded: String = signature
         .bytes()
         .map(|b| match b {

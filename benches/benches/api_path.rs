@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wasm_fc_api::client::Client;
-use wasm_fc_api::credentials::Credentials;
-use wasm_fc_api::server::{ServerConfig, bind};
+use wasm_fc_api::control::credentials::Credentials;
+use wasm_fc_api::http::server::{ServerConfig, bind};
 use wasm_fc_benches::event::EventHandlerPre;
 use wasm_fc_benches::raw;
 use wasm_fc_benches::{record, report, zip_base64};
@@ -73,7 +73,7 @@ fn api_path(c: &mut Criterion) {
             },
             credentials: Some(credentials.clone()),
             runtimes_dir: None,
-            max_instance_reuse: wasm_fc_api::server::DEFAULT_MAX_INSTANCE_REUSE,
+            max_instance_reuse: wasm_fc_api::http::server::DEFAULT_MAX_INSTANCE_REUSE,
         }))
         .unwrap();
     let platform = bound.platform.clone();

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use wasm_fc_api::runtimes::Language;
+use wasm_fc_api::control::runtimes::Language;
 use wasm_fc_benches::{record, report};
 use wasm_fc_engine::{Engine, EngineConfig, FunctionConfig, InvokeContext, Preopen};
 use wasmtime::Store;
@@ -124,7 +124,8 @@ impl Setup {
 fn setup(language: Language) -> Setup {
     let runtimes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm-fc-runtimes");
     let component =
-        wasm_fc_api::runtimes::install(&runtimes, language, &|line| eprintln!("{line}")).unwrap();
+        wasm_fc_api::control::runtimes::install(&runtimes, language, &|line| eprintln!("{line}"))
+            .unwrap();
     let shared = runtimes.join("artifacts");
     let artifacts = tempfile::tempdir().unwrap();
     let engine = Engine::new(EngineConfig {

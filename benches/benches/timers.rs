@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use wasm_fc_api::metrics::percentile;
+use wasm_fc_api::invoke::metrics::percentile;
 use wasm_fc_api::triggers::schedule::Schedule;
 use wasm_fc_api::triggers::scheduler::{self, Fire, FireSink, Timer};
 
@@ -190,18 +190,18 @@ fn request(addr: &str, secret: &str, key: &str, method: &str, path: &str, body: 
         ("date".to_string(), date.clone()),
         ("content-type".to_string(), "application/json".to_string()),
     ];
-    let signed = wasm_fc_api::auth::SignedRequest {
+    let signed = wasm_fc_api::control::auth::SignedRequest {
         method,
         path,
         query: None,
         headers,
     };
-    let sts = wasm_fc_api::auth::string_to_sign(
+    let sts = wasm_fc_api::control::auth::string_to_sign(
         &signed,
         &date,
-        &wasm_fc_api::auth::canonical_resource(&signed),
+        &wasm_fc_api::control::auth::canonical_resource(&signed),
     );
-    let signature = wasm_fc_api::auth::sign(secret, &sts);
+    let signature = wasm_fc_api::control::auth::sign(secret, &sts);
     let mut socket = std::net::TcpStream::connect(addr).unwrap();
     write!(
         socket,
@@ -225,8 +225,8 @@ fn event_hello_zip() -> String {
 }
 
 async fn end_to_end(window: Duration) {
-    use wasm_fc_api::credentials::Credentials;
-    use wasm_fc_api::server::{ServerConfig, bind};
+    use wasm_fc_api::control::credentials::Credentials;
+    use wasm_fc_api::http::server::{ServerConfig, bind};
     let dir = tempfile::tempdir().unwrap();
     let credentials = Credentials {
         access_key_id: "bench".into(),
@@ -242,7 +242,7 @@ async fn end_to_end(window: Duration) {
         },
         credentials: Some(credentials),
         runtimes_dir: None,
-        max_instance_reuse: wasm_fc_api::server::DEFAULT_MAX_INSTANCE_REUSE,
+        max_instance_reuse: wasm_fc_api::http::server::DEFAULT_MAX_INSTANCE_REUSE,
     })
     .await
     .unwrap();
@@ -252,12 +252,12 @@ async fn end_to_end(window: Duration) {
     for i in 0..SCHEDULES {
         let row = serde_json::json!({
             "triggerName": format!("idle{i}"), "triggerType": "timer", "_service": "bench",
-            "_function": "idle", "lastModifiedTime": wasm_fc_api::model::now_timestamp(),
+            "_function": "idle", "lastModifiedTime": wasm_fc_api::control::model::now_timestamp(),
             "triggerConfig": { "cronExpression": format!("{} {} {} {} {} ?", i % 60, (i / 60) % 60, (i / 3600) % 24, far.format("%-d"), far.format("%-m")), "enable": true },
         });
         store
             .upsert(
-                wasm_fc_api::store::Kind::Trigger,
+                wasm_fc_api::control::store::Kind::Trigger,
                 "bench/idle",
                 &format!("idle{i}"),
                 &row,

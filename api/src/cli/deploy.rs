@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wasm_fc_api::deploy::Progress;
-use wasm_fc_api::manifest;
+use wasm_fc_api::client::deploy::Progress;
+use wasm_fc_api::client::manifest;
 
 use super::{ClientArgs, Format, print_json};
 
@@ -75,7 +75,7 @@ pub fn deploy(args: &DeployArgs, format: Format) -> anyhow::Result<()> {
     let manifest = load(&args.file)?;
     let client = args.client.client()?;
     let display = Display::new(format);
-    let result = wasm_fc_api::deploy::deploy(&client, &manifest, &display);
+    let result = wasm_fc_api::client::deploy::deploy(&client, &manifest, &display);
     display.finish();
     result?;
     let deployed: Vec<serde_json::Value> = manifest

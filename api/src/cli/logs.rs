@@ -91,7 +91,7 @@ pub fn logs(args: &LogsArgs, format: Format) -> anyhow::Result<()> {
     // and skip the request ids already printed at it.
     let mut since = match &args.since {
         Some(text) => {
-            Some(since_ms(text, wasm_fc_api::queue::now_ms()).map_err(anyhow::Error::msg)?)
+            Some(since_ms(text, wasm_fc_api::invoke::queue::now_ms()).map_err(anyhow::Error::msg)?)
         }
         None => None,
     };

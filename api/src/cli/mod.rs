@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde_json::Value;
 use wasm_fc_api::client::Client;
-use wasm_fc_api::credentials::Credentials;
+use wasm_fc_api::control::credentials::Credentials;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]

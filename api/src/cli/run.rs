@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use wasm_fc_api::client::Client;
+use wasm_fc_api::http::server::{ServerConfig, bind};
 use wasm_fc_api::platform::Identity;
-use wasm_fc_api::server::{ServerConfig, bind};
 
 use super::Format;
 use super::deploy::{Display, load};
@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(
         long,
         env = "WASM_FC_MAX_INSTANCE_REUSE_COUNT",
-        default_value_t = wasm_fc_api::server::DEFAULT_MAX_INSTANCE_REUSE,
+        default_value_t = wasm_fc_api::http::server::DEFAULT_MAX_INSTANCE_REUSE,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub max_instance_reuse_count: u64,
@@ -104,7 +104,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);
     bound.defer_ready = true;
-    bound.connection_limits = wasm_fc_api::connections::ConnectionLimits {
+    bound.connection_limits = wasm_fc_api::http::connections::ConnectionLimits {
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         ..Default::default()
@@ -169,13 +169,13 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
 /// Deploys the manifest (if any) and prints the banner.
 fn start_up(
     client: &Client,
-    manifest: Option<&wasm_fc_api::manifest::Manifest>,
+    manifest: Option<&wasm_fc_api::client::manifest::Manifest>,
     format: Format,
     about: &super::banner::About,
 ) -> anyhow::Result<()> {
     if let Some(manifest) = manifest {
         let display = Display::new(format);
-        let result = wasm_fc_api::deploy::deploy(client, manifest, &display);
+        let result = wasm_fc_api::client::deploy::deploy(client, manifest, &display);
         display.finish();
         result?;
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde_json::json;
-use wasm_fc_api::runtimes::{Language, Runtimes};
+use wasm_fc_api::control::runtimes::{Language, Runtimes};
 use wasm_fc_engine::{Engine, EngineConfig};
 
 use super::Format;
@@ -94,8 +94,8 @@ fn list(runtimes: &Runtimes, format: Format) {
         .into_iter()
         .map(|language| {
             let runtimes_list = match language {
-                Language::Python => wasm_fc_api::runtimes::PYTHON_RUNTIMES,
-                Language::Nodejs => wasm_fc_api::runtimes::NODEJS_RUNTIMES,
+                Language::Python => wasm_fc_api::control::runtimes::PYTHON_RUNTIMES,
+                Language::Nodejs => wasm_fc_api::control::runtimes::NODEJS_RUNTIMES,
             };
             json!({
                 "language": language.name(),

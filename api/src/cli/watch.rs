@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 use wasm_fc_api::client::Client;
-use wasm_fc_api::manifest::Manifest;
+use wasm_fc_api::client::manifest::Manifest;
 
 use super::Format;
 use super::deploy::{Display, load};
@@ -120,7 +120,7 @@ pub fn run(client: Client, file: PathBuf, mut manifest: Manifest, format: Format
                 Ok(reloaded) => {
                     manifest = reloaded;
                     let display = Display::new(format);
-                    let result = wasm_fc_api::deploy::deploy(&client, &manifest, &display);
+                    let result = wasm_fc_api::client::deploy::deploy(&client, &manifest, &display);
                     display.finish();
                     report(result, "manifest");
                 }
@@ -155,12 +155,13 @@ fn redeploy(
         spec.build = None;
     }
     let display = Display::new(format);
-    let result = wasm_fc_api::deploy::deploy_function(client, service_spec, &spec, &display);
+    let result =
+        wasm_fc_api::client::deploy::deploy_function(client, service_spec, &spec, &display);
     display.finish();
     report(result, &format!("{service}/{function}"));
 }
 
-fn report(result: Result<(), wasm_fc_api::deploy::DeployError>, what: &str) {
+fn report(result: Result<(), wasm_fc_api::client::deploy::DeployError>, what: &str) {
     match result {
         Ok(()) => eprintln!("--watch: redeployed {what}"),
         Err(err) => eprintln!("--watch: {err}; the previous version keeps serving"),

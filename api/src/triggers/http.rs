@@ -6,7 +6,7 @@
 //! as FC's SDKs do; one HTTP trigger per function and qualifier; and a function
 //! with an HTTP trigger takes no trigger of another type (checked by the routes).
 
-use axum::http::Method;
+use http::Method;
 use serde_json::Value;
 
 use super::TriggerType;

@@ -12,10 +12,10 @@ use dashmap::DashMap;
 use wasm_fc_engine::{Function, InvokeContext};
 
 use super::http::HttpConfig;
-use crate::error::{ApiError, ApiResult};
+use crate::control::error::{ApiError, ApiResult};
+use crate::control::store::Kind;
+use crate::http::routes::split_qualifier;
 use crate::platform::{Platform, Resolved, str_of};
-use crate::routes::split_qualifier;
-use crate::store::Kind;
 
 /// At most this many routes are kept (one per function and qualifier that
 /// answered); past it the cache starts over. Default 10,000.
@@ -23,7 +23,7 @@ const MAX_ROUTES: usize = 10_000;
 
 /// One resolved `/{api}/proxy/{service[.qualifier]}/{function}/`.
 #[derive(Debug)]
-pub(crate) struct Route {
+pub struct Route {
     /// The store generation this was read at.
     generation: u64,
     pub resolved: Arc<Resolved>,
@@ -35,7 +35,7 @@ pub(crate) struct Route {
     pub context: InvokeContext,
     /// Metrics and function log of this route's invocations (its `trigger`
     /// label is the HTTP trigger's name).
-    pub observer: crate::observe::Observer,
+    pub observer: crate::invoke::observe::Observer,
     /// The engine function that runs the resolved version, loaded on the first
     /// request that invokes it (a CORS preflight or a refused method does not).
     function: tokio::sync::OnceCell<Function>,
@@ -58,7 +58,8 @@ pub struct HttpRoutes {
 }
 
 /// A request path split into its route and the rest.
-pub(super) struct Split<'a> {
+#[derive(Debug)]
+pub struct Split<'a> {
     pub service_part: &'a str,
     pub function: &'a str,
     /// After the function segment, without its leading `/`.
@@ -69,7 +70,7 @@ pub(super) struct Split<'a> {
 }
 
 /// Splits `/{api}/proxy/{svc[.q]}/{fn}/{rest}`.
-pub(super) fn split(path: &str) -> ApiResult<Split<'_>> {
+pub fn split(path: &str) -> ApiResult<Split<'_>> {
     let (api, after) = path
         .split_once("/proxy/")
         .ok_or_else(|| ApiError::PathNotSupported {
@@ -94,7 +95,7 @@ pub(super) fn split(path: &str) -> ApiResult<Split<'_>> {
 
 impl HttpRoutes {
     /// The route for `split`, from memory while the store is unchanged.
-    pub(super) async fn get(&self, p: &Platform, split: &Split<'_>) -> ApiResult<Arc<Route>> {
+    pub async fn get(&self, p: &Platform, split: &Split<'_>) -> ApiResult<Arc<Route>> {
         // Read the generation before the rows: a write racing with the reads
         // below then leaves this entry already stale, never wrongly fresh.
         let generation = p.store.generation();
@@ -126,7 +127,7 @@ async fn resolve(
     let resolved = p.resolve(service, qualifier, split.function).await?;
     let (trigger, config) = http_trigger(p, &resolved).await?;
     let context = crate::invoke::context(p, &resolved, "", 0);
-    let observer = crate::observe::Observer::new(p, &resolved, &trigger);
+    let observer = crate::invoke::observe::Observer::new(p, &resolved, &trigger);
     Ok(Route {
         generation,
         resolved,

@@ -6,24 +6,20 @@
 //! - [`stored`]: event sources outside this machine (OSS, SLS, MNS, ...), kept with
 //!   their config so FC tools round-trip; nothing delivers their events locally.
 
-mod cors;
 pub mod http;
-mod http_proxy;
-mod http_routes;
+pub mod http_routes;
 pub mod schedule;
 pub mod scheduler;
 mod stored;
 pub mod timer;
-mod websocket;
 
-pub use http_proxy::proxy_router;
 pub use http_routes::HttpRoutes;
 
 use serde_json::Value;
 
-use crate::error::ApiResult;
+use crate::control::error::ApiResult;
+use crate::control::store::{Kind, ListQuery, Tx};
 use crate::platform::{Platform, str_of};
-use crate::store::{Kind, ListQuery, Tx};
 
 /// One trigger type.
 pub trait TriggerType: Send + Sync {

@@ -11,7 +11,7 @@
 //! heap from the store (its `load` argument) before it takes commands. A change
 //! written to the store while the task was down arrives either in that load or as
 //! a command after it, so a restarted scheduler ends up where the store is.
-//! ([`crate::supervise`] restarts it after a panic.)
+//! ([`crate::invoke::supervise`] restarts it after a panic.)
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

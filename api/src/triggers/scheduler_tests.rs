@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::watch;
 
-use crate::supervise::{Backoff, supervise};
+use crate::invoke::supervise::{Backoff, supervise};
 
 const QUICK: Backoff = Backoff {
     first: Duration::from_millis(1),

@@ -5,12 +5,12 @@
 //! trigger's qualifier. `enable` defaults to true; `payload` to "" (at most
 //! 128 KB, the async payload limit). Timers are reloaded from the store at start;
 //! fires missed while the server was down are not made up. A fire starts on a
-//! worker while its queue row commits (see [`crate::queue::submit_eagerly`]).
+//! worker while its queue row commits (see [`crate::invoke::queue::submit_eagerly`]).
 //!
 //! A stored timer whose `cronExpression` no longer validates (a row written by an
 //! older wasm-fc, or by hand) is skipped with a warning naming it and counted in
 //! `wasm_fc_trigger_load_errors_total`; it never stops the platform from starting.
-//! The scheduler runs under [`crate::supervise`]: a panic is logged, counted in
+//! The scheduler runs under [`crate::invoke::supervise`]: a panic is logged, counted in
 //! `wasm_fc_task_panics_total{task="timer-scheduler"}`, and the scheduler restarts
 //! from the store.
 
@@ -22,9 +22,9 @@ use serde_json::{Value, json};
 use super::schedule::Schedule;
 use super::scheduler::{Fire, FireSink};
 use super::{TriggerKey, TriggerType, scheduler};
+use crate::control::store::{Kind, QueuedInvocation};
 use crate::invoke::MAX_ASYNC_PAYLOAD;
 use crate::platform::{Platform, str_of};
-use crate::store::{Kind, QueuedInvocation};
 
 /// The scheduler's task name in logs and `wasm_fc_task_panics_total{task}`.
 pub const SCHEDULER_TASK: &str = "timer-scheduler";
@@ -197,7 +197,7 @@ impl FireSink for QueueSink {
                 }
             })
             .collect();
-        crate::queue::submit_eagerly(&platform, invocations);
+        crate::invoke::queue::submit_eagerly(&platform, invocations);
     }
 }
 
@@ -222,7 +222,7 @@ pub fn spawn_scheduler(
     });
     let panics = platform.metrics.prometheus.task_panics(SCHEDULER_TASK);
     let runs = scheduler.runs(sink, stop.clone(), load);
-    Some(crate::supervise::spawn_supervised(
+    Some(crate::invoke::supervise::spawn_supervised(
         SCHEDULER_TASK,
         panics,
         stop,

@@ -1,0 +1,93 @@
+//! One place where every finished invocation is accounted for, whatever started it
+//! (InvokeFunction sync or async, a timer, an HTTP trigger, a WebSocket message):
+//! Prometheus counters and histograms, and the function's log.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use wasm_fc_engine::{ErrorKind, Outcome};
+
+use crate::invoke::function_logs::LogRecord;
+use crate::invoke::metrics::prometheus::{InvocationSeries, Status};
+use crate::platform::{Platform, Resolved, str_of};
+
+/// The `trigger` label of a sync InvokeFunction.
+pub const SYNC_INVOKE: &str = "invoke";
+/// The `trigger` label of an async InvokeFunction.
+pub const ASYNC_INVOKE: &str = "async";
+
+/// How an outcome ended.
+pub fn status_of(outcome: &Outcome) -> Status {
+    match &outcome.result {
+        Ok(_) => Status::Success,
+        Err(e) if e.kind == ErrorKind::Handled => Status::HandledError,
+        Err(_) => Status::UnhandledError,
+    }
+}
+
+/// Accounts for the invocations of one function version through one trigger.
+/// Built per invocation on the management paths; an HTTP route keeps one, so
+/// a request neither builds labels nor copies names.
+#[derive(Debug)]
+pub struct Observer {
+    service: Arc<str>,
+    function: Arc<str>,
+    qualifier: Arc<str>,
+    trigger: Arc<str>,
+    series: InvocationSeries,
+}
+
+impl Observer {
+    pub fn new(p: &Platform, resolved: &Resolved, trigger: &str) -> Self {
+        let service = str_of(&resolved.service, "serviceName");
+        let function = str_of(&resolved.function, "functionName");
+        Self {
+            series: p.metrics.prometheus.series(service, function, trigger),
+            service: service.into(),
+            function: function.into(),
+            qualifier: resolved.qualifier.as_str().into(),
+            trigger: trigger.into(),
+        }
+    }
+
+    /// Accounts for a finished invocation: metrics, then the function's log.
+    pub fn finished(&self, p: &Platform, request_id: &str, outcome: &Outcome) {
+        let status = status_of(outcome);
+        self.series
+            .invocation(status, Some(outcome.duration), outcome.cold_start);
+        p.logs.record(LogRecord {
+            time_ms: crate::invoke::queue::now_ms(),
+            request_id: request_id.to_string(),
+            service: self.service.clone(),
+            function: self.function.clone(),
+            qualifier: self.qualifier.clone(),
+            trigger: self.trigger.clone(),
+            status: Cow::Borrowed(status.as_str()),
+            duration_ms: outcome.duration.as_secs_f64() * 1e3,
+            max_memory_mb: outcome.max_memory_bytes as f64 / f64::from(1 << 20),
+            cold_start: outcome.cold_start,
+            log: String::from_utf8_lossy(&outcome.log).into_owned(),
+        });
+    }
+
+    /// Accounts for an invocation the engine refused (no instance within the wait).
+    pub fn throttled(&self) {
+        self.series.invocation(Status::Throttled, None, false);
+    }
+}
+
+/// Accounts for a finished invocation: metrics, then the function's log.
+pub fn finished(
+    p: &Platform,
+    resolved: &Resolved,
+    trigger: &str,
+    request_id: &str,
+    outcome: &Outcome,
+) {
+    Observer::new(p, resolved, trigger).finished(p, request_id, outcome);
+}
+
+/// Accounts for an invocation the engine refused (no instance within the wait).
+pub fn throttled(p: &Platform, resolved: &Resolved, trigger: &str) {
+    Observer::new(p, resolved, trigger).throttled();
+}
