@@ -2,7 +2,7 @@
 //! artifact store, the epoch ticker and the registry of function pools.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -16,8 +16,8 @@ use crate::config::{EngineConfig, FunctionConfig};
 use crate::error::DeployError;
 use crate::function::Function;
 use crate::host::sandbox;
-use crate::host::state::{CommandState, ComponentState};
 use crate::pool::Pool;
+use crate::shared::{Counters, EngineInner};
 
 /// The largest artifact [`Engine::load_compiled`] should load on an async
 /// worker: 4 MiB, ~24x a Rust hello component's (170 KB) and a tenth of an
@@ -38,39 +38,6 @@ pub const INLINE_LOAD_MAX_BYTES: u64 = 4 << 20;
 #[derive(Clone, Debug)]
 pub struct Engine {
     pub(crate) inner: Arc<EngineInner>,
-}
-
-pub(crate) struct EngineInner {
-    pub(crate) wasmtime: wasmtime::Engine,
-    pub(crate) config: EngineConfig,
-    pub(crate) component_linker: wasmtime::component::Linker<ComponentState>,
-    pub(crate) module_linker: wasmtime::Linker<CommandState>,
-    pub(crate) artifacts: ArtifactStore,
-    /// Every compile goes through it: single flight, bounded concurrency, limits.
-    pub(crate) compiler: Compiler,
-    /// Permits for live instances across all functions.
-    pub(crate) live_instances: Arc<Semaphore>,
-    pub(crate) pools: Mutex<Vec<Weak<Pool>>>,
-    pub(crate) counters: Counters,
-}
-
-impl std::fmt::Debug for EngineInner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngineInner")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Monotonic counters; read them with [`Engine::stats`].
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) artifact_loads: AtomicU64,
-    pub(crate) cold_starts: AtomicU64,
-    pub(crate) warm_hits: AtomicU64,
-    pub(crate) throttled: AtomicU64,
-    pub(crate) retired: AtomicU64,
-    pub(crate) acquire_wait_nanos: AtomicU64,
 }
 
 /// A snapshot of the engine's counters, for tests and metrics.
@@ -108,10 +75,8 @@ impl Engine {
             &config.artifact_dir,
             &config.shared_artifact_dirs,
         )?;
-        let component_linker =
-            abi::component_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
-        let module_linker =
-            abi::module_linker(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
+        let linkers =
+            abi::Linkers::new(&wasmtime).map_err(|e| DeployError::Engine(format!("{e:#}")))?;
         let compiler = Compiler::new(
             config.compile_limits.clone(),
             config.max_concurrent_compiles,
@@ -120,8 +85,7 @@ impl Engine {
             compiler,
             live_instances: Arc::new(Semaphore::new(config.max_live_instances as usize)),
             wasmtime,
-            component_linker,
-            module_linker,
+            linkers,
             artifacts,
             pools: Mutex::new(Vec::new()),
             counters: Counters::default(),
@@ -225,7 +189,7 @@ impl Engine {
     ) -> Result<Function, DeployError> {
         validate(&self.inner.config, &config)?;
         sandbox::check_preopens(&config)?;
-        let loaded = match abi::load(&self.inner, path, kind) {
+        let loaded = match abi::load(&self.inner.wasmtime, &self.inner.linkers, path, kind) {
             Ok(loaded) => loaded,
             // A corrupt or stale artifact: recompile once from the source bytes,
             // into this engine's own directory (the bad file may be in a shared,
@@ -239,9 +203,12 @@ impl Engine {
                     &self.inner.artifacts,
                     wasm,
                     kind,
-                    |candidate| abi::load(&self.inner, candidate, kind).is_ok(),
+                    |candidate| {
+                        abi::load(&self.inner.wasmtime, &self.inner.linkers, candidate, kind)
+                            .is_ok()
+                    },
                 )?;
-                abi::load(&self.inner, &fresh, kind)?
+                abi::load(&self.inner.wasmtime, &self.inner.linkers, &fresh, kind)?
             }
             Err(other) => return Err(other),
         };
@@ -300,19 +267,6 @@ impl Engine {
     /// with the very same `Config`.
     pub fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner.wasmtime
-    }
-}
-
-impl EngineInner {
-    /// Drops one idle instance from any pool, freeing a global slot.
-    pub(crate) fn evict_one_idle(&self) -> bool {
-        let Ok(pools) = self.pools.lock() else {
-            return false;
-        };
-        pools
-            .iter()
-            .filter_map(Weak::upgrade)
-            .any(|pool| pool.evict_oldest_idle())
     }
 }
 

@@ -28,6 +28,7 @@ mod function;
 mod host;
 mod outcome;
 mod pool;
+mod shared;
 mod single_flight;
 
 pub use abi::Abi;

@@ -10,16 +10,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::Store;
 
-use crate::abi::event::EventHandler;
+pub(crate) use crate::abi::Exports;
 use crate::config::FunctionConfig;
 use crate::host::state::ComponentState;
-
-/// What a warm instance exports, by ABI.
-pub(crate) enum Exports {
-    Event(EventHandler),
-    Http(wasmtime_wasi_http::p2::bindings::Proxy),
-    Runtime(crate::abi::runtime::Interpreted),
-}
 
 /// One live component instance and its store.
 pub(crate) struct WarmInstance {

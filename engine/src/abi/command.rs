@@ -6,6 +6,8 @@ use wasmtime::Store;
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 
+use crate::abi::Abi;
+use crate::abi::executor::{EventDelivery, Executor, HttpDelivery};
 use crate::abi::guard;
 use crate::config::{FunctionConfig, caps};
 use crate::error::{DeployError, FunctionError, StackFrame};
@@ -115,4 +117,26 @@ fn exit_error(code: i32, log: &[u8]) -> FunctionError {
     let mut error = FunctionError::unhandled("ExitError", message);
     error.stack_trace = vec![StackFrame::Text(format!("exit status {code}"))];
     error
+}
+
+/// The WASI p1 command executor: no warm instances; a fresh process per
+/// event (stdin in, stdout out) or per HTTP request (CGI).
+pub(crate) struct CommandExecutor(pub(crate) wasmtime::InstancePre<CommandState>);
+
+impl Executor for CommandExecutor {
+    fn abi(&self) -> Abi {
+        Abi::Command
+    }
+
+    fn event_delivery(&self) -> EventDelivery {
+        EventDelivery::FreshProcess
+    }
+
+    fn http_delivery(&self) -> HttpDelivery {
+        HttpDelivery::Cgi
+    }
+
+    fn command(&self) -> Option<&wasmtime::InstancePre<CommandState>> {
+        Some(&self.0)
+    }
 }

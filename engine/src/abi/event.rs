@@ -2,7 +2,9 @@
 
 use wasmtime::Store;
 
+use crate::abi::executor::{Boxed, EventDelivery, Executor, HttpDelivery, wrong_exports};
 use crate::abi::guard::{self, Reported};
+use crate::abi::{Abi, Exports};
 use crate::config::FunctionConfig;
 use crate::error::{ErrorKind, FunctionError, StackFrame};
 use crate::host::context::FcContext;
@@ -101,4 +103,60 @@ pub(crate) async fn handle(
         config.memory_size_mb,
     )
     .map(|reply| reply.map_err(handled))
+}
+
+/// The `fc:function` event world's executor: warm instances, `initialize` and
+/// `handle` calls; no HTTP.
+pub(crate) struct EventExecutor(pub(crate) EventHandlerPre<ComponentState>);
+
+impl Executor for EventExecutor {
+    fn abi(&self) -> Abi {
+        Abi::Event
+    }
+
+    fn event_delivery(&self) -> EventDelivery {
+        EventDelivery::Call
+    }
+
+    fn http_delivery(&self) -> HttpDelivery {
+        HttpDelivery::Refused
+    }
+
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+    ) -> Boxed<'a, wasmtime::Result<Exports>> {
+        Box::pin(async move { self.0.instantiate_async(store).await.map(Exports::Event) })
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+        exports: &'a Exports,
+        config: &'a FunctionConfig,
+        record: &'a wit::Context,
+    ) -> Boxed<'a, Reported<()>> {
+        Box::pin(async move {
+            match exports {
+                Exports::Event(bindings) => initialize(store, bindings, config, record).await,
+                _ => wrong_exports(Abi::Event),
+            }
+        })
+    }
+
+    fn handle_event<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+        exports: &'a Exports,
+        config: &'a FunctionConfig,
+        event: &'a [u8],
+        record: &'a wit::Context,
+    ) -> Boxed<'a, Reported<Vec<u8>>> {
+        Box::pin(async move {
+            match exports {
+                Exports::Event(bindings) => handle(store, bindings, config, event, record).await,
+                _ => wrong_exports(Abi::Event),
+            }
+        })
+    }
 }

@@ -12,7 +12,9 @@ use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
+use crate::abi::executor::{Boxed, EventDelivery, Executor, HttpDelivery};
 use crate::abi::guard;
+use crate::abi::{Abi, Exports};
 use crate::config::FunctionConfig;
 use crate::error::FunctionError;
 use crate::host::state::ComponentState;
@@ -75,4 +77,36 @@ pub(crate) fn error_code(code: &ErrorCode) -> FunctionError {
         "HttpError",
         format!("the function answered with an error instead of a response: {code:?}"),
     )
+}
+
+/// The `wasi:http/proxy` world's executor: warm instances that take streamed
+/// HTTP requests (an event arrives as `POST /invoke`), with FC's context in
+/// `x-fc-*` headers and no initializer call.
+pub(crate) struct HttpExecutor(
+    pub(crate) wasmtime_wasi_http::p2::bindings::ProxyPre<ComponentState>,
+);
+
+impl Executor for HttpExecutor {
+    fn abi(&self) -> Abi {
+        Abi::Http
+    }
+
+    fn event_delivery(&self) -> EventDelivery {
+        EventDelivery::HttpPost
+    }
+
+    fn http_delivery(&self) -> HttpDelivery {
+        HttpDelivery::Streamed
+    }
+
+    fn sends_context_headers(&self) -> bool {
+        true
+    }
+
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+    ) -> Boxed<'a, wasmtime::Result<Exports>> {
+        Box::pin(async move { self.0.instantiate_async(store).await.map(Exports::Http) })
+    }
 }

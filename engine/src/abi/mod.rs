@@ -10,16 +10,17 @@
 pub mod cgi;
 pub mod command;
 pub mod event;
+pub(crate) mod executor;
 pub(crate) mod guard;
 pub mod http;
 pub(crate) mod runtime;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker};
 
 use crate::artifacts::WasmKind;
-use crate::engine::EngineInner;
 use crate::error::DeployError;
 use crate::host::state::{CommandState, ComponentState};
 
@@ -36,30 +37,35 @@ pub enum Abi {
     Runtime,
 }
 
-/// A loaded function version: the compiled code with imports resolved once.
-pub(crate) enum Loaded {
-    Event(event::EventHandlerPre<ComponentState>),
-    Http(wasmtime_wasi_http::p2::bindings::ProxyPre<ComponentState>),
-    Command(wasmtime::InstancePre<CommandState>),
-    Runtime(runtime::InterpretedPre<ComponentState>),
+/// A loaded function version: the compiled code with imports resolved once,
+/// behind its ABI's executor.
+pub(crate) type Loaded = Arc<dyn executor::Executor>;
+
+/// What a warm component instance exports, by ABI (each executor reads its own).
+pub(crate) enum Exports {
+    Event(event::EventHandler),
+    Http(wasmtime_wasi_http::p2::bindings::Proxy),
+    Runtime(runtime::Interpreted),
 }
 
-impl Loaded {
-    pub(crate) fn abi(&self) -> Abi {
-        match self {
-            Self::Event(_) => Abi::Event,
-            Self::Http(_) => Abi::Http,
-            Self::Command(_) => Abi::Command,
-            Self::Runtime(_) => Abi::Runtime,
-        }
+/// The linkers every function shares, built once per engine.
+pub(crate) struct Linkers {
+    pub(crate) component: Linker<ComponentState>,
+    pub(crate) module: wasmtime::Linker<CommandState>,
+}
+
+impl Linkers {
+    pub(crate) fn new(engine: &wasmtime::Engine) -> wasmtime::Result<Self> {
+        Ok(Self {
+            component: component_linker(engine)?,
+            module: module_linker(engine)?,
+        })
     }
 }
 
 /// The one component linker: all of WASI p2 (Rust std imports `wasi:cli` even
 /// in HTTP components), `wasi:http`, and `fc:function/files` for the runtimes.
-pub(crate) fn component_linker(
-    engine: &wasmtime::Engine,
-) -> wasmtime::Result<Linker<ComponentState>> {
+fn component_linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<ComponentState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -71,9 +77,7 @@ pub(crate) fn component_linker(
 }
 
 /// The one core-module linker: WASI preview 1.
-pub(crate) fn module_linker(
-    engine: &wasmtime::Engine,
-) -> wasmtime::Result<wasmtime::Linker<CommandState>> {
+fn module_linker(engine: &wasmtime::Engine) -> wasmtime::Result<wasmtime::Linker<CommandState>> {
     let mut linker = wasmtime::Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut CommandState| {
         &mut state.wasi
@@ -83,7 +87,8 @@ pub(crate) fn module_linker(
 
 /// Loads an artifact, detects its ABI and resolves its imports.
 pub(crate) fn load(
-    engine: &EngineInner,
+    engine: &wasmtime::Engine,
+    linkers: &Linkers,
     path: &Path,
     kind: WasmKind,
 ) -> Result<Loaded, DeployError> {
@@ -95,35 +100,35 @@ pub(crate) fn load(
             // `ArtifactStore::compile_to` from wasmtime's own `precompile_component`
             // output, and are never modified in place (written to a temp name, then renamed).
             let component =
-                unsafe { Component::deserialize_file(&engine.wasmtime, path) }.map_err(invalid)?;
-            let pre = engine
-                .component_linker
+                unsafe { Component::deserialize_file(engine, path) }.map_err(invalid)?;
+            let pre = linkers
+                .component
                 .instantiate_pre(&component)
                 .map_err(unsupported)?;
             // The interpreted world is the only one exporting `handle-http`.
             if component.get_export_index(None, "handle-http").is_some() {
                 let pre = runtime::InterpretedPre::new(pre).map_err(unsupported)?;
-                return Ok(Loaded::Runtime(pre));
+                return Ok(Arc::new(runtime::RuntimeExecutor(pre)));
             }
             // The event world exports a plain `handle` function: a direct lookup.
             if component.get_export_index(None, "handle").is_some() {
                 let pre = event::EventHandlerPre::new(pre).map_err(unsupported)?;
-                return Ok(Loaded::Event(pre));
+                return Ok(Arc::new(event::EventExecutor(pre)));
             }
             // wasi:http/incoming-handler at any 0.2.x version (ProxyPre matches semver).
             match wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre) {
-                Ok(pre) => Ok(Loaded::Http(pre)),
+                Ok(pre) => Ok(Arc::new(http::HttpExecutor(pre))),
                 Err(_) => Err(DeployError::UnsupportedAbi(format!(
                     "the component exports [{}]; expected the fc:function event world (`handle`, `initialize`) \
                      or `wasi:http/incoming-handler@0.2.x`",
-                    export_names(&engine.wasmtime, &component).join(", ")
+                    export_names(engine, &component).join(", ")
                 ))),
             }
         }
         WasmKind::Module => {
             // SAFETY: as above, for `precompile_module` output.
-            let module = unsafe { wasmtime::Module::deserialize_file(&engine.wasmtime, path) }
-                .map_err(invalid)?;
+            let module =
+                unsafe { wasmtime::Module::deserialize_file(engine, path) }.map_err(invalid)?;
             if module.get_export("_start").is_none() {
                 let exports: Vec<&str> = module.exports().map(|e| e.name()).collect();
                 return Err(DeployError::UnsupportedAbi(format!(
@@ -132,11 +137,11 @@ pub(crate) fn load(
                     exports.join(", ")
                 )));
             }
-            let pre = engine
-                .module_linker
+            let pre = linkers
+                .module
                 .instantiate_pre(&module)
                 .map_err(unsupported)?;
-            Ok(Loaded::Command(pre))
+            Ok(Arc::new(command::CommandExecutor(pre)))
         }
     }
 }

@@ -7,7 +7,9 @@
 
 use wasmtime::Store;
 
+use crate::abi::executor::{Boxed, EventDelivery, Executor, HttpDelivery, wrong_exports};
 use crate::abi::guard::{self, Reported};
+use crate::abi::{Abi, Exports};
 use crate::config::FunctionConfig;
 use crate::error::{ErrorKind, FunctionError, StackFrame};
 use crate::host::state::ComponentState;
@@ -18,6 +20,14 @@ wasmtime::component::bindgen!({
     exports: { default: async },
     with: { "fc:function/types": crate::abi::event::fc::function::types },
 });
+
+/// `fc:function/files`: the runtimes read the user's code through the
+/// function's directories, opened once ([`crate::host::files::ReadableDirs`]).
+impl fc::function::files::Host for ComponentState {
+    fn read_file(&mut self, path: String) -> Option<Vec<u8>> {
+        self.files.read(&path)
+    }
+}
 
 // The world's `use`s put `Context`, `HttpRequest`, `HttpResponse` and
 // `RuntimeError` in scope here.
@@ -108,4 +118,65 @@ pub(crate) async fn handle_http(
     let call = bindings.call_handle_http(&mut *store, request, record);
     let outcome = tokio::time::timeout(guard::backstop(config.timeout), call).await;
     conclude(store, outcome, "Function", config.timeout, config)
+}
+
+/// The `interpreted` world's executor (Python, Node.js): warm instances,
+/// `initialize` and `handle` calls for events, buffered HTTP requests, and
+/// the function's code read through `fc:function/files`.
+pub(crate) struct RuntimeExecutor(pub(crate) InterpretedPre<ComponentState>);
+
+impl Executor for RuntimeExecutor {
+    fn abi(&self) -> Abi {
+        Abi::Runtime
+    }
+
+    fn event_delivery(&self) -> EventDelivery {
+        EventDelivery::Call
+    }
+
+    fn http_delivery(&self) -> HttpDelivery {
+        HttpDelivery::Buffered
+    }
+
+    fn reads_code_files(&self) -> bool {
+        true
+    }
+
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+    ) -> Boxed<'a, wasmtime::Result<Exports>> {
+        Box::pin(async move { self.0.instantiate_async(store).await.map(Exports::Runtime) })
+    }
+
+    fn initialize<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+        exports: &'a Exports,
+        config: &'a FunctionConfig,
+        record: &'a Context,
+    ) -> Boxed<'a, Reported<()>> {
+        Box::pin(async move {
+            match exports {
+                Exports::Runtime(bindings) => initialize(store, bindings, config, record).await,
+                _ => wrong_exports(Abi::Runtime),
+            }
+        })
+    }
+
+    fn handle_event<'a>(
+        &'a self,
+        store: &'a mut Store<ComponentState>,
+        exports: &'a Exports,
+        config: &'a FunctionConfig,
+        event: &'a [u8],
+        record: &'a Context,
+    ) -> Boxed<'a, Reported<Vec<u8>>> {
+        Box::pin(async move {
+            match exports {
+                Exports::Runtime(bindings) => handle(store, bindings, config, event, record).await,
+                _ => wrong_exports(Abi::Runtime),
+            }
+        })
+    }
 }

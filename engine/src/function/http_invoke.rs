@@ -9,7 +9,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
 use super::{Function, Unavailable, failed_outcome};
-use crate::abi::{Loaded, cgi, command, http as http_abi};
+use crate::abi::executor::HttpDelivery;
+use crate::abi::{cgi, command, http as http_abi};
 use crate::config::{InvokeContext, caps};
 use crate::error::{FunctionError, InvokeError};
 use crate::host::context::{self, FcContext, is_context_header};
@@ -52,20 +53,24 @@ impl Function {
         let started = Instant::now();
         let permit = self.admit().await?;
         let mut hook = Some(on_finished);
-        let mut outcome = match &self.inner.loaded {
-            Loaded::Http(_) => {
+        let mut outcome = match self.inner.loaded.http_delivery() {
+            HttpDelivery::Streamed => {
                 self.http_on_component(request, ctx, client_ip, permit, started, &mut hook)
                     .await?
             }
-            Loaded::Command(pre) => {
+            HttpDelivery::Cgi => {
+                let pre =
+                    self.inner.loaded.command().ok_or_else(|| {
+                        InvokeError::Internal("a CGI ABI without a command".into())
+                    })?;
                 self.http_on_command(pre, request, ctx, client_ip, permit, started)
                     .await?
             }
-            Loaded::Runtime(_) => {
+            HttpDelivery::Buffered => {
                 self.http_on_runtime(request, ctx, client_ip, permit, started)
                     .await?
             }
-            Loaded::Event(_) => {
+            HttpDelivery::Refused => {
                 return Err(InvokeError::WrongAbi(format!(
                     "function {} is an event handler (fc:function world); HTTP triggers need a wasi:http component or a WASI command (CGI)",
                     self.inner.config.function

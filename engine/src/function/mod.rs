@@ -11,10 +11,10 @@ use wasmtime::Store;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi_http::WasiHttpCtx;
 
+use crate::abi::executor::{EventDelivery, HttpDelivery};
 use crate::abi::guard::Reported;
-use crate::abi::{Abi, Loaded, command, event, guard, runtime};
+use crate::abi::{Abi, Loaded, command, event, guard};
 use crate::config::{FunctionConfig, InvokeContext, caps};
-use crate::engine::EngineInner;
 use crate::error::{FunctionError, InvokeError};
 use crate::host::context::{FcContext, INSTANCE_ID_ENV};
 use crate::host::files::ReadableDirs;
@@ -23,7 +23,8 @@ use crate::host::log::LogCapture;
 use crate::host::sandbox;
 use crate::host::state::{ComponentState, OutboundHttp};
 use crate::outcome::Outcome;
-use crate::pool::{Exports, LiveGuard, Pool, WarmInstance};
+use crate::pool::{LiveGuard, Pool, WarmInstance};
+use crate::shared::EngineInner;
 
 mod http_invoke;
 mod runtime_http;
@@ -81,9 +82,10 @@ impl Function {
             inner: Arc::new(FunctionInner {
                 // Only the interpreted runtimes import `fc:function/files`; other
                 // functions hold no directory handles.
-                files: Arc::new(match loaded {
-                    Loaded::Runtime(_) => ReadableDirs::open(&config.preopens),
-                    _ => ReadableDirs::default(),
+                files: Arc::new(if loaded.reads_code_files() {
+                    ReadableDirs::open(&config.preopens)
+                } else {
+                    ReadableDirs::default()
                 }),
                 function_env: FcContext {
                     function: &config,
@@ -137,8 +139,11 @@ impl Function {
     pub async fn invoke(&self, event: Bytes, ctx: &InvokeContext) -> Result<Outcome, InvokeError> {
         let started = Instant::now();
         let permit = self.admit().await?;
-        match &self.inner.loaded {
-            Loaded::Command(pre) => {
+        match self.inner.loaded.event_delivery() {
+            EventDelivery::FreshProcess => {
+                let pre = self.inner.loaded.command().ok_or_else(|| {
+                    InvokeError::Internal("a fresh-process ABI without a command".into())
+                })?;
                 let _live = self.live_slot().await?;
                 let instance_id = uuid::Uuid::new_v4().to_string();
                 let env = FcContext {
@@ -161,8 +166,8 @@ impl Function {
                     cold_start: true,
                 })
             }
-            Loaded::Event(_) | Loaded::Runtime(_) => self.invoke_event(event, ctx, started).await,
-            Loaded::Http(_) => {
+            EventDelivery::Call => self.invoke_event(event, ctx, started).await,
+            EventDelivery::HttpPost => {
                 self.invoke_event_over_http(event, ctx, started, permit)
                     .await
             }
@@ -191,20 +196,17 @@ impl Function {
         let (result, healthy) = match self.initialize(&mut instance, &record).await {
             Err(failed) => (Err(failed), false),
             Ok(()) => {
-                let reply = match &instance.exports {
-                    Exports::Event(bindings) => {
-                        event::handle(&mut instance.store, bindings, config, &event, &record).await
-                    }
-                    Exports::Runtime(bindings) => {
-                        runtime::handle(&mut instance.store, bindings, config, &event, &record)
-                            .await
-                    }
-                    Exports::Http(_) => {
-                        return Err(InvokeError::Internal(
-                            "event instance has the wrong exports".into(),
-                        ));
-                    }
-                };
+                let reply = self
+                    .inner
+                    .loaded
+                    .handle_event(
+                        &mut instance.store,
+                        &instance.exports,
+                        config,
+                        &event,
+                        &record,
+                    )
+                    .await;
                 settle(reply)
             }
         };
@@ -235,16 +237,11 @@ impl Function {
         if instance.initialized || config.initializer.is_none() {
             return Ok(());
         }
-        let reply = match &instance.exports {
-            Exports::Event(bindings) => {
-                event::initialize(&mut instance.store, bindings, config, record).await
-            }
-            Exports::Runtime(bindings) => {
-                runtime::initialize(&mut instance.store, bindings, config, record).await
-            }
-            // wasi:http components have no initializer call.
-            Exports::Http(_) => Ok(Ok(())),
-        };
+        let reply = self
+            .inner
+            .loaded
+            .initialize(&mut instance.store, &instance.exports, config, record)
+            .await;
         reply.and_then(|done| done)?;
         instance.initialized = true;
         Ok(())
@@ -264,7 +261,10 @@ impl Function {
         event: Bytes,
         ctx: &InvokeContext,
     ) -> Result<Outcome, InvokeError> {
-        if !matches!(self.inner.loaded, Loaded::Http(_) | Loaded::Runtime(_)) {
+        if !matches!(
+            self.inner.loaded.http_delivery(),
+            HttpDelivery::Streamed | HttpDelivery::Buffered
+        ) {
             return self.invoke(event, ctx).await;
         }
         let started = Instant::now();
@@ -285,12 +285,12 @@ impl Function {
             .header(http::header::CONTENT_TYPE, "application/octet-stream")
             .body(Full::new(event))
             .map_err(|e| InvokeError::Internal(e.to_string()))?;
-        let outcome = match &self.inner.loaded {
-            Loaded::Runtime(_) => {
+        let outcome = match self.inner.loaded.http_delivery() {
+            HttpDelivery::Buffered => {
                 self.http_on_runtime(request, ctx, None, permit, started)
                     .await?
             }
-            _ => {
+            HttpDelivery::Streamed | HttpDelivery::Cgi | HttpDelivery::Refused => {
                 self.http_on_component(request, ctx, None, permit, started, &mut None)
                     .await?
             }
@@ -344,7 +344,9 @@ impl Function {
     /// slots like any instance (and, at the platform's limit, evicts other
     /// functions' idle ones or waits, as an invocation would).
     pub async fn prewarm(&self, count: usize) -> Result<usize, InvokeError> {
-        if matches!(self.inner.loaded, Loaded::Command(_)) || !self.inner.pool.reuses() {
+        if self.inner.loaded.event_delivery() == EventDelivery::FreshProcess
+            || !self.inner.pool.reuses()
+        {
             return Ok(0);
         }
         let mut started = 0;
@@ -480,22 +482,11 @@ impl Function {
         let budget = config.initialization_timeout;
         guard::arm(&mut store, budget);
         let backstop = guard::backstop(budget);
-        let outcome = match &self.inner.loaded {
-            Loaded::Event(pre) => tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
-                .await
-                .map(|started| started.map(Exports::Event)),
-            Loaded::Http(pre) => tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
-                .await
-                .map(|started| started.map(Exports::Http)),
-            Loaded::Runtime(pre) => {
-                tokio::time::timeout(backstop, pre.instantiate_async(&mut store))
-                    .await
-                    .map(|started| started.map(Exports::Runtime))
-            }
-            Loaded::Command(_) => {
-                return Err(InvokeError::Internal("commands have no warm instances".into()).into());
-            }
-        };
+        if self.inner.loaded.event_delivery() == EventDelivery::FreshProcess {
+            return Err(InvokeError::Internal("commands have no warm instances".into()).into());
+        }
+        let outcome =
+            tokio::time::timeout(backstop, self.inner.loaded.instantiate(&mut store)).await;
         let exports = guard::finish(
             &mut store,
             outcome,
@@ -505,9 +496,8 @@ impl Function {
         );
         match exports {
             Ok(exports) => {
-                // Only wasi:http instances send context headers.
-                let context_headers = match exports {
-                    Exports::Http(_) => crate::host::context::headers(
+                let context_headers = if self.inner.loaded.sends_context_headers() {
+                    crate::host::context::headers(
                         FcContext {
                             function: config,
                             invoke: &InvokeContext::default(),
@@ -515,8 +505,9 @@ impl Function {
                         }
                         .function_fields(),
                     )
-                    .collect(),
-                    _ => Vec::new(),
+                    .collect()
+                } else {
+                    Vec::new()
                 };
                 Ok(WarmInstance::new(store, exports, id, context_headers, live))
             }
@@ -531,7 +522,7 @@ impl Function {
         }
     }
 
-    fn count(&self, counter: impl Fn(&crate::engine::Counters) -> &std::sync::atomic::AtomicU64) {
+    fn count(&self, counter: impl Fn(&crate::shared::Counters) -> &std::sync::atomic::AtomicU64) {
         counter(&self.inner.engine.counters).fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -8,9 +8,7 @@ use std::io::Read;
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
-use crate::abi::runtime::fc::function::files::Host;
 use crate::config::Preopen;
-use crate::host::state::ComponentState;
 
 /// Largest file `read-file` returns: 64 MiB, above any source file or bundle.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -58,12 +56,6 @@ impl ReadableDirs {
             .read_to_end(&mut bytes)
             .ok()?;
         Some(bytes)
-    }
-}
-
-impl Host for ComponentState {
-    fn read_file(&mut self, path: String) -> Option<Vec<u8>> {
-        self.files.read(&path)
     }
 }
 
