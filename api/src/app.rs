@@ -1,1 +1,178 @@
-//! placeholder
+//! The composition root: `wasm-fc run`'s start-up. It opens the data dir (under
+//! its lock), the store and the engine, builds the layers bottom up
+//! (`ControlPlane` → `Invoker` → `Platform`), binds the HTTP server, and runs the
+//! background work (timers, async workers) beside it until shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasm_fc_engine::{Engine, EngineConfig};
+
+use crate::control::credentials::Credentials;
+use crate::control::data_dir_lock::DataDirLock;
+use crate::control::plane::{ControlPlane, Identity};
+use crate::control::runtimes::Runtimes;
+use crate::control::store::StoreHandle;
+use crate::control::store::sqlite::SqliteStore;
+use crate::control::url_signing::UrlSigner;
+use crate::http::connections::ConnectionLimits;
+use crate::http::server::HttpServer;
+use crate::invoke::invoker::Invoker;
+use crate::triggers::platform::Platform;
+
+/// Everything `wasm-fc run` is configured with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub identity: Identity,
+    /// `None`: load or generate the pair saved in the data dir.
+    pub credentials: Option<Credentials>,
+    /// Where the Python and Node.js runtimes are built and precompiled (shared
+    /// by every data dir); `None` turns them off.
+    pub runtimes_dir: Option<PathBuf>,
+    /// Invocations one Wasm instance serves before it is retired; 1 gives
+    /// every request a fresh instance (strict isolation, as `wasmtime serve`
+    /// does for wasip2 by default). Default [`DEFAULT_MAX_INSTANCE_REUSE`].
+    pub max_instance_reuse: u64,
+}
+
+/// How many invocations a warm instance serves by default: 10,000, which
+/// bounds a slow leak in a guest at no measurable cost.
+pub const DEFAULT_MAX_INSTANCE_REUSE: u64 = 10_000;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data dir {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("store: {0}")]
+    Store(#[from] crate::control::store::StoreError),
+    #[error(transparent)]
+    Locked(#[from] crate::control::data_dir_lock::LockError),
+    #[error("engine: {0}")]
+    Engine(#[from] wasm_fc_engine::DeployError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bound server, ready to serve.
+pub struct Bound {
+    pub addr: SocketAddr,
+    pub credentials: Credentials,
+    pub platform: Arc<Platform>,
+    /// When set, `/readyz` stays 503 after start until [`Platform::mark_ready`]
+    /// (`wasm-fc run -f` deploys its manifest first).
+    pub defer_ready: bool,
+    /// Timeouts and the connection cap (defaults: [`ConnectionLimits::default`]).
+    pub connection_limits: ConnectionLimits,
+    server: HttpServer,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the data dir, store and engine, builds the platform and binds the listener.
+pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
+    let data_dir = &config.data_dir;
+    let dir_error = |source| StartError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(data_dir).map_err(dir_error)?;
+    let lock = DataDirLock::acquire(data_dir)?;
+    // Before the first request: what a crash left half-written (code staging
+    // dirs, zip temp files, layer merges) is removed.
+    let swept = crate::control::packages::sweep_staging(data_dir);
+    if swept > 0 {
+        tracing::info!("removed {swept} leftover staging dirs and temp files from the data dir");
+    }
+    let credentials = match config.credentials.clone() {
+        Some(c) => c,
+        None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
+    };
+    let store = StoreHandle::new(Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?));
+    let url_signer = UrlSigner::load_or_generate(data_dir).map_err(dir_error)?;
+    let runtimes = Runtimes::open(config.runtimes_dir.clone());
+    let engine = Engine::new(EngineConfig {
+        artifact_dir: data_dir.join("artifacts"),
+        shared_artifact_dirs: runtimes.artifact_dir().into_iter().collect(),
+        ..EngineConfig::default()
+    })?;
+    let control = Arc::new(ControlPlane::new(
+        store,
+        data_dir.clone(),
+        config.identity.clone(),
+        runtimes,
+        url_signer,
+        lock,
+    ));
+    let invoker = Arc::new(Invoker::new(control, engine, config.max_instance_reuse));
+    let platform = Arc::new(Platform::new(invoker));
+    // Under the data dir's lock every other lease holder is a dead process: what
+    // it held runs again now rather than when its lease runs out.
+    let released = platform
+        .store
+        .release_dead_leases(platform.node_id.clone(), crate::invoke::queue::now_ms())
+        .await?;
+    if released > 0 {
+        tracing::info!("{released} async invocations held by a previous run are due again");
+    }
+    let listen_error = |source| StartError::Listen {
+        addr: config.listen,
+        source,
+    };
+    let server = HttpServer::bind(
+        config.listen,
+        platform.clone(),
+        Arc::new(credentials.clone()),
+    )
+    .await
+    .map_err(listen_error)?;
+    let addr = server.addr().map_err(listen_error)?;
+    let _ = platform.listen_addr.set(addr);
+    Ok(Bound {
+        addr,
+        credentials,
+        platform,
+        defer_ready: false,
+        connection_limits: ConnectionLimits::default(),
+        server,
+    })
+}
+
+impl Bound {
+    /// Serves until `shutdown` completes, then drains HTTP requests and async work.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
+        let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);
+        if !self.defer_ready {
+            self.platform.mark_ready();
+        }
+        self.server.serve(self.connection_limits, shutdown).await;
+        let _ = stop_tx.send(true);
+        if let Some(timers) = timers {
+            let _ = timers.await;
+        }
+        if let Some(workers) = workers {
+            let _ = workers.await;
+        }
+        Ok(())
+    }
+}

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
+use wasm_fc_api::app::{ServerConfig, bind};
 use wasm_fc_api::client::Client;
 use wasm_fc_api::control::credentials::Credentials;
-use wasm_fc_api::http::server::{ServerConfig, bind};
 use wasm_fc_benches::event::EventHandlerPre;
 use wasm_fc_benches::raw;
 use wasm_fc_benches::{record, report, zip_base64};
@@ -66,14 +66,14 @@ fn api_path(c: &mut Criterion) {
         .block_on(bind(ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_path_buf(),
-            identity: wasm_fc_api::platform::Identity {
+            identity: wasm_fc_api::control::plane::Identity {
                 account_id: "1".into(),
                 region: "local".into(),
                 public_endpoint: None,
             },
             credentials: Some(credentials.clone()),
             runtimes_dir: None,
-            max_instance_reuse: wasm_fc_api::http::server::DEFAULT_MAX_INSTANCE_REUSE,
+            max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
         }))
         .unwrap();
     let platform = bound.platform.clone();

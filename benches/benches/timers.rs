@@ -225,8 +225,8 @@ fn event_hello_zip() -> String {
 }
 
 async fn end_to_end(window: Duration) {
+    use wasm_fc_api::app::{ServerConfig, bind};
     use wasm_fc_api::control::credentials::Credentials;
-    use wasm_fc_api::http::server::{ServerConfig, bind};
     let dir = tempfile::tempdir().unwrap();
     let credentials = Credentials {
         access_key_id: "bench".into(),
@@ -235,14 +235,14 @@ async fn end_to_end(window: Duration) {
     let bound = bind(ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
-        identity: wasm_fc_api::platform::Identity {
+        identity: wasm_fc_api::control::plane::Identity {
             account_id: "1".into(),
             region: "local".into(),
             public_endpoint: None,
         },
         credentials: Some(credentials),
         runtimes_dir: None,
-        max_instance_reuse: wasm_fc_api::http::server::DEFAULT_MAX_INSTANCE_REUSE,
+        max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
     })
     .await
     .unwrap();

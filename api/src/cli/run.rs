@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use wasm_fc_api::app::{ServerConfig, bind};
 use wasm_fc_api::client::Client;
-use wasm_fc_api::http::server::{ServerConfig, bind};
-use wasm_fc_api::platform::Identity;
+use wasm_fc_api::control::plane::Identity;
 
 use super::Format;
 use super::deploy::{Display, load};
@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(
         long,
         env = "WASM_FC_MAX_INSTANCE_REUSE_COUNT",
-        default_value_t = wasm_fc_api::http::server::DEFAULT_MAX_INSTANCE_REUSE,
+        default_value_t = wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub max_instance_reuse_count: u64,

@@ -47,9 +47,22 @@ pub enum ApiError {
     },
 }
 
+/// The store's NotFound and AlreadyExists as FC's errors for `kind` and `name`;
+/// any other store failure is the platform's own (500).
+pub fn store_error(kind: Kind, name: &str) -> impl Fn(StoreError) -> ApiError + '_ {
+    move |e| match e {
+        StoreError::AlreadyExists => ApiError::AlreadyExists {
+            kind,
+            name: name.to_string(),
+        },
+        StoreError::NotFound => ApiError::not_found(kind, name),
+        other => ApiError::from(other),
+    }
+}
+
 /// A store failure reaching the API is the platform's (FC's 500); the store's
 /// own NotFound and AlreadyExists are mapped by kind where they can happen
-/// ([`crate::platform::store_error`]).
+/// ([`crate::control::error::store_error`]).
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         Self::internal("using the store", e)

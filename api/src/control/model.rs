@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::control::body::Fields;
 use crate::control::error::{ApiError, ApiResult};
+use crate::control::resources::defaults;
 
 /// FC's time format: UTC, second precision, `Z`.
 pub fn now_timestamp() -> String {
@@ -163,7 +164,7 @@ pub fn new_service(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
         "logConfig": {"project": "", "logstore": "", "enableRequestMetrics": false, "enableInstanceMetrics": false},
         "serviceId": new_id(), "createdTime": now, "lastModifiedTime": now,
         "vpcConfig": {"vpcId": "", "vSwitchIds": [], "securityGroupId": "", "role": ""},
-        "internetAccess": true,
+        "internetAccess": defaults::INTERNET_ACCESS,
         "nasConfig": {"userId": -1, "groupId": -1, "mountPoints": []},
         "vendorConfig": null,
         "tracingConfig": {"type": null, "params": null},
@@ -202,7 +203,7 @@ pub fn apply_function(
         set(&mut function, "description", json!(d));
     }
     if let Some(m) = f.int("memorySize")? {
-        if !(64..=32_768).contains(&m) || m % 64 != 0 {
+        if !defaults::MEMORY_SIZE_RANGE.contains(&m) || m % defaults::MEMORY_SIZE_STEP != 0 {
             return Err(ApiError::InvalidArgument(format!(
                 "memorySize {m} is invalid: it must be a multiple of 64 MB between 64 and 32768"
             )));
@@ -210,7 +211,7 @@ pub fn apply_function(
         set(&mut function, "memorySize", json!(m));
     }
     if let Some(t) = f.int("timeout")? {
-        if !(1..=86_400).contains(&t) {
+        if !defaults::TIMEOUT_RANGE.contains(&t) {
             return Err(ApiError::InvalidArgument(format!(
                 "timeout {t} is invalid: it must be between 1 and 86400 seconds"
             )));
@@ -218,7 +219,7 @@ pub fn apply_function(
         set(&mut function, "timeout", json!(t));
     }
     if let Some(t) = f.int("initializationTimeout")? {
-        if !(1..=300).contains(&t) {
+        if !defaults::INITIALIZATION_TIMEOUT_RANGE.contains(&t) {
             return Err(ApiError::InvalidArgument(format!(
                 "initializationTimeout {t} is invalid: it must be between 1 and 300 seconds"
             )));
@@ -236,7 +237,7 @@ pub fn apply_function(
         set(&mut function, "initializer", json!(initializer));
     }
     if let Some(c) = f.int("instanceConcurrency")? {
-        if !(1..=200).contains(&c) {
+        if !defaults::INSTANCE_CONCURRENCY_RANGE.contains(&c) {
             return Err(ApiError::InvalidArgument(format!(
                 "instanceConcurrency {c} is invalid: it must be between 1 and 200"
             )));
@@ -245,7 +246,7 @@ pub fn apply_function(
     }
     if let Some(env) = f.string_map("environmentVariables")? {
         let size: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
-        if size > 4096 {
+        if size > defaults::ENVIRONMENT_MAX_BYTES {
             return Err(ApiError::InvalidArgument(format!(
                 "environmentVariables are {size} bytes; the limit is 4 KB"
             )));
@@ -284,13 +285,14 @@ pub fn new_function(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
     let now = now_timestamp();
     let base = json!({
         "functionId": new_id(), "functionName": name, "description": "",
-        "runtime": "custom", "handler": "index.handler", "timeout": 3,
-        "initializer": null, "initializationTimeout": 3,
+        "runtime": defaults::RUNTIME, "handler": defaults::HANDLER,
+        "timeout": defaults::TIMEOUT_SECS,
+        "initializer": null, "initializationTimeout": defaults::INITIALIZATION_TIMEOUT_SECS,
         "codeSize": 0, "codeChecksum": "0",
-        "memorySize": 128, "environmentVariables": {},
+        "memorySize": defaults::MEMORY_SIZE_MB, "environmentVariables": {},
         "createdTime": now, "lastModifiedTime": now,
-        "instanceConcurrency": 1, "customContainerConfig": null, "caPort": null,
-        "instanceType": "e1", "layers": null, "instanceLifecycleConfig": null,
+        "instanceConcurrency": defaults::INSTANCE_CONCURRENCY, "customContainerConfig": null, "caPort": null,
+        "instanceType": defaults::INSTANCE_TYPE, "layers": null, "instanceLifecycleConfig": null,
     });
     let Value::Object(map) = base else {
         return Err(ApiError::invariant("building a function"));
@@ -362,4 +364,9 @@ mod tests {
                 .contains("4 KB")
         );
     }
+}
+
+/// A string field of a stored row, or "" when absent.
+pub fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or_default()
 }

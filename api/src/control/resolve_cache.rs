@@ -13,8 +13,8 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use serde_json::Value;
 
+use crate::control::resolve::Resolved;
 use crate::control::store::Kind;
-use crate::platform::Resolved;
 
 /// Entries kept at most (each kind); past it the cache starts over. 10,000
 /// function versions is more than one node serves.

@@ -31,8 +31,8 @@ use crate::control::error::{ApiError, ApiResult};
 use crate::http::routes::API_PREFIXES;
 use crate::http::server::RequestId;
 use crate::invoke::{self, MAX_SYNC_PAYLOAD};
-use crate::platform::Platform;
 use crate::triggers::http_routes::Route;
+use crate::triggers::platform::Platform;
 
 /// FC's request limits for HTTP triggers: headers (names + values) and path + query.
 pub const MAX_HEADER_BYTES: usize = 8 << 10;

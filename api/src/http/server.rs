@@ -1,8 +1,9 @@
-//! The HTTP server: request ids on every response, FC signature checks on every
-//! API request, `/healthz`, and graceful shutdown that drains in-flight work.
+//! The HTTP server: the router of FC's API, the HTTP-trigger proxy and the
+//! operator endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`,
+//! `/_wasm-fc/stats`), request ids on every response, FC signature checks on
+//! every API request, and the listener that serves them with graceful shutdown.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -12,189 +13,74 @@ use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use wasm_fc_engine::{Engine, EngineConfig};
 
+use super::connections::ConnectionLimits;
 use crate::control::auth::{SignedRequest, verify};
 use crate::control::credentials::Credentials;
 use crate::control::error::ApiError;
-use crate::control::runtimes::Runtimes;
-use crate::control::store::sqlite::SqliteStore;
-use crate::platform::{Identity, Platform};
-
-/// Everything `wasm-fc run` is configured with.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    pub listen: SocketAddr,
-    pub data_dir: PathBuf,
-    pub identity: Identity,
-    /// `None`: load or generate the pair saved in the data dir.
-    pub credentials: Option<Credentials>,
-    /// Where the Python and Node.js runtimes are built and precompiled (shared
-    /// by every data dir); `None` turns them off.
-    pub runtimes_dir: Option<PathBuf>,
-    /// Invocations one Wasm instance serves before it is retired; 1 gives
-    /// every request a fresh instance (strict isolation, as `wasmtime serve`
-    /// does for wasip2 by default). Default [`DEFAULT_MAX_INSTANCE_REUSE`].
-    pub max_instance_reuse: u64,
-}
-
-/// How many invocations a warm instance serves by default: 10,000, which
-/// bounds a slow leak in a guest at no measurable cost.
-pub const DEFAULT_MAX_INSTANCE_REUSE: u64 = 10_000;
-
-/// Why the server could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("data dir {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("store: {0}")]
-    Store(#[from] crate::control::store::StoreError),
-    #[error(transparent)]
-    Locked(#[from] crate::control::data_dir_lock::LockError),
-    #[error("engine: {0}")]
-    Engine(#[from] wasm_fc_engine::DeployError),
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-}
+use crate::triggers::platform::Platform;
 
 /// The id of the current request (`X-Fc-Request-Id`).
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// A bound server, ready to serve.
-pub struct Bound {
-    pub addr: SocketAddr,
-    pub credentials: Credentials,
-    pub platform: Arc<Platform>,
-    /// When set, `/readyz` stays 503 after start until [`Platform::mark_ready`]
-    /// (`wasm-fc run -f` deploys its manifest first).
-    pub defer_ready: bool,
-    /// Timeouts and the connection cap (defaults: [`ConnectionLimits::default`]).
-    pub connection_limits: crate::http::connections::ConnectionLimits,
+/// The platform's router, bound to a listener and ready to serve.
+pub struct HttpServer {
     listener: tokio::net::TcpListener,
     app: Router,
 }
 
-impl std::fmt::Debug for Bound {
+impl std::fmt::Debug for HttpServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bound")
-            .field("addr", &self.addr)
+        f.debug_struct("HttpServer")
+            .field("addr", &self.listener.local_addr().ok())
             .finish_non_exhaustive()
     }
 }
 
-/// Opens the data dir, store and engine, and binds the listener.
-pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
-    let data_dir = &config.data_dir;
-    let dir_error = |source| StartError::DataDir {
-        path: data_dir.display().to_string(),
-        source,
-    };
-    std::fs::create_dir_all(data_dir).map_err(dir_error)?;
-    let lock = crate::control::data_dir_lock::DataDirLock::acquire(data_dir)?;
-    // Before the first request: what a crash left half-written (code staging
-    // dirs, zip temp files, layer merges) is removed.
-    let swept = crate::platform::sweep_staging(data_dir);
-    if swept > 0 {
-        tracing::info!("removed {swept} leftover staging dirs and temp files from the data dir");
+impl HttpServer {
+    /// Binds `addr` (port 0 picks a free port; see [`HttpServer::addr`]) for
+    /// the platform's router, with `keys` checking FC signatures.
+    pub async fn bind(
+        addr: SocketAddr,
+        platform: Arc<Platform>,
+        keys: Arc<Credentials>,
+    ) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        Ok(Self {
+            listener,
+            app: router(platform, keys),
+        })
     }
-    let credentials = match config.credentials.clone() {
-        Some(c) => c,
-        None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
-    };
-    let store = crate::control::store::StoreHandle::new(Arc::new(SqliteStore::open(
-        &data_dir.join("wasm-fc.db"),
-    )?));
-    let url_signer =
-        crate::control::url_signing::UrlSigner::load_or_generate(data_dir).map_err(dir_error)?;
-    let runtimes = Runtimes::open(config.runtimes_dir.clone());
-    let engine = Engine::new(EngineConfig {
-        artifact_dir: data_dir.join("artifacts"),
-        shared_artifact_dirs: runtimes.artifact_dir().into_iter().collect(),
-        ..EngineConfig::default()
-    })?;
-    let platform = Arc::new(Platform::new(
-        store,
-        engine,
-        data_dir.clone(),
-        config.identity.clone(),
-        runtimes,
-        config.max_instance_reuse,
-        url_signer,
-        lock,
-    ));
-    // Under the data dir's lock every other lease holder is a dead process: what
-    // it held runs again now rather than when its lease runs out.
-    let released = platform
-        .store
-        .release_dead_leases(platform.node_id.clone(), crate::invoke::queue::now_ms())
-        .await?;
-    if released > 0 {
-        tracing::info!("{released} async invocations held by a previous run are due again");
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
     }
-    let keys = Arc::new(credentials.clone());
-    let app = Router::new()
-        .merge(crate::http::routes::api_router(platform.clone()))
+
+    /// Serves until `shutdown` completes, then drains the requests in flight.
+    pub async fn serve(
+        self,
+        limits: ConnectionLimits,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) {
+        super::connections::serve(self.listener, self.app, limits, shutdown).await;
+    }
+}
+
+/// Every route the platform serves.
+fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
+    Router::new()
+        .merge(super::routes::api_router(platform.clone()))
         .route_layer(middleware::from_fn_with_state(keys.clone(), authenticate))
-        .merge(crate::http::proxy::proxy_router(platform.clone(), keys))
+        .merge(super::proxy::proxy_router(platform.clone(), keys))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(platform.clone()))
         .route("/metrics", get(metrics).with_state(platform.clone()))
-        // The OpenAPI document, unauthenticated like /metrics (crate::http::openapi).
-        .route("/openapi.json", get(crate::http::openapi::serve))
-        .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
-        .layer(middleware::from_fn(request_id));
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: config.listen,
-        source,
-    })?;
-    let _ = platform.listen_addr.set(addr);
-    Ok(Bound {
-        addr,
-        credentials,
-        platform,
-        defer_ready: false,
-        connection_limits: Default::default(),
-        listener,
-        app,
-    })
-}
-
-impl Bound {
-    /// Serves until `shutdown` completes, then drains HTTP requests and async work.
-    pub async fn serve(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
-        let workers = crate::invoke::queue::spawn_workers(&self.platform, stop_rx);
-        if !self.defer_ready {
-            self.platform.mark_ready();
-        }
-        crate::http::connections::serve(self.listener, self.app, self.connection_limits, shutdown)
-            .await;
-        let _ = stop_tx.send(true);
-        if let Some(timers) = timers {
-            let _ = timers.await;
-        }
-        if let Some(workers) = workers {
-            let _ = workers.await;
-        }
-        Ok(())
-    }
+        // The OpenAPI document, unauthenticated like /metrics (super::openapi).
+        .route("/openapi.json", get(super::openapi::serve))
+        .route("/_wasm-fc/stats", get(stats).with_state(platform))
+        .layer(middleware::from_fn(request_id))
 }
 
 /// Engine counters, for tests and operators (`/metrics` comes with observability).

@@ -34,7 +34,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::proxy::{HOP_BY_HOP, Target, client_ip, context, invoke_observed, strip};
 use crate::control::error::{ApiError, ApiResult};
 use crate::invoke::MAX_SYNC_PAYLOAD;
-use crate::platform::Platform;
+use crate::triggers::platform::Platform;
 
 /// Handshake headers that mean nothing to the function's events.
 const HANDSHAKE_ONLY: [header::HeaderName; 4] = [

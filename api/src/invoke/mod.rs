@@ -4,6 +4,7 @@
 //! and observation (metrics and function logs). It imports only `control`.
 
 pub mod function_logs;
+pub mod invoker;
 pub mod metrics;
 pub mod observe;
 pub mod queue;
@@ -15,7 +16,8 @@ use bytes::Bytes;
 use wasm_fc_engine::{Function, InvokeContext, InvokeError, Outcome, caps};
 
 use crate::control::error::{ApiError, ApiResult};
-use crate::platform::{Platform, Resolved, str_of};
+use crate::control::resolve::Resolved;
+use crate::invoke::invoker::Invoker;
 
 /// Payload limits (fc-api.md §3.6): 32 MB sync, 128 KB async.
 pub const MAX_SYNC_PAYLOAD: usize = 32 << 20;
@@ -24,7 +26,7 @@ pub const MAX_ASYNC_PAYLOAD: usize = 128 << 10;
 /// Runs one invocation of a resolved function version and accounts for it
 /// (metrics and function log, labelled with `trigger`).
 pub async fn run(
-    p: &Platform,
+    p: &Invoker,
     resolved: &Resolved,
     trigger: &str,
     payload: Bytes,
@@ -90,7 +92,7 @@ pub fn stack_trace(error: &wasm_fc_engine::FunctionError) -> serde_json::Value {
 
 /// The FC context of one invocation of a resolved function version.
 pub fn context(
-    p: &Platform,
+    p: &Invoker,
     resolved: &Resolved,
     request_id: &str,
     retry_count: u32,
@@ -101,15 +103,15 @@ pub fn context(
         version_id: resolved.version_id.clone(),
         region: p.identity.region.clone(),
         account_id: p.identity.account_id.clone(),
-        log_project: str_of(&resolved.service["logConfig"], "project").to_string(),
-        log_store: str_of(&resolved.service["logConfig"], "logstore").to_string(),
+        log_project: resolved.service.log_config.project.clone(),
+        log_store: resolved.service.log_config.logstore.clone(),
         retry_count,
         ..InvokeContext::default()
     }
 }
 
 /// The engine function that runs a resolved version (deployed once, then cached).
-pub async fn function_for(p: &Platform, resolved: &Resolved) -> ApiResult<Function> {
+pub async fn function_for(p: &Invoker, resolved: &Resolved) -> ApiResult<Function> {
     let version = if resolved.version_id.is_empty() {
         "LATEST"
     } else {

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use wasm_fc_engine::{ErrorKind, Outcome};
 
+use crate::control::resolve::Resolved;
 use crate::invoke::function_logs::LogRecord;
+use crate::invoke::invoker::Invoker;
 use crate::invoke::metrics::prometheus::{InvocationSeries, Status};
-use crate::platform::{Platform, Resolved, str_of};
 
 /// The `trigger` label of a sync InvokeFunction.
 pub const SYNC_INVOKE: &str = "invoke";
@@ -38,9 +39,9 @@ pub struct Observer {
 }
 
 impl Observer {
-    pub fn new(p: &Platform, resolved: &Resolved, trigger: &str) -> Self {
-        let service = str_of(&resolved.service, "serviceName");
-        let function = str_of(&resolved.function, "functionName");
+    pub fn new(p: &Invoker, resolved: &Resolved, trigger: &str) -> Self {
+        let service = resolved.service.service_name.as_str();
+        let function = resolved.function.function_name.as_str();
         Self {
             series: p.metrics.prometheus.series(service, function, trigger),
             service: service.into(),
@@ -51,7 +52,7 @@ impl Observer {
     }
 
     /// Accounts for a finished invocation: metrics, then the function's log.
-    pub fn finished(&self, p: &Platform, request_id: &str, outcome: &Outcome) {
+    pub fn finished(&self, p: &Invoker, request_id: &str, outcome: &Outcome) {
         let status = status_of(outcome);
         self.series
             .invocation(status, Some(outcome.duration), outcome.cold_start);
@@ -78,7 +79,7 @@ impl Observer {
 
 /// Accounts for a finished invocation: metrics, then the function's log.
 pub fn finished(
-    p: &Platform,
+    p: &Invoker,
     resolved: &Resolved,
     trigger: &str,
     request_id: &str,
@@ -88,6 +89,6 @@ pub fn finished(
 }
 
 /// Accounts for an invocation the engine refused (no instance within the wait).
-pub fn throttled(p: &Platform, resolved: &Resolved, trigger: &str) {
+pub fn throttled(p: &Invoker, resolved: &Resolved, trigger: &str) {
     Observer::new(p, resolved, trigger).throttled();
 }

@@ -10,16 +10,14 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::control::error::ApiError;
-use crate::platform::Platform;
+use crate::invoke::invoker::Invoker;
 use serde_json::Value;
 
+use crate::control::resources::async_config::Destination;
+use crate::control::resources::{AsyncConfig, from_row};
 use crate::control::store::{Kind, QueuedInvocation, StoreError};
 use crate::invoke::metrics::prometheus::{DestinationDrop, StoreOperation};
 
-/// Retries after a function error by default (FC: 3; `maxAsyncRetryAttempts` 0-8).
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
-/// Events older than this are dropped (or sent to onFailure) by default: one day.
-pub const DEFAULT_MAX_AGE_SECS: i64 = 86_400;
 /// Throttled or system errors retry with backoff for up to 5 hours.
 const MAX_BACKOFF_AGE_MS: i64 = 5 * 3600 * 1000;
 /// Invocations run at once by the workers. 8 keeps a 2-core host responsive.
@@ -100,10 +98,7 @@ pub const HANDOFF_CAPACITY: usize = 64;
 /// the rest are stored due and the workers claim them from the store when they
 /// have room. After a crash, their leases run out (or start-up releases them):
 /// accepted means never lost.
-pub async fn submit(
-    p: &Platform,
-    mut invocations: Vec<QueuedInvocation>,
-) -> Result<(), StoreError> {
+pub async fn submit(p: &Invoker, mut invocations: Vec<QueuedInvocation>) -> Result<(), StoreError> {
     let lease = now_ms() + LEASE_MS;
     let permits: Vec<_> = invocations
         .iter_mut()
@@ -146,7 +141,7 @@ pub async fn submit(
 /// loses those fires, as if they fell in the downtime (timers do not backfill);
 /// a crash after it runs them again once their lease is released. Fires beyond the handoff window
 /// are stored due and claimed from the store, like [`submit`]'s.
-pub fn submit_eagerly(p: &Arc<Platform>, mut invocations: Vec<QueuedInvocation>) {
+pub fn submit_eagerly(p: &Arc<Invoker>, mut invocations: Vec<QueuedInvocation>) {
     let lease = now_ms() + LEASE_MS;
     let committed: Vec<_> = invocations
         .iter_mut()
@@ -213,7 +208,7 @@ struct Workers {
 /// Returns `None` when they were started before. The handle resolves once
 /// they have drained after `shutdown`.
 pub fn spawn_workers(
-    p: &Arc<Platform>,
+    p: &Arc<Invoker>,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let Some(handoff) = p.take_handoff() else {
@@ -242,7 +237,7 @@ pub fn spawn_workers(
 /// Renews the leases this node holds every [`LEASE_RENEW_EVERY`] until
 /// shutdown. A failed renewal is logged and counted; the next one tries again
 /// (a lease outlives two failures).
-async fn renew_leases(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+async fn renew_leases(p: Arc<Invoker>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(LEASE_RENEW_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -266,7 +261,7 @@ async fn renew_leases(p: Arc<Platform>, mut shutdown: tokio::sync::watch::Receiv
 
 /// Runs the queue until `shutdown` resolves; in-flight invocations finish first.
 async fn run_workers(
-    p: Arc<Platform>,
+    p: Arc<Invoker>,
     workers: Arc<Workers>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -350,7 +345,7 @@ struct Slots {
 }
 
 /// Runs one leased invocation when a worker slot is free.
-async fn start(p: &Arc<Platform>, slots: &Slots, handoff: Handoff) {
+async fn start(p: &Arc<Invoker>, slots: &Slots, handoff: Handoff) {
     let Ok(permit) = slots.running.clone().acquire_owned().await else {
         return;
     };
@@ -375,7 +370,7 @@ async fn start(p: &Arc<Platform>, slots: &Slots, handoff: Handoff) {
 
 /// Writes an attempt's outcome off the runtime threads, retrying with backoff
 /// while the store fails (each failure logged and counted).
-async fn record_outcome(p: &Arc<Platform>, id: i64, next: Next) {
+async fn record_outcome(p: &Arc<Invoker>, id: i64, next: Next) {
     let operation = match next {
         Next::Done => StoreOperation::Complete,
         Next::RetryAt(..) => StoreOperation::Reschedule,
@@ -413,34 +408,26 @@ struct Policy {
 /// The policy for `inv`: its qualifier's async config, else LATEST's, else FC's
 /// defaults. A store error is an error, never the defaults: running with the
 /// wrong retries or without its destinations would be a silent change.
-async fn policy(p: &Platform, inv: &QueuedInvocation) -> Result<Policy, ApiError> {
+async fn policy(p: &Invoker, inv: &QueuedInvocation) -> Result<Policy, ApiError> {
     let scope = format!("{}/{}", inv.service, inv.function);
     let config = match p
         .cached_row(Kind::AsyncConfig, &scope, &inv.qualifier)
         .await?
     {
-        Some(config) => config,
-        None => p
-            .cached_row(Kind::AsyncConfig, &scope, "LATEST")
-            .await?
-            .unwrap_or_default(),
+        Some(config) => Some(config),
+        None => p.cached_row(Kind::AsyncConfig, &scope, "LATEST").await?,
     };
-    let destination = |which: &str| {
-        config["destinationConfig"][which]["destination"]
-            .as_str()
-            .map(str::to_string)
+    let config: AsyncConfig = match config {
+        Some(row) => from_row(&row)?,
+        None => AsyncConfig::default(),
     };
+    let destination =
+        |target: Option<Destination>| target.map(|d| d.destination).filter(|arn| !arn.is_empty());
     Ok(Policy {
-        max_retries: config["maxAsyncRetryAttempts"]
-            .as_u64()
-            .map(|n| n as u32)
-            .unwrap_or(DEFAULT_MAX_RETRIES),
-        max_age_ms: config["maxAsyncEventAgeInSeconds"]
-            .as_i64()
-            .unwrap_or(DEFAULT_MAX_AGE_SECS)
-            * 1000,
-        on_success: destination("onSuccess"),
-        on_failure: destination("onFailure"),
+        max_retries: config.max_async_retry_attempts,
+        max_age_ms: config.max_async_event_age_in_seconds.saturating_mul(1000),
+        on_success: destination(config.destination_config.on_success),
+        on_failure: destination(config.destination_config.on_failure),
     })
 }
 
@@ -453,7 +440,7 @@ enum Next {
 
 /// One attempt at a queued invocation. A timer fire keeps its trigger's name
 /// through its retries (for metrics and logs) and records its lag on the first.
-async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
+async fn attempt(p: &Invoker, inv: &QueuedInvocation) -> Next {
     let timer = p
         .timer_fires_pending
         .get(&inv.request_id)
@@ -475,7 +462,7 @@ async fn attempt(p: &Platform, inv: &QueuedInvocation) -> Next {
 }
 
 /// How late a timer fire started, from its scheduled second.
-fn record_timer_lag(p: &Platform, scheduled_ms: i64) {
+fn record_timer_lag(p: &Invoker, scheduled_ms: i64) {
     let now_us = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
@@ -485,7 +472,7 @@ fn record_timer_lag(p: &Platform, scheduled_ms: i64) {
 }
 
 /// One attempt, with FC's retry rules and destinations; `trigger` labels it.
-async fn attempt_as(p: &Platform, inv: &QueuedInvocation, trigger: &str) -> Next {
+async fn attempt_as(p: &Invoker, inv: &QueuedInvocation, trigger: &str) -> Next {
     let policy = match policy(p, inv).await {
         Ok(policy) => policy,
         Err(e) => {
@@ -606,7 +593,7 @@ fn destination_hops(payload: &[u8]) -> u64 {
 /// invocation: not when the chain is [`MAX_DESTINATION_HOPS`] long, nor when
 /// the record is over FC's async payload limit (both logged and counted).
 async fn deliver(
-    p: &Platform,
+    p: &Invoker,
     inv: &QueuedInvocation,
     destination: Option<&str>,
     condition: &str,
@@ -614,7 +601,7 @@ async fn deliver(
     error: Option<&str>,
 ) {
     let Some((service, qualifier, function)) =
-        destination.and_then(crate::http::routes::async_config::parse_function_arn)
+        destination.and_then(crate::control::names::parse_function_arn)
     else {
         return;
     };

@@ -13,9 +13,11 @@ use wasm_fc_engine::{Function, InvokeContext};
 
 use super::http::HttpConfig;
 use crate::control::error::{ApiError, ApiResult};
+use crate::control::model::str_of;
+use crate::control::names::split_qualifier;
+use crate::control::resolve::Resolved;
 use crate::control::store::Kind;
-use crate::http::routes::split_qualifier;
-use crate::platform::{Platform, Resolved, str_of};
+use crate::triggers::platform::Platform;
 
 /// At most this many routes are kept (one per function and qualifier that
 /// answered); past it the cache starts over. Default 10,000.
@@ -141,8 +143,8 @@ async fn resolve(
 
 /// The function's HTTP trigger for the resolved qualifier: its name and config.
 async fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, HttpConfig)> {
-    let service = str_of(&resolved.service, "serviceName");
-    let function = str_of(&resolved.function, "functionName");
+    let service = resolved.service.service_name.as_str();
+    let function = resolved.function.function_name.as_str();
     let trigger = super::of_function(p, service, function)
         .await?
         .into_iter()

@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod http_routes;
+pub mod platform;
 pub mod schedule;
 pub mod scheduler;
 mod stored;
@@ -18,8 +19,9 @@ pub use http_routes::HttpRoutes;
 use serde_json::Value;
 
 use crate::control::error::ApiResult;
+use crate::control::model::str_of;
 use crate::control::store::{Kind, ListQuery, Tx};
-use crate::platform::{Platform, str_of};
+use crate::triggers::platform::Platform;
 
 /// One trigger type.
 pub trait TriggerType: Send + Sync {

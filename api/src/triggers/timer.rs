@@ -22,9 +22,11 @@ use serde_json::{Value, json};
 use super::schedule::Schedule;
 use super::scheduler::{Fire, FireSink};
 use super::{TriggerKey, TriggerType, scheduler};
+use crate::control::model::str_of;
 use crate::control::store::{Kind, QueuedInvocation};
 use crate::invoke::MAX_ASYNC_PAYLOAD;
-use crate::platform::{Platform, str_of};
+use crate::invoke::invoker::Invoker;
+use crate::triggers::platform::Platform;
 
 /// The scheduler's task name in logs and `wasm_fc_task_panics_total{task}`.
 pub const SCHEDULER_TASK: &str = "timer-scheduler";
@@ -98,7 +100,7 @@ fn timer_of(
 }
 
 /// Logs and counts a stored timer that cannot run; the caller goes on without it.
-fn load_error(platform: &Platform, key: &TriggerKey, error: &super::schedule::ScheduleError) {
+fn load_error(platform: &Invoker, key: &TriggerKey, error: &super::schedule::ScheduleError) {
     platform.metrics.prometheus.trigger_load_error();
     tracing::warn!(
         service = %key.service,
@@ -112,7 +114,7 @@ fn load_error(platform: &Platform, key: &TriggerKey, error: &super::schedule::Sc
 /// Every enabled stored timer, for a (re)starting scheduler. Rows that fail to
 /// load are logged, counted and skipped; a store that cannot be read is logged
 /// and gives none (the next restart tries again).
-async fn stored_timers(platform: &Platform) -> Vec<scheduler::Timer> {
+async fn stored_timers(platform: &Invoker) -> Vec<scheduler::Timer> {
     let rows = match platform.store.list_all(Kind::Trigger).await {
         Ok(rows) => rows,
         Err(error) => {
@@ -167,7 +169,7 @@ pub fn event(fire: &Fire) -> Value {
 /// committed (one transaction per batch, off the scheduler task), so neither the
 /// disk nor the next fire waits for the other.
 #[derive(Debug)]
-pub struct QueueSink(pub Weak<Platform>);
+pub struct QueueSink(pub Weak<Invoker>);
 
 impl FireSink for QueueSink {
     fn fire(&self, batch: Vec<Fire>) {
@@ -209,8 +211,8 @@ pub fn spawn_scheduler(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let scheduler = platform.take_scheduler()?;
-    let sink: Arc<dyn FireSink> = Arc::new(QueueSink(Arc::downgrade(platform)));
-    let weak = Arc::downgrade(platform);
+    let sink: Arc<dyn FireSink> = Arc::new(QueueSink(Arc::downgrade(&platform.invoker)));
+    let weak = Arc::downgrade(&platform.invoker);
     let load: scheduler::Load = Arc::new(move || {
         let weak = weak.clone();
         Box::pin(async move {

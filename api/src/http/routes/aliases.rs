@@ -12,12 +12,14 @@ use serde_json::{Map, Value, json};
 
 use super::{check_if_match, deleted, list_query, page_response, resource, touch};
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+use crate::control::names::version_key;
 use crate::control::store::{Kind, Reader, Tx};
 use crate::http::openapi::common::{AliasPath, ErrorBody, IfMatch, ListParams, ServicePath};
 use crate::http::openapi::versions::{Alias, AliasCreate, AliasList, AliasUpdate};
-use crate::platform::{Platform, store_error, version_key};
+use crate::triggers::platform::Platform;
 
 /// The version exists, in the transaction that writes the alias naming it (so
 /// DeleteVersion cannot remove it in between).

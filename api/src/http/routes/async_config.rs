@@ -11,30 +11,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{deleted, list_query, qualified, resource, split_qualifier};
+use super::{deleted, list_query, qualified, resource};
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+use crate::control::names::parse_function_arn;
+use crate::control::resources::defaults;
 use crate::control::store::Kind;
 use crate::http::openapi::async_config::{AsyncConfig, AsyncConfigList, AsyncConfigPut};
 use crate::http::openapi::common::{ErrorBody, FunctionPath, ListParams, QualifierParam};
-use crate::platform::{Platform, store_error};
-
-/// `acs:fc:<region>:<uid>:services/<svc>.<qualifier>/functions/<fn>` → (svc, qualifier, fn).
-pub fn parse_function_arn(arn: &str) -> Option<(String, String, String)> {
-    let rest = arn.strip_prefix("acs:fc:")?;
-    let path = rest.splitn(3, ':').nth(2)?;
-    let path = path.strip_prefix("services/")?;
-    let (service_part, function) = path.split_once("/functions/")?;
-    let (service, qualifier) = split_qualifier(service_part);
-    (!function.is_empty() && !service.is_empty()).then(|| {
-        (
-            service.to_string(),
-            qualifier.unwrap_or("LATEST").to_string(),
-            function.to_string(),
-        )
-    })
-}
+use crate::triggers::platform::Platform;
 
 fn destination(config: &Fields, which: &str) -> ApiResult<Option<Value>> {
     let Some(target) = config.object(which)? else {
@@ -71,16 +58,16 @@ pub async fn put(
     p.resolve(service, Some(&qualifier), &func).await?;
     let retries = fields
         .int("maxAsyncRetryAttempts")?
-        .unwrap_or(crate::invoke::queue::DEFAULT_MAX_RETRIES as i64);
-    if !(0..=8).contains(&retries) {
+        .unwrap_or(i64::from(defaults::MAX_ASYNC_RETRIES));
+    if !defaults::MAX_ASYNC_RETRIES_RANGE.contains(&retries) {
         return Err(ApiError::InvalidArgument(format!(
             "maxAsyncRetryAttempts {retries} must be between 0 and 8"
         )));
     }
     let max_age = fields
         .int("maxAsyncEventAgeInSeconds")?
-        .unwrap_or(crate::invoke::queue::DEFAULT_MAX_AGE_SECS);
-    if !(1..=2_592_000).contains(&max_age) {
+        .unwrap_or(defaults::MAX_ASYNC_EVENT_AGE_SECS);
+    if !defaults::MAX_ASYNC_EVENT_AGE_RANGE.contains(&max_age) {
         return Err(ApiError::InvalidArgument(format!(
             "maxAsyncEventAgeInSeconds {max_age} must be between 1 and 2592000"
         )));
@@ -182,20 +169,4 @@ pub async fn list(
         axum::Json(json!({ "configs": configs, "nextToken": page.next.unwrap_or_default() }))
             .into_response(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn function_arns() {
-        assert_eq!(
-            super::parse_function_arn("acs:fc:cn-hangzhou:123:services/demo.LATEST/functions/dest"),
-            Some(("demo".into(), "LATEST".into(), "dest".into()))
-        );
-        assert_eq!(
-            super::parse_function_arn("acs:fc:local:1:services/demo/functions/f").map(|a| a.1),
-            Some("LATEST".into())
-        );
-        assert!(super::parse_function_arn("acs:mns:cn-hangzhou:123:/queues/q/messages").is_none());
-    }
 }

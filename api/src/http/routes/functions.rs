@@ -15,8 +15,10 @@ use super::{
     check_if_match, deleted, list_query, page_of, page_response, qualified, resource, touch,
 };
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+use crate::control::resources::from_row;
 use crate::control::store::{Kind, Reader};
 use crate::http::openapi::common::{
     ErrorBody, FunctionPath, IfMatch, ListParams, QualifierParam, ServicePath,
@@ -24,7 +26,7 @@ use crate::http::openapi::common::{
 use crate::http::openapi::functions::{
     DownloadParams, Function, FunctionCode, FunctionCreate, FunctionList, FunctionUpdate,
 };
-use crate::platform::{Platform, store_error, str_of};
+use crate::triggers::platform::Platform;
 
 /// How long a GetFunctionCode URL stays valid. 10 minutes, like a pre-signed OSS URL.
 const CODE_URL_TTL_SECS: u64 = 600;
@@ -69,7 +71,7 @@ async fn check_layers(p: &Platform, function: &Map<String, Value>) -> ApiResult<
         .into_iter()
         .flatten()
     {
-        super::layer_for_arn(p, arn.as_str().unwrap_or_default()).await?;
+        p.layer_for_arn(arn.as_str().unwrap_or_default()).await?;
     }
     Ok(())
 }
@@ -121,7 +123,8 @@ pub async fn create(
     check_layers(&p, &function).await?;
     function.insert("_etag".into(), json!(model::new_etag()));
     let value = Value::Object(function);
-    p.precompile(&service, &value).await?;
+    p.precompile(&from_row(&service)?, &from_row(&value)?)
+        .await?;
     let value = p
         .store
         .transaction(move |tx| {
@@ -148,7 +151,7 @@ pub async fn get(
 ) -> ApiResult<Response> {
     let (service, qualifier) = qualified(&svc, &params)?;
     let resolved = p.resolve(service, qualifier, &func).await?;
-    Ok(resource(StatusCode::OK, resolved.function.clone()))
+    Ok(resource(StatusCode::OK, resolved.function_row.clone()))
 }
 
 /// UpdateFunction: present fields replace, absent ones stay.
@@ -187,7 +190,8 @@ pub async fn update(
     check_layers(&p, &function).await?;
     touch(&mut function);
     let value = Value::Object(function);
-    p.precompile(&service, &value).await?;
+    p.precompile(&from_row(&service)?, &from_row(&value)?)
+        .await?;
     let (name, forget) = (func.clone(), svc.clone());
     let value = p
         .store
@@ -325,7 +329,7 @@ pub async fn code(
 ) -> ApiResult<Response> {
     let (service, qualifier) = qualified(&svc, &params)?;
     let resolved = p.resolve(service, qualifier, &func).await?;
-    let file = format!("{}.zip", str_of(&resolved.function, "_codeDigest"));
+    let file = format!("{}.zip", resolved.function.code_digest);
     let expires = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -335,7 +339,7 @@ pub async fn code(
     let base = public_base(&p, &headers);
     let url = format!("{base}/_wasm-fc/code/{file}?expires={expires}&signature={signature}");
     Ok(
-        axum::Json(json!({ "url": url, "checksum": resolved.function["codeChecksum"] }))
+        axum::Json(json!({ "url": url, "checksum": resolved.function.code_checksum }))
             .into_response(),
     )
 }

@@ -16,7 +16,7 @@ use crate::http::openapi::common::{ErrorBody, FunctionPath, QualifierParam};
 use crate::http::openapi::invoke::{FunctionError, InvokeHeaders};
 use crate::http::server::RequestId;
 use crate::invoke::{MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, error_body, log_result, run};
-use crate::platform::{Platform, str_of};
+use crate::triggers::platform::Platform;
 
 fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -140,7 +140,7 @@ pub async fn invoke(
         ),
         (
             "x-fc-code-checksum",
-            str_of(&resolved.function, "codeChecksum").to_string(),
+            resolved.function.code_checksum.clone(),
         ),
         ("x-fc-invocation-service-version", version),
     ];

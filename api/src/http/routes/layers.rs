@@ -14,37 +14,17 @@ use serde_json::{Value, json};
 
 use super::{deleted, resource};
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+use crate::control::names::parse_layer_arn;
+use crate::control::names::version_key;
 use crate::control::store::{Kind, ListQuery};
 use crate::http::openapi::common::{ErrorBody, LayerPath, LayerVersionPath};
 use crate::http::openapi::layers::{
     Layer, LayerList, LayerListParams, LayerPublish, LayerVersionList, LayerVersionListParams,
 };
-use crate::platform::{Platform, store_error, version_key};
-
-/// `acs:fc:<region>:<uid>:layers/<name>/versions/<n>` → (name, n).
-pub fn parse_layer_arn(arn: &str) -> Option<(String, String)> {
-    let path = arn.strip_prefix("acs:fc:")?.splitn(3, ':').nth(2)?;
-    let rest = path.strip_prefix("layers/")?;
-    let (name, version) = rest.split_once("/versions/")?;
-    (!name.is_empty() && version.parse::<u64>().is_ok())
-        .then(|| (name.to_string(), version.to_string()))
-}
-
-/// The stored layer version an ARN names, or a clear 400.
-pub async fn layer_for_arn(p: &Platform, arn: &str) -> ApiResult<Value> {
-    let (name, version) = parse_layer_arn(arn).ok_or_else(|| {
-        ApiError::InvalidArgument(format!(
-            "layer {arn:?} is not a layer ARN (acs:fc:<region>:<uid>:layers/<name>/versions/<n>)"
-        ))
-    })?;
-    p.store
-        .get(Kind::Layer, &name, &version_key(&version))
-        .await
-        .map_err(store_error(Kind::Layer, &name))?
-        .ok_or_else(|| ApiError::InvalidArgument(format!("layer {arn:?} does not exist")))
-}
+use crate::triggers::platform::Platform;
 
 /// PublishLayerVersion.
 #[utoipa::path(post, path = "/layers/{layerName}/versions", operation_id = "PublishLayerVersion", tag = "layers",
@@ -222,17 +202,4 @@ pub async fn list(
         )
         .into_response(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn layer_arns() {
-        assert_eq!(
-            super::parse_layer_arn("acs:fc:local:123:layers/libs/versions/2"),
-            Some(("libs".into(), "2".into()))
-        );
-        assert!(super::parse_layer_arn("acs:fc:local:123:layers/libs/versions/x").is_none());
-        assert!(super::parse_layer_arn("libs").is_none());
-    }
 }

@@ -12,7 +12,7 @@ use crate::control::error::{ApiError, ApiResult};
 use crate::http::openapi::common::FunctionPath;
 use crate::http::openapi::invoke::{LogParams, LogRecords};
 use crate::invoke::function_logs::LogQuery;
-use crate::platform::Platform;
+use crate::triggers::platform::Platform;
 
 /// The function logs the server keeps (a wasm-fc extension).
 #[utoipa::path(get, path = "/_wasm-fc/logs/{serviceName}/{functionName}", operation_id = "GetFunctionLogs", tag = "wasm-fc",

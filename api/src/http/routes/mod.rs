@@ -2,11 +2,10 @@
 
 mod aliases;
 pub mod async_config;
-mod layers;
-mod logs;
-pub use layers::layer_for_arn;
 mod functions;
 mod invoke;
+mod layers;
+mod logs;
 mod services;
 mod triggers;
 mod versions;
@@ -25,8 +24,9 @@ use utoipa_axum::routes;
 
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+pub use crate::control::names::split_qualifier;
 use crate::control::store::{ListQuery, Page};
-use crate::platform::Platform;
+use crate::triggers::platform::Platform;
 
 /// The API versions whose paths wasm-fc answers; both share the same handlers.
 pub const API_PREFIXES: [&str; 2] = ["/2016-08-15", "/2021-04-06"];
@@ -104,14 +104,6 @@ async fn not_supported(method: axum::http::Method, uri: axum::http::Uri) -> ApiE
     responses((status = 200, description = "The account's settings", body = crate::http::openapi::invoke::AccountSettings)))]
 async fn account_settings() -> Response {
     axum::Json(serde_json::json!({ "availableAZs": [] })).into_response()
-}
-
-/// `svc` or `svc.qualifier` (service names cannot contain `.`).
-pub fn split_qualifier(segment: &str) -> (&str, Option<&str>) {
-    match segment.split_once('.') {
-        Some((service, qualifier)) => (service, Some(qualifier)),
-        None => (segment, None),
-    }
 }
 
 /// The service and qualifier a request names, from both places FC takes a

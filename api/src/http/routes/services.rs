@@ -11,12 +11,13 @@ use serde_json::Value;
 
 use super::{check_if_match, deleted, list_query, page_response, qualified, resource, touch};
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
 use crate::control::store::Kind;
 use crate::http::openapi::common::{ErrorBody, IfMatch, ListParams, QualifierParam, ServicePath};
 use crate::http::openapi::services::{Service, ServiceCreate, ServiceList, ServiceUpdate};
-use crate::platform::{Platform, store_error};
+use crate::triggers::platform::Platform;
 
 /// NAS mount points must name host directories that exist (ARCHITECTURE "Small contracts").
 fn check_mounts(service: &serde_json::Map<String, Value>) -> ApiResult<()> {

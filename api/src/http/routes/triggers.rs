@@ -14,12 +14,13 @@ use serde_json::{Value, json};
 
 use super::{check_if_match, deleted, list_query, page_response, resource, touch};
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
 use crate::control::store::{Kind, ListQuery, Reader, Tx};
 use crate::http::openapi::common::{ErrorBody, FunctionPath, IfMatch, ListParams, TriggerPath};
 use crate::http::openapi::triggers::{Trigger, TriggerCreate, TriggerList, TriggerUpdate};
-use crate::platform::{Platform, store_error};
+use crate::triggers::platform::Platform;
 use crate::triggers::{self, TriggerKey};
 
 fn trigger_config(fields: &Fields) -> ApiResult<Option<Value>> {

@@ -13,12 +13,14 @@ use serde_json::{Value, json};
 
 use super::{check_if_match, deleted, list_query, resource};
 use crate::control::body::Fields;
+use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+use crate::control::names::version_key;
 use crate::control::store::{Kind, ListQuery};
 use crate::http::openapi::common::{ErrorBody, IfMatch, ServicePath, VersionPath};
 use crate::http::openapi::versions::{Version, VersionList, VersionListParams, VersionPublish};
-use crate::platform::{Platform, store_error, version_key};
+use crate::triggers::platform::Platform;
 
 /// The stored version row for a version id or alias name.
 pub async fn snapshot(p: &Platform, service: &str, qualifier: &str) -> ApiResult<Value> {

@@ -1,0 +1,68 @@
+//! [`Platform`]: everything below the web layer, as the HTTP handlers and the
+//! composition root see it: the [`Invoker`] (which holds the control plane)
+//! plus the running triggers (the timer scheduler and the HTTP route table).
+//! It derefs to the [`Invoker`], and through it to the `ControlPlane`.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::http_routes::HttpRoutes;
+use super::scheduler::{Scheduler, SchedulerHandle};
+use crate::invoke::invoker::Invoker;
+
+/// The running platform.
+pub struct Platform {
+    pub invoker: Arc<Invoker>,
+    /// Changes the running timers.
+    pub timers: SchedulerHandle,
+    /// The scheduler task, until the server starts it.
+    scheduler: Mutex<Option<Scheduler>>,
+    /// What HTTP-trigger paths resolve to, while the store is unchanged.
+    pub http_routes: HttpRoutes,
+    /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
+    ready: AtomicBool,
+}
+
+impl Deref for Platform {
+    type Target = Invoker;
+
+    fn deref(&self) -> &Invoker {
+        &self.invoker
+    }
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("invoker", &self.invoker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Platform {
+    pub fn new(invoker: Arc<Invoker>) -> Self {
+        let (timers, scheduler) = super::scheduler::channel();
+        Self {
+            invoker,
+            timers,
+            scheduler: Mutex::new(Some(scheduler)),
+            http_routes: HttpRoutes::default(),
+            ready: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the platform ready (`/readyz` answers 200).
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// The scheduler task's state; `None` once taken (it runs once per platform).
+    pub fn take_scheduler(&self) -> Option<Scheduler> {
+        self.scheduler.lock().ok()?.take()
+    }
+}
