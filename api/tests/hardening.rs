@@ -295,13 +295,13 @@ fn code_urls_carry_the_port_and_cannot_be_forged() {
 #[test]
 fn listening_on_every_address_the_code_url_uses_the_clients_host_name() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wasm-fc"));
     command
-        .args(["run", "--listen", &format!("0.0.0.0:{port}"), "--data-dir"])
+        .args(["run", "--listen", "0.0.0.0:0", "--data-dir"])
         .arg(dir.path())
         .env("WASM_FC_NO_RUNTIMES", "1");
-    let s = spawn(command, port, dir.path());
+    let s = spawn(command, 0, dir.path());
+    let port = s.endpoint.rsplit(':').next().unwrap().to_string();
     create_service(&s, "code", json!({}));
     ok(call(
         &s,

@@ -10,10 +10,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use common::*;
 use serde_json::{Value, json};
@@ -45,34 +43,12 @@ impl Sandbox {
 
     /// `wasm-fc run` over `data_dir` with the runtimes on, building into this sandbox.
     fn start(&self, data_dir: &Path) -> Server {
-        let port = free_port();
-        let mut command = run_command(port, data_dir);
+        let mut command = run_command(0, data_dir);
         command
             .env_remove("WASM_FC_NO_RUNTIMES")
             .env("WASM_FC_RUNTIMES_DIR", &self.runtimes)
-            .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
-            .env("WASM_FC_ACCESS_KEY_ID", KEY_ID)
-            .env("WASM_FC_ACCESS_KEY_SECRET", SECRET)
-            .env("WASM_FC_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = command.spawn().expect("spawn wasm-fc");
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || for _line in BufReader::new(stdout).lines() {});
-        let server = Server {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            data_dir: data_dir.to_path_buf(),
-        };
-        wait_for(
-            || {
-                ureq::get(&format!("{}/healthz", server.endpoint))
-                    .call()
-                    .is_ok()
-            },
-            "wasm-fc answers /healthz",
-        );
-        server
+            .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()));
+        spawn(command, 0, data_dir)
     }
 }
 

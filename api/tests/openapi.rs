@@ -283,24 +283,24 @@ fn the_document_covers_fc_operations_under_both_prefixes() {
 /// Route registrations outside the one documented list, and why each is allowed.
 const UNDOCUMENTED_REGISTRATIONS: &[(&str, &str)] = &[
     // Operations endpoints, not FC routes.
-    ("server.rs", ".route(\"/healthz\""),
-    ("server.rs", ".route(\"/readyz\""),
-    ("server.rs", ".route(\"/metrics\""),
-    ("server.rs", ".route(\"/openapi.json\""),
-    ("server.rs", ".route(\"/_wasm-fc/stats\""),
+    ("http/server.rs", ".route(\"/healthz\""),
+    ("http/server.rs", ".route(\"/readyz\""),
+    ("http/server.rs", ".route(\"/metrics\""),
+    ("http/server.rs", ".route(\"/openapi.json\""),
+    ("http/server.rs", ".route(\"/_wasm-fc/stats\""),
     // The API router and the proxy router, joined.
-    ("server.rs", ".merge(crate::routes::api_router("),
-    ("server.rs", ".merge(crate::triggers::proxy_router("),
+    ("http/server.rs", ".merge(super::routes::api_router("),
+    ("http/server.rs", ".merge(super::proxy::proxy_router("),
     // The HTTP-trigger proxy: any method, any path (documented by hand in
-    // api/src/openapi/proxy.rs; checked below).
+    // api/src/http/openapi/proxy.rs; checked below).
     (
-        "triggers/http_proxy.rs",
+        "http/proxy.rs",
         ".route(&format!(\"{prefix}/proxy/{{*target}}\")",
     ),
     // The prefixes of the documented list (OpenApiRouter::nest documents them).
-    ("routes/mod.rs", ".nest(prefix, prefix_routes())"),
+    ("http/routes/mod.rs", ".nest(prefix, prefix_routes())"),
     // Document only: the proxy's documentation under each prefix.
-    ("openapi/mod.rs", ".nest(prefix, Proxy::openapi())"),
+    ("http/openapi/mod.rs", ".nest(prefix, Proxy::openapi())"),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

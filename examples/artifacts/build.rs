@@ -40,6 +40,59 @@ const GUESTS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Where the tests and benchmarks that use the guests live.
+const TEST_DIRS: &[&str] = &[
+    "engine/tests",
+    "api/tests",
+    "benches/benches",
+    "benches/src",
+    "guest-sdk/tests",
+];
+
+/// Fails the build when an example crate is not built here, or a built guest
+/// is used by no test: a guest nobody runs is dead code that still costs a build.
+fn check_every_guest_is_built_and_tested(examples: &Path, repo: &Path) {
+    let entries = std::fs::read_dir(examples)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", examples.display()));
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_crate = entry.path().join("Cargo.toml").is_file();
+        if is_crate && name != "artifacts" && !GUESTS.iter().any(|g| g.0 == name) {
+            panic!(
+                "examples/{name} is a guest crate that build.rs does not build; add it to GUESTS"
+            );
+        }
+    }
+    let mut sources = String::new();
+    for dir in TEST_DIRS {
+        collect_sources(&repo.join(dir), &mut sources);
+    }
+    for (name, _, _, constant) in GUESTS {
+        if !sources.contains(constant) {
+            panic!(
+                "the guest {name} ({constant}) is used by no test or benchmark under {}: test it or remove it",
+                TEST_DIRS.join(", ")
+            );
+        }
+    }
+}
+
+/// The test sources under `dir`. Not watched (a rerun would relink every test
+/// binary); the check runs whenever a guest or this script changes.
+fn collect_sources(dir: &Path, out: &mut String) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+}
+
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let examples = manifest_dir
@@ -47,6 +100,7 @@ fn main() {
         .unwrap_or(Path::new(".."))
         .to_path_buf();
     let repo = examples.parent().unwrap_or(Path::new("..")).to_path_buf();
+    check_every_guest_is_built_and_tested(&examples, &repo);
     for watched in ["Cargo.toml", "Cargo.lock"] {
         println!(
             "cargo:rerun-if-changed={}",

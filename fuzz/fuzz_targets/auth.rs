@@ -18,8 +18,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use wasm_fc_api::auth::{self, AuthError, SignedRequest};
-use wasm_fc_api::content_md5;
+use wasm_fc_api::control::auth::{self, AuthError, SignedRequest};
+use wasm_fc_api::http::content_md5;
 
 const ID: &str = "LTAI5tExampleKeyId";
 const SECRET: &str = "ExampleSecret0123456789abcdefABCD";

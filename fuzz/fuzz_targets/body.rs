@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasm_fc_api::body::Fields;
-use wasm_fc_api::model;
+use wasm_fc_api::control::body::Fields;
+use wasm_fc_api::control::model;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(fields) = Fields::parse(data) else {

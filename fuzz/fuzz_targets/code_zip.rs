@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use wasm_fc_api::code::{self, CodeLimits, CodePackage};
+use wasm_fc_api::control::code::{self, CodeLimits, CodePackage};
 
 /// One temp dir per process (in /dev/shm when there is one: no disk I/O).
 fn root() -> &'static Path {

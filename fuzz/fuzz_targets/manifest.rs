@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use wasm_fc_api::manifest;
+use wasm_fc_api::client::manifest;
 
 fn env(name: &str) -> Option<String> {
     match name {

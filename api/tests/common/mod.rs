@@ -74,28 +74,26 @@ pub fn runtimes_dir() -> PathBuf {
         .clone()
 }
 
-/// Starts the real binary on a free port over `data_dir` and waits for /healthz.
+/// Starts the real binary on port 0 over `data_dir`, reads the address it
+/// bound from its banner, and waits for /healthz.
 pub fn start(data_dir: &Path) -> Server {
-    let port = free_port();
-    spawn(run_command(port, data_dir), port, data_dir)
+    spawn(run_command(0, data_dir), 0, data_dir)
 }
 
 /// Like [`start`], with extra `wasm-fc run` flags.
 pub fn start_with_args(data_dir: &Path, args: &[&str]) -> Server {
-    let port = free_port();
-    let mut command = run_command(port, data_dir);
+    let mut command = run_command(0, data_dir);
     command.args(args);
-    spawn(command, port, data_dir)
+    spawn(command, 0, data_dir)
 }
 
 /// Like [`start`], with the Python and Node.js runtimes (installed on first use).
 pub fn start_with_runtimes(data_dir: &Path) -> Server {
-    let port = free_port();
-    let mut command = run_command(port, data_dir);
+    let mut command = run_command(0, data_dir);
     command
         .env_remove("WASM_FC_NO_RUNTIMES")
         .env("WASM_FC_RUNTIMES_DIR", runtimes_dir());
-    spawn(command, port, data_dir)
+    spawn(command, 0, data_dir)
 }
 
 #[allow(clippy::zombie_processes)] // `Server`'s Drop kills and waits for the child
@@ -109,8 +107,24 @@ pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Server {
         .spawn()
         .expect("spawn wasm-fc");
     let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || for _line in BufReader::new(stdout).lines() {});
-    let endpoint = format!("http://127.0.0.1:{port}");
+    // The banner names the address the server bound (port 0 is any free port).
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some((_, endpoint)) = line.split_once(" serving FC 2.0 at ") {
+                // Bound to every address: connect on loopback.
+                let endpoint = endpoint.trim().replace("://0.0.0.0:", "://127.0.0.1:");
+                let _ = bound_tx.send(endpoint);
+            }
+        }
+    });
+    let endpoint = if port == 0 {
+        bound_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("wasm-fc printed no banner with its address")
+    } else {
+        format!("http://127.0.0.1:{port}")
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if ureq::get(&format!("{endpoint}/healthz")).call().is_ok() {
@@ -180,7 +194,7 @@ pub fn call_as(
     secret: &str,
     at: SystemTime,
 ) -> Reply {
-    let credentials = wasm_fc_api::credentials::Credentials {
+    let credentials = wasm_fc_api::control::credentials::Credentials {
         access_key_id: key.to_string(),
         access_key_secret: secret.to_string(),
     };
