@@ -264,3 +264,65 @@ fn a_warm_invoke_reads_nothing_from_the_store() {
     ));
     assert!(store_operations(&s, "read") > before, "a write invalidates");
 }
+
+#[test]
+fn an_alias_with_weights_splits_http_trigger_requests_between_its_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    create_service(&s, "web", json!({}));
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/web/functions"),
+        &[],
+        &function_body("f", wasm_fc_test_guests::HTTP_HELLO, json!({})),
+    ));
+    for description in ["one", "two"] {
+        ok(call(
+            &s,
+            "PUT",
+            &format!("{P}/services/web"),
+            &[],
+            json!({ "description": description }).to_string().as_bytes(),
+        ));
+        ok(call(
+            &s,
+            "POST",
+            &format!("{P}/services/web/versions"),
+            &[],
+            b"{}",
+        ));
+    }
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/web/aliases"),
+        &[],
+        br#"{"aliasName":"prod","versionId":"1","additionalVersionWeight":{"2":0.5}}"#,
+    ));
+    ok(create_trigger(
+        &s,
+        "web",
+        "f",
+        json!({ "triggerName": "public", "triggerType": "http", "qualifier": "prod",
+                "triggerConfig": { "authType": "anonymous", "methods": ["GET"] } }),
+    ));
+    let mut seen = std::collections::BTreeMap::<String, u32>::new();
+    for _ in 0..60 {
+        let reply = unsigned(&s, "GET", &format!("{P}/proxy/web.prod/f/"), &[], b"");
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let version = reply
+            .text()
+            .lines()
+            .find_map(|l| l.strip_prefix("header:x-fc-version-id="))
+            .unwrap_or_else(|| panic!("no version header in {}", reply.text()))
+            .to_string();
+        *seen.entry(version).or_default() += 1;
+    }
+    // 60 fair coin flips all alike: 2 in 2^60.
+    assert_eq!(
+        seen.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["1", "2"],
+        "{seen:?}"
+    );
+}

@@ -300,6 +300,11 @@ pub fn new_function(name: &str, f: &Fields) -> ApiResult<Map<String, Value>> {
     apply_function(map, f)
 }
 
+/// A string field of a stored row, or "" when absent.
+pub fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,9 +369,4 @@ mod tests {
                 .contains("4 KB")
         );
     }
-}
-
-/// A string field of a stored row, or "" when absent.
-pub fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_default()
 }

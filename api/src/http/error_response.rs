@@ -35,3 +35,45 @@ pub fn log_failure(response: &Response, request_id: &str) {
         tracing::error!(request_id, status = response.status().as_u16(), error = %chain, "request failed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_failure_tells_the_client_what_failed_and_keeps_the_cause_for_the_log() {
+        let cause = std::io::Error::other("disk /var/secret/wasm-fc.db is read-only");
+        let response = ApiError::internal("using the store", cause).into_response();
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let chain = response
+            .extensions()
+            .get::<FailureChain>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        assert!(chain.contains("/var/secret/wasm-fc.db"), "{chain}");
+        let body = futures_body(response);
+        assert_eq!(body["ErrorCode"], "InternalServerError");
+        assert_eq!(body["ErrorMessage"], "internal error while using the store");
+    }
+
+    #[test]
+    fn a_client_error_carries_no_chain() {
+        let response = ApiError::InvalidArgument("timeout 0".into()).into_response();
+        assert!(response.extensions().get::<FailureChain>().is_none());
+        assert_eq!(futures_body(response)["ErrorMessage"], "timeout 0");
+    }
+
+    /// The JSON body of a response built in memory.
+    fn futures_body(response: Response) -> serde_json::Value {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let bytes = runtime
+            .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+            .expect("the body");
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+}

@@ -13,7 +13,6 @@ use wasm_fc_engine::{Function, InvokeContext};
 
 use super::http::HttpConfig;
 use crate::control::error::{ApiError, ApiResult};
-use crate::control::model::str_of;
 use crate::control::names::split_qualifier;
 use crate::control::resolve::Resolved;
 use crate::control::store::Kind;
@@ -96,37 +95,41 @@ pub fn split(path: &str) -> ApiResult<Split<'_>> {
 }
 
 impl HttpRoutes {
-    /// The route for `split`, from memory while the store is unchanged.
+    /// The route for `split`, from memory while the store is unchanged. The
+    /// version is resolved per request (from the resolve cache, so no store
+    /// read when warm): an alias's `additionalVersionWeight` splits HTTP
+    /// requests as it splits invocations, each version with its own route.
     pub async fn get(&self, p: &Platform, split: &Split<'_>) -> ApiResult<Arc<Route>> {
         // Read the generation before the rows: a write racing with the reads
         // below then leaves this entry already stale, never wrongly fresh.
         let generation = p.store.generation();
+        let (service, qualifier) = split_qualifier(split.service_part);
+        let resolved = p.resolve(service, qualifier, split.function).await?;
+        let key = format!("{}\n{}", split.key, resolved.version_id);
         let hit = self
             .routes
-            .get(split.key)
+            .get(&key)
             .filter(|route| route.generation == generation)
             .map(|route| route.clone());
         if let Some(route) = hit {
             return Ok(route);
         }
-        let route = Arc::new(resolve(p, split, format!("{}/", split.key), generation).await?);
+        let route = Arc::new(build(p, resolved, format!("{}/", split.key), generation).await?);
         if self.routes.len() >= MAX_ROUTES {
             self.routes.clear();
         }
-        self.routes.insert(split.key.to_string(), route.clone());
+        self.routes.insert(key, route.clone());
         Ok(route)
     }
 }
 
-/// Reads the route from the store.
-async fn resolve(
+/// A route for a resolved version, with its HTTP trigger read from the store.
+async fn build(
     p: &Platform,
-    split: &Split<'_>,
+    resolved: Arc<Resolved>,
     base_path: String,
     generation: u64,
 ) -> ApiResult<Route> {
-    let (service, qualifier) = split_qualifier(split.service_part);
-    let resolved = p.resolve(service, qualifier, split.function).await?;
     let (trigger, config) = http_trigger(p, &resolved).await?;
     let context = crate::invoke::context(p, &resolved, "", 0);
     let observer = crate::invoke::observe::Observer::new(p, &resolved, &trigger);
@@ -148,9 +151,7 @@ async fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, H
     let trigger = super::of_function(p, service, function)
         .await?
         .into_iter()
-        .find(|t| {
-            t["triggerType"] == "http" && super::qualifier_of(&t["qualifier"]) == resolved.qualifier
-        })
+        .find(|t| t.trigger_type == "http" && t.qualifier() == resolved.qualifier)
         .ok_or_else(|| {
             ApiError::not_found(
                 Kind::Trigger,
@@ -160,7 +161,7 @@ async fn http_trigger(p: &Platform, resolved: &Resolved) -> ApiResult<(String, H
                 ),
             )
         })?;
-    let config = HttpConfig::parse(&trigger["triggerConfig"])
+    let config = HttpConfig::parse(&trigger.trigger_config)
         .map_err(|e| ApiError::internal("reading a stored HTTP trigger's config", e))?;
-    Ok((str_of(&trigger, "triggerName").to_string(), config))
+    Ok((trigger.trigger_name, config))
 }

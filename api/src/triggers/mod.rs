@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::control::error::ApiResult;
 use crate::control::model::str_of;
+use crate::control::resources::Trigger;
 use crate::control::store::{Kind, ListQuery, Tx};
 use crate::triggers::platform::Platform;
 
@@ -33,7 +34,7 @@ pub trait TriggerType: Send + Sync {
 
     /// Brings the running trigger in line with its stored row (`None`: deleted).
     /// Called after every change and, for every stored trigger, at start-up.
-    fn apply(&self, _platform: &Platform, _key: &TriggerKey, _trigger: Option<&Value>) {}
+    fn apply(&self, _platform: &Platform, _key: &TriggerKey, _trigger: Option<&Trigger>) {}
 }
 
 /// Which trigger a row is: service, function and trigger name.
@@ -77,8 +78,8 @@ pub async fn of_function(
     platform: &Platform,
     service: &str,
     function: &str,
-) -> ApiResult<Vec<Value>> {
-    Ok(platform
+) -> ApiResult<Vec<Trigger>> {
+    platform
         .store
         .list(
             Kind::Trigger,
@@ -89,7 +90,10 @@ pub async fn of_function(
             },
         )
         .await?
-        .items)
+        .items
+        .iter()
+        .map(crate::control::resources::from_row)
+        .collect()
 }
 
 /// The qualifier a trigger serves, from its `qualifier` field: none or empty means LATEST.

@@ -23,10 +23,12 @@ use super::schedule::Schedule;
 use super::scheduler::{Fire, FireSink};
 use super::{TriggerKey, TriggerType, scheduler};
 use crate::control::model::str_of;
+use crate::control::resources::Trigger;
 use crate::control::store::{Kind, QueuedInvocation};
 use crate::invoke::MAX_ASYNC_PAYLOAD;
 use crate::invoke::invoker::Invoker;
 use crate::triggers::platform::Platform;
+use serde::Deserialize as _;
 
 /// The scheduler's task name in logs and `wasm_fc_task_panics_total{task}`.
 pub const SCHEDULER_TASK: &str = "timer-scheduler";
@@ -66,7 +68,7 @@ impl TriggerType for TimerTrigger {
         Ok(())
     }
 
-    fn apply(&self, platform: &Platform, key: &TriggerKey, trigger: Option<&Value>) {
+    fn apply(&self, platform: &Platform, key: &TriggerKey, trigger: Option<&Trigger>) {
         let path = key.path();
         match trigger.map(|trigger| timer_of(key, trigger)) {
             None | Some(Ok(None)) => platform.timers.remove(&path),
@@ -79,13 +81,44 @@ impl TriggerType for TimerTrigger {
     }
 }
 
+/// A timer trigger's `triggerConfig` (fc-api.md §6.2).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimerConfig {
+    /// FC's cron dialect or `@every <duration>` (see [`Schedule`]).
+    #[serde(default)]
+    pub cron_expression: String,
+    /// `false` pauses the timer; absent means on.
+    #[serde(default)]
+    pub enable: Option<bool>,
+    /// The `payload` of every fire's event.
+    #[serde(default)]
+    pub payload: Option<String>,
+}
+
+impl TimerConfig {
+    /// Reads a stored trigger's config; a config that does not fit is a load
+    /// error of that trigger alone.
+    fn of(trigger: &Trigger) -> Result<Self, super::schedule::ScheduleError> {
+        Self::deserialize(&trigger.trigger_config).map_err(config_error)
+    }
+}
+
+/// A stored row or config that is not the shape a timer trigger has.
+fn config_error(e: serde_json::Error) -> super::schedule::ScheduleError {
+    super::schedule::ScheduleError {
+        expression: String::new(),
+        reason: format!("the stored trigger does not read as a timer: {e}"),
+    }
+}
+
 /// The running timer of a stored timer trigger; `None` when it is disabled.
 fn timer_of(
     key: &TriggerKey,
-    trigger: &Value,
+    trigger: &Trigger,
 ) -> Result<Option<scheduler::Timer>, super::schedule::ScheduleError> {
-    let config = &trigger["triggerConfig"];
-    if config["enable"] == Value::Bool(false) {
+    let config = TimerConfig::of(trigger)?;
+    if config.enable == Some(false) {
         return Ok(None);
     }
     Ok(Some(scheduler::Timer {
@@ -93,9 +126,9 @@ fn timer_of(
         service: key.service.clone(),
         function: key.function.clone(),
         trigger: key.trigger.clone(),
-        qualifier: super::qualifier_of(&trigger["qualifier"]).to_string(),
-        payload: str_of(config, "payload").to_string(),
-        schedule: schedule_of(trigger)?,
+        qualifier: trigger.qualifier().to_string(),
+        payload: config.payload.clone().unwrap_or_default(),
+        schedule: schedule_at(&config.cron_expression, last_modified(trigger))?,
     }))
 }
 
@@ -130,7 +163,9 @@ async fn stored_timers(platform: &Invoker) -> Vec<scheduler::Timer> {
                 function: str_of(row, "_function").to_string(),
                 trigger: str_of(row, "triggerName").to_string(),
             };
-            timer_of(&key, row)
+            Trigger::deserialize(row)
+                .map_err(config_error)
+                .and_then(|trigger| timer_of(&key, &trigger))
                 .map_err(|error| load_error(platform, &key, &error))
                 .ok()
                 .flatten()
@@ -138,22 +173,36 @@ async fn stored_timers(platform: &Invoker) -> Vec<scheduler::Timer> {
         .collect()
 }
 
-/// A stored timer trigger's schedule. Intervals are phased from the trigger's last
-/// change, so restarts keep the phase.
-pub fn schedule_of(trigger: &Value) -> Result<Schedule, super::schedule::ScheduleError> {
-    let anchor = DateTime::parse_from_rfc3339(str_of(trigger, "lastModifiedTime"))
+/// When the trigger last changed: intervals are phased from it, so restarts keep
+/// the phase. Now, when it has no valid time.
+fn last_modified(trigger: &Trigger) -> DateTime<Utc> {
+    trigger
+        .extra
+        .get("lastModifiedTime")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|_| Utc::now());
-    Schedule::parse(str_of(&trigger["triggerConfig"], "cronExpression"), anchor)
+        .unwrap_or_else(Utc::now)
 }
 
-/// When a timer trigger (as the API returns it) fires next; `None` when disabled,
-/// invalid or never again.
+fn schedule_at(
+    expression: &str,
+    anchor: DateTime<Utc>,
+) -> Result<Schedule, super::schedule::ScheduleError> {
+    Schedule::parse(expression, anchor)
+}
+
+/// When a timer trigger (as the API returns it: JSON) fires next; `None` when
+/// disabled, invalid or never again.
 pub fn next_fire(trigger: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if trigger["triggerConfig"]["enable"] == Value::Bool(false) {
+    let trigger = Trigger::deserialize(trigger).ok()?;
+    let config = TimerConfig::of(&trigger).ok()?;
+    if config.enable == Some(false) {
         return None;
     }
-    schedule_of(trigger).ok()?.next_after(now)
+    schedule_at(&config.cron_expression, last_modified(&trigger))
+        .ok()?
+        .next_after(now)
 }
 
 /// FC's timer event.

@@ -41,6 +41,9 @@ impl std::fmt::Debug for StoreHandle {
     }
 }
 
+/// A single-row write inside a transaction.
+type RowWrite = fn(&mut dyn Tx, Kind, &str, &str, &Value) -> Result<(), StoreError>;
+
 thread_local! {
     /// Set while a blocking-pool thread runs a store call for [`StoreHandle`].
     static ON_STORE_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -200,6 +203,20 @@ impl StoreHandle {
         outcome
     }
 
+    /// One row written by `write` in a transaction of its own.
+    async fn write_row(
+        &self,
+        write: RowWrite,
+        kind: Kind,
+        scope: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), StoreError> {
+        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
+        self.transaction(move |tx| write(tx, kind, &scope, &name, &body))
+            .await
+    }
+
     /// Inserts one row (`AlreadyExists` if it exists).
     pub async fn insert(
         &self,
@@ -208,9 +225,14 @@ impl StoreHandle {
         name: &str,
         body: &Value,
     ) -> Result<(), StoreError> {
-        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
-        self.transaction(move |tx| tx.insert(kind, &scope, &name, &body))
-            .await
+        self.write_row(
+            |tx, k, s, n, b| tx.insert(k, s, n, b),
+            kind,
+            scope,
+            name,
+            body,
+        )
+        .await
     }
 
     /// Replaces one row (`NotFound` if it does not exist).
@@ -221,9 +243,14 @@ impl StoreHandle {
         name: &str,
         body: &Value,
     ) -> Result<(), StoreError> {
-        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
-        self.transaction(move |tx| tx.update(kind, &scope, &name, &body))
-            .await
+        self.write_row(
+            |tx, k, s, n, b| tx.update(k, s, n, b),
+            kind,
+            scope,
+            name,
+            body,
+        )
+        .await
     }
 
     /// Inserts or replaces one row.
@@ -234,9 +261,14 @@ impl StoreHandle {
         name: &str,
         body: &Value,
     ) -> Result<(), StoreError> {
-        let (scope, name, body) = (scope.to_string(), name.to_string(), body.clone());
-        self.transaction(move |tx| tx.upsert(kind, &scope, &name, &body))
-            .await
+        self.write_row(
+            |tx, k, s, n, b| tx.upsert(k, s, n, b),
+            kind,
+            scope,
+            name,
+            body,
+        )
+        .await
     }
 
     /// Deletes one row (`NotFound` if it does not exist).
@@ -316,5 +348,83 @@ impl StoreHandle {
     pub async fn queue_depth(&self) -> Result<u64, StoreError> {
         self.count_queue();
         self.blocking(|s| s.queue_depth()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::store::Reader;
+    use crate::control::store::sqlite::SqliteStore;
+
+    fn handle() -> (tempfile::TempDir, StoreHandle, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let backend = Arc::new(SqliteStore::open(&dir.path().join("t.db")).expect("the store"));
+        (dir, StoreHandle::new(backend.clone()), backend)
+    }
+
+    #[tokio::test]
+    async fn calls_run_off_the_runtime_threads_and_are_counted() {
+        let (_dir, store, _) = handle();
+        let before = store.generation();
+        store
+            .insert(Kind::Service, "", "s", &serde_json::json!({}))
+            .await
+            .expect("insert");
+        assert_eq!(
+            store.generation(),
+            before + 1,
+            "a write moves the generation"
+        );
+        assert!(
+            store
+                .get(Kind::Service, "", "s")
+                .await
+                .expect("get")
+                .is_some()
+        );
+        assert_eq!(store.counts().reads.load(Ordering::Relaxed), 1);
+        assert_eq!(store.counts().transactions.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_transaction_moves_no_generation_and_returns_its_own_error() {
+        let (_dir, store, _) = handle();
+        let before = store.generation();
+        #[derive(Debug, PartialEq)]
+        enum RuleError {
+            Broken,
+            Store(String),
+        }
+        impl From<StoreError> for RuleError {
+            fn from(e: StoreError) -> Self {
+                Self::Store(e.to_string())
+            }
+        }
+        let result: Result<(), RuleError> = store
+            .transaction(|tx| {
+                tx.insert(Kind::Service, "", "s", &serde_json::json!({}))?;
+                Err(RuleError::Broken)
+            })
+            .await;
+        assert_eq!(result, Err(RuleError::Broken));
+        assert_eq!(store.generation(), before);
+        assert!(
+            store
+                .get(Kind::Service, "", "s")
+                .await
+                .expect("get")
+                .is_none()
+        );
+    }
+
+    #[cfg(debug_assertions)]
+    #[tokio::test]
+    async fn a_backend_call_on_a_runtime_thread_fails_in_debug_builds() {
+        let (_dir, _, backend) = handle();
+        let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            backend.get(Kind::Service, "", "s")
+        }));
+        assert!(called.is_err(), "the backend was called on a worker thread");
     }
 }

@@ -255,6 +255,11 @@ impl Reader for SqliteStore {
     }
 }
 
+/// A one-row statement's outcome: the row was there (or not) as it had to be.
+fn one_row(changed: usize, otherwise: StoreError) -> Result<(), StoreError> {
+    if changed == 0 { Err(otherwise) } else { Ok(()) }
+}
+
 /// A write transaction on the writer connection.
 struct SqliteTx<'c>(&'c rusqlite::Transaction<'c>);
 
@@ -291,11 +296,7 @@ impl Tx for SqliteTx<'_> {
                 params![kind.as_str(), scope, name, body.to_string()],
             )
             .map_err(backend("inserting a row"))?;
-        if changed == 0 {
-            Err(StoreError::AlreadyExists)
-        } else {
-            Ok(())
-        }
+        one_row(changed, StoreError::AlreadyExists)
     }
 
     fn update(
@@ -312,11 +313,7 @@ impl Tx for SqliteTx<'_> {
                 params![kind.as_str(), scope, name, body.to_string()],
             )
             .map_err(backend("updating a row"))?;
-        if changed == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(changed, StoreError::NotFound)
     }
 
     fn upsert(
@@ -343,11 +340,7 @@ impl Tx for SqliteTx<'_> {
                 params![kind.as_str(), scope, name],
             )
             .map_err(backend("deleting a row"))?;
-        if changed == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(changed, StoreError::NotFound)
     }
 
     fn next_sequence(&mut self, name: &str) -> Result<i64, StoreError> {

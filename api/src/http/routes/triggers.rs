@@ -17,6 +17,7 @@ use crate::control::body::Fields;
 use crate::control::error::store_error;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::model;
+use crate::control::resources::{Trigger as StoredTrigger, from_row};
 use crate::control::store::{Kind, ListQuery, Reader, Tx};
 use crate::http::openapi::common::{ErrorBody, FunctionPath, IfMatch, ListParams, TriggerPath};
 use crate::http::openapi::triggers::{Trigger, TriggerCreate, TriggerList, TriggerUpdate};
@@ -159,7 +160,7 @@ pub async fn create(
             Ok(value)
         })
         .await?;
-    kind.apply(&p, &trigger_key, Some(&value));
+    kind.apply(&p, &trigger_key, Some(&from_row::<StoredTrigger>(&value)?));
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -268,7 +269,7 @@ pub async fn update(
             Ok((kind, value))
         })
         .await?;
-    kind.apply(&p, &trigger_key, Some(&value));
+    kind.apply(&p, &trigger_key, Some(&from_row::<StoredTrigger>(&value)?));
     Ok(resource(StatusCode::OK, value))
 }
 
