@@ -24,6 +24,9 @@ pub struct Resolved {
     pub qualifier: String,
     /// The version that runs; empty for LATEST.
     pub version_id: String,
+    /// The qualifier is an alias that splits calls between versions by
+    /// weight: the same qualifier resolves to another version on another call.
+    pub weighted: bool,
     /// A Python or Node.js function with an HTTP trigger: events reach it as
     /// `POST /invoke` requests.
     pub interpreted_http: bool,
@@ -51,6 +54,7 @@ impl ControlPlane {
         // Before any read: see resolve_cache's note on races.
         let generation = self.store.generation();
         let qualifier = qualifier.unwrap_or("LATEST");
+        let mut weighted = false;
         let version_id = if qualifier == "LATEST" {
             String::new()
         } else if qualifier.parse::<u64>().is_ok() {
@@ -64,14 +68,16 @@ impl ControlPlane {
                     return Err(ApiError::not_found(Kind::Alias, qualifier));
                 }
             };
-            from_row::<Alias>(&alias)?.pick_version(roll()).to_string()
+            let alias = from_row::<Alias>(&alias)?;
+            weighted = !alias.additional_version_weight.is_empty();
+            alias.pick_version(roll()).to_string()
         };
         let parts = [service, qualifier, version_id.as_str(), function];
         if let Some(hit) = self.resolve_cache.resolved(generation, &parts) {
             return Ok(hit);
         }
         let resolved = Arc::new(
-            self.resolve_from_store(service, qualifier, version_id.clone(), function)
+            self.resolve_from_store(service, qualifier, version_id.clone(), function, weighted)
                 .await?,
         );
         self.resolve_cache
@@ -108,6 +114,7 @@ impl ControlPlane {
         qualifier: &str,
         version_id: String,
         function: &str,
+        weighted: bool,
     ) -> ApiResult<Resolved> {
         let svc = self.existing(Kind::Service, "", service).await?;
         let (service_row, function_row) = if version_id.is_empty() {
@@ -136,6 +143,7 @@ impl ControlPlane {
             function_row,
             qualifier: qualifier.to_string(),
             version_id,
+            weighted,
             interpreted_http,
         })
     }

@@ -103,20 +103,35 @@ impl HttpRoutes {
         // Read the generation before the rows: a write racing with the reads
         // below then leaves this entry already stale, never wrongly fresh.
         let generation = p.store.generation();
-        let (service, qualifier) = split_qualifier(split.service_part);
-        let resolved = p.resolve(service, qualifier, split.function).await?;
-        let key = format!("{}\n{}", split.key, resolved.version_id);
-        let hit = self
-            .routes
-            .get(&key)
-            .filter(|route| route.generation == generation)
-            .map(|route| route.clone());
-        if let Some(route) = hit {
+        let fresh = |route: &Arc<Route>| route.generation == generation;
+        // The common case: a qualifier that always runs one version (LATEST, a
+        // version, an alias without weights), one lookup by the path's key.
+        if let Some(route) = self.routes.get(split.key).map(|r| r.clone())
+            && fresh(&route)
+            && !route.resolved.weighted
+        {
             return Ok(route);
         }
+        let (service, qualifier) = split_qualifier(split.service_part);
+        let resolved = p.resolve(service, qualifier, split.function).await?;
+        let key = if resolved.weighted {
+            format!("{}\n{}", split.key, resolved.version_id)
+        } else {
+            split.key.to_string()
+        };
+        if let Some(route) = self.routes.get(&key).map(|r| r.clone())
+            && fresh(&route)
+        {
+            return Ok(route);
+        }
+        let weighted = resolved.weighted;
         let route = Arc::new(build(p, resolved, format!("{}/", split.key), generation).await?);
         if self.routes.len() >= MAX_ROUTES {
             self.routes.clear();
+        }
+        if weighted {
+            // The path's own key says "weighted": the next request resolves.
+            self.routes.insert(split.key.to_string(), route.clone());
         }
         self.routes.insert(key, route.clone());
         Ok(route)
