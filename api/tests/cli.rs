@@ -103,27 +103,25 @@ impl Platform {
 
     /// Starts with `WASM_FC_LOG` set to `filter`.
     fn start_logging(data_dir: &Path, extra: &[&str], filter: &str) -> Self {
-        let port = common::free_port();
-        let mut command = common::run_command(port, data_dir);
+        let mut command = common::run_command(0, data_dir);
         command.args(extra);
-        Self::launch(command, port, filter)
+        Self::launch(command, filter)
     }
 
     /// Starts with the Python and Node.js runtimes the tests share.
     fn start_with_runtimes(data_dir: &Path) -> Self {
-        let port = common::free_port();
-        let mut command = common::run_command(port, data_dir);
+        let mut command = common::run_command(0, data_dir);
         command
             .env_remove("WASM_FC_NO_RUNTIMES")
             .env("WASM_FC_RUNTIMES_DIR", common::runtimes_dir());
-        Self::launch(command, port, "warn")
+        Self::launch(command, "warn")
     }
 
-    /// Spawns `command` with the client environment and `WASM_FC_LOG=filter`,
-    /// and waits for /readyz.
-    fn launch(command: Command, port: u16, filter: &str) -> Self {
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let mut child = with_client_env(command, &endpoint)
+    /// Spawns `command` (listening on port 0) with the client environment and
+    /// `WASM_FC_LOG=filter`, reads the address it bound from its banner (text or
+    /// JSON), and waits for /readyz.
+    fn launch(command: Command, filter: &str) -> Self {
+        let mut child = with_client_env(command, "http://127.0.0.1:0")
             .env("WASM_FC_LOG", filter)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -131,13 +129,29 @@ impl Platform {
             .unwrap();
         let stdout = collect_lines(child.stdout.take().unwrap());
         let stderr = collect_lines(child.stderr.take().unwrap());
-        let platform = Self {
+        let mut platform = Self {
             child,
-            endpoint,
+            endpoint: String::new(),
             stdout,
             stderr,
         };
         let deadline = Instant::now() + Duration::from_secs(120);
+        while platform.endpoint.is_empty() && Instant::now() < deadline {
+            let found = platform.stdout.lock().unwrap().iter().find_map(|line| {
+                let from_text = line
+                    .split_once(" serving FC 2.0 at ")
+                    .map(|(_, endpoint)| endpoint.trim().to_string());
+                from_text.or_else(|| {
+                    serde_json::from_str::<Value>(line).ok()?["endpoint"]
+                        .as_str()
+                        .map(str::to_string)
+                })
+            });
+            match found {
+                Some(endpoint) => platform.endpoint = endpoint,
+                None => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
         while Instant::now() < deadline {
             if let Ok(r) = ureq::get(&format!("{}/readyz", platform.endpoint)).call()
                 && r.status() == 200

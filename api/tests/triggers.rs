@@ -752,7 +752,7 @@ fn max_instance_reuse_count_1_gives_every_request_a_fresh_instance() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut refused = run_command(free_port(), dir.path());
+    let mut refused = run_command(0, dir.path());
     let output = refused
         .args(["--max-instance-reuse-count", "0"])
         .output()

@@ -26,17 +26,9 @@ impl Drop for Server {
     }
 }
 
-/// A port nothing listens on now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `wasm-fc run` on 127.0.0.1:`port` over `data_dir`, not started, without the
-/// Python and Node.js runtimes (see [`start_with_runtimes`]).
+/// Python and Node.js runtimes (see [`start_with_runtimes`]). Tests pass port 0
+/// and read the bound address back ([`spawn`]).
 pub fn run_command(port: u16, data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasm-fc"));
     cmd.args([
