@@ -13,8 +13,9 @@ use crate::control::credentials::Credentials;
 use crate::control::data_dir_lock::DataDirLock;
 use crate::control::plane::{ControlPlane, Identity};
 use crate::control::runtimes::Runtimes;
-use crate::control::store::StoreHandle;
+use crate::control::store::postgres::PostgresStore;
 use crate::control::store::sqlite::SqliteStore;
+use crate::control::store::{Store, StoreError, StoreHandle};
 use crate::control::url_signing::UrlSigner;
 use crate::http::connections::ConnectionLimits;
 use crate::http::server::HttpServer;
@@ -36,6 +37,9 @@ pub struct ServerConfig {
     /// every request a fresh instance (strict isolation, as `wasmtime serve`
     /// does for wasip2 by default). Default [`DEFAULT_MAX_INSTANCE_REUSE`].
     pub max_instance_reuse: u64,
+    /// `postgres://…`: a PostgreSQL database shared by several nodes. `None`:
+    /// the embedded SQLite file `wasm-fc.db` in the data dir.
+    pub store: Option<String>,
 }
 
 /// How many invocations a warm instance serves by default: 10,000, which
@@ -52,6 +56,10 @@ pub enum StartError {
     },
     #[error("store: {0}")]
     Store(#[from] crate::control::store::StoreError),
+    #[error(
+        "--store {0:?} is not a store wasm-fc knows: give postgres://user@host:port/db, or nothing for the embedded SQLite file"
+    )]
+    StoreUrl(String),
     #[error(transparent)]
     Locked(#[from] crate::control::data_dir_lock::LockError),
     #[error("engine: {0}")]
@@ -84,6 +92,24 @@ impl std::fmt::Debug for Bound {
     }
 }
 
+/// The store the configuration names (see [`ServerConfig::store`]), opened on
+/// the blocking pool: PostgreSQL connects and migrates over the network.
+async fn open_store(
+    url: Option<String>,
+    data_dir: &std::path::Path,
+) -> Result<Arc<dyn Store>, StartError> {
+    let Some(url) = url else {
+        return Ok(Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?));
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(StartError::StoreUrl(url));
+    }
+    let opened = tokio::task::spawn_blocking(move || PostgresStore::open(&url))
+        .await
+        .map_err(StoreError::WorkerGone)??;
+    Ok(Arc::new(opened))
+}
+
 /// Opens the data dir, store and engine, builds the platform and binds the listener.
 pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     let data_dir = &config.data_dir;
@@ -103,7 +129,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         Some(c) => c,
         None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
     };
-    let store = StoreHandle::new(Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?));
+    let store = StoreHandle::new(open_store(config.store.clone(), data_dir).await?);
     let url_signer = UrlSigner::load_or_generate(data_dir).map_err(dir_error)?;
     let runtimes = Runtimes::open(config.runtimes_dir.clone());
     let engine = Engine::new(EngineConfig {

@@ -74,6 +74,7 @@ fn api_path(c: &mut Criterion) {
             credentials: Some(credentials.clone()),
             runtimes_dir: None,
             max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
+            store: None,
         }))
         .unwrap();
     let platform = bound.platform.clone();

@@ -243,6 +243,7 @@ async fn end_to_end(window: Duration) {
         credentials: Some(credentials),
         runtimes_dir: None,
         max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
+        store: None,
     })
     .await
     .unwrap();

@@ -75,6 +75,11 @@ pub struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub max_instance_reuse_count: u64,
+    /// Where the platform keeps its state: `postgres://user@host:port/db` for a
+    /// PostgreSQL database that several nodes share. Default: the embedded
+    /// SQLite file `wasm-fc.db` in the data dir.
+    #[arg(long, env = "WASM_FC_STORE")]
+    pub store: Option<String>,
 }
 
 pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
@@ -100,6 +105,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         credentials,
         runtimes_dir: (!args.no_runtimes).then(|| args.runtimes.resolve()),
         max_instance_reuse: args.max_instance_reuse_count,
+        store: args.store.clone(),
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);

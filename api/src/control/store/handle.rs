@@ -59,10 +59,13 @@ pub(crate) fn backend_call_allowed() -> bool {
 
 impl StoreHandle {
     pub fn new(backend: Arc<dyn Store>) -> Self {
+        let generation = Arc::new(tokio::sync::watch::channel(0).0);
+        let on_change = generation.clone();
+        backend.listen(Arc::new(move || on_change.send_modify(|g| *g += 1)));
         Self {
             backend,
             counts: Arc::default(),
-            generation: Arc::new(tokio::sync::watch::channel(0).0),
+            generation,
         }
     }
 

@@ -13,6 +13,7 @@
 //! the async queue is a table of invocations claimed under expiring leases.
 
 mod handle;
+pub mod postgres;
 pub mod sqlite;
 
 pub use handle::{StoreCounts, StoreHandle};
@@ -237,4 +238,9 @@ pub trait Store: Reader + Send + Sync + 'static {
     fn complete(&self, id: i64) -> Result<(), StoreError>;
     /// Invocations waiting or running (for metrics).
     fn queue_depth(&self) -> Result<u64, StoreError>;
+
+    /// Calls `on_change` whenever another node commits a resource write (this
+    /// node's own writes move the generation themselves). Nothing for a store
+    /// only one node uses.
+    fn listen(&self, _on_change: std::sync::Arc<dyn Fn() + Send + Sync>) {}
 }

@@ -1,0 +1,191 @@
+//! The PostgreSQL backend against the real server at 127.0.0.1:5432: each
+//! test makes a database of its own and drops it. Without a server the tests
+//! say so loudly and pass, unless `WASM_FC_REQUIRE_SERVICES=1` (CI).
+
+use super::*;
+use serde_json::json;
+
+const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A fresh database, dropped on drop.
+struct TestDatabase {
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    fn create() -> Option<Self> {
+        let mut admin = match postgres::Client::connect(ADMIN_URL, NoTls) {
+            Ok(admin) => admin,
+            Err(e) => {
+                assert!(
+                    std::env::var("WASM_FC_REQUIRE_SERVICES").as_deref() != Ok("1"),
+                    "PostgreSQL at 127.0.0.1:5432 is required (WASM_FC_REQUIRE_SERVICES=1): {e}"
+                );
+                eprintln!(
+                    "SKIPPED: no PostgreSQL at 127.0.0.1:5432 ({e}); the PostgreSQL store is untested here"
+                );
+                return None;
+            }
+        };
+        let name = format!("wasm_fc_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+        Some(Self { name, url })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(ADMIN_URL, NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn write(
+    s: &PostgresStore,
+    mut body: impl FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    s.transaction(&mut body)
+}
+
+#[test]
+fn crud_paging_and_transactions_follow_the_sqlite_rules() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let s = PostgresStore::open(&db.url).expect("open");
+    for name in ["abc", "abd", "ade", "bcd", "bde", "zzz"] {
+        write(&s, |tx| {
+            tx.insert(Kind::Service, "", name, &json!({ "serviceName": name }))
+        })
+        .unwrap();
+    }
+    assert!(matches!(
+        write(&s, |tx| tx.insert(Kind::Service, "", "abc", &json!({}))),
+        Err(StoreError::AlreadyExists)
+    ));
+    let page = s
+        .list(
+            Kind::Service,
+            "",
+            &ListQuery {
+                start: Some("b".into()),
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let names: Vec<&str> = page
+        .items
+        .iter()
+        .filter_map(|v| v["serviceName"].as_str())
+        .collect();
+    assert_eq!(names, ["bcd", "bde"]);
+    assert_eq!(page.next.as_deref(), Some("zzz"));
+    let rolled_back = write(&s, |tx| {
+        tx.insert(Kind::Service, "", "new", &json!({}))?;
+        tx.insert(Kind::Service, "", "new", &json!({}))
+    });
+    assert!(matches!(rolled_back, Err(StoreError::AlreadyExists)));
+    assert_eq!(s.get(Kind::Service, "", "new").unwrap(), None);
+    assert_eq!(s.count(Kind::Service, "").unwrap(), 6);
+    let mut n = 0;
+    write(&s, |tx| {
+        n = tx.next_sequence("v/x")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(n, 1);
+    // A second open (another node) migrates nothing twice.
+    PostgresStore::open(&db.url).expect("reopen");
+}
+
+#[test]
+fn two_claimers_never_get_the_same_row_and_leases_expire() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let s = Arc::new(PostgresStore::open(&db.url).expect("open"));
+    let invocations: Vec<QueuedInvocation> = (0..200)
+        .map(|i| QueuedInvocation {
+            id: 0,
+            request_id: format!("r{i}"),
+            service: "s".into(),
+            qualifier: "LATEST".into(),
+            function: "f".into(),
+            payload: vec![],
+            attempts: 0,
+            not_before_ms: 0,
+            enqueued_ms: 0,
+        })
+        .collect();
+    s.enqueue_many(&invocations, None).unwrap();
+    let claimers: Vec<_> = (0..4)
+        .map(|node| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let owner = format!("node{node}");
+                let mut mine = Vec::new();
+                loop {
+                    let got = s.claim(&owner, 1, 7, 1_000).unwrap();
+                    if got.is_empty() {
+                        return (owner, mine);
+                    }
+                    mine.extend(got.into_iter().map(|inv| inv.id));
+                }
+            })
+        })
+        .collect();
+    let held: Vec<(String, Vec<i64>)> = claimers.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut all: Vec<i64> = held.iter().flat_map(|(_, ids)| ids.clone()).collect();
+    all.sort_unstable();
+    all.dedup();
+    let claimed: usize = held.iter().map(|(_, ids)| ids.len()).sum();
+    assert_eq!((claimed, all.len()), (200, 200), "every row claimed once");
+    assert!(
+        s.claim("late", 999, 10, 2_000).unwrap().is_empty(),
+        "all leased"
+    );
+    // The busiest node renews; at the old lease's end only the others' rows are free.
+    let (owner, ids) = held.iter().max_by_key(|(_, ids)| ids.len()).unwrap();
+    assert_eq!(
+        s.renew_leases(owner, &all, 5_000).unwrap(),
+        ids.len() as u64
+    );
+    let taken = s.claim("late", 1_000, 500, 2_000).unwrap();
+    assert_eq!(taken.len(), 200 - ids.len(), "renewed leases stay held");
+    assert!(taken.iter().all(|inv| !ids.contains(&inv.id)));
+    assert_eq!(
+        s.release_dead_leases("late", 0).unwrap(),
+        0,
+        "a shared store never steals"
+    );
+}
+
+#[test]
+fn a_write_on_one_node_notifies_the_others() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let writer = PostgresStore::open(&db.url).expect("open");
+    let reader = PostgresStore::open(&db.url).expect("open");
+    let (tx, rx) = std::sync::mpsc::channel();
+    reader.listen(Arc::new(move || {
+        let _ = tx.send(());
+    }));
+    // The listener reports once when it starts listening.
+    rx.recv_timeout(Duration::from_secs(10)).expect("listening");
+    write(&writer, |tx| {
+        tx.insert(Kind::Function, "s", "f", &json!({}))
+    })
+    .unwrap();
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("notified of the write");
+}
