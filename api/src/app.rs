@@ -92,14 +92,18 @@ impl std::fmt::Debug for Bound {
     }
 }
 
-/// The store the configuration names (see [`ServerConfig::store`]), opened on
-/// the blocking pool: PostgreSQL connects and migrates over the network.
+/// The store the configuration names (see [`ServerConfig::store`]), opened and
+/// migrated on the blocking pool, like every other store call.
 async fn open_store(
     url: Option<String>,
     data_dir: &std::path::Path,
 ) -> Result<Arc<dyn Store>, StartError> {
     let Some(url) = url else {
-        return Ok(Arc::new(SqliteStore::open(&data_dir.join("wasm-fc.db"))?));
+        let path = data_dir.join("wasm-fc.db");
+        let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+            .await
+            .map_err(StoreError::WorkerGone)??;
+        return Ok(Arc::new(opened));
     };
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(StartError::StoreUrl(url));

@@ -20,7 +20,9 @@ pub struct DataDirLock {
 /// Why the lock was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("another wasm-fc is running with the data dir {0}")]
+    #[error(
+        "another wasm-fc is running with the data dir {0}: stop it, or give this one another --data-dir"
+    )]
     Held(String),
     #[error("cannot lock the data dir {path}")]
     Io {

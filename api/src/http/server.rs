@@ -106,7 +106,8 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
 /// is deployed), the store answers, and every runtime a deployed function needs
 /// is built; a platform of Wasm functions is ready while the Python and Node.js
 /// runtimes still build. Else 503 `{"ready":false,"waiting":[…]}` naming what it
-/// waits for (`start-up`, `store: …`, `runtime python`, `runtime nodejs`).
+/// waits for (`start-up`, `store` (the cause is logged, not answered),
+/// `runtime python`, `runtime nodejs`).
 async fn readyz(State(p): State<Arc<Platform>>) -> Response {
     use axum::http::StatusCode;
     let mut waiting: Vec<String> = Vec::new();

@@ -12,6 +12,8 @@
 //! Resources are rows keyed by (kind, scope, name) holding the resource's JSON;
 //! the async queue is a table of invocations claimed under expiring leases.
 
+#[cfg(test)]
+mod conformance;
 mod handle;
 pub mod postgres;
 pub mod sqlite;

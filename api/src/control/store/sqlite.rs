@@ -537,74 +537,18 @@ mod tests {
         (dir, store)
     }
 
-    fn write(
-        s: &SqliteStore,
-        mut body: impl FnMut(&mut dyn Tx) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        s.transaction(&mut body)
-    }
+    use crate::control::store::conformance::{self, write};
 
     #[test]
     fn crud_and_paging_follow_fc_rules() {
         let (_dir, s) = store();
-        for name in ["abc", "abd", "ade", "bcd", "bde", "zzz"] {
-            write(&s, |tx| {
-                tx.insert(Kind::Service, "", name, &json!({ "serviceName": name }))
-            })
-            .unwrap();
-        }
-        assert!(matches!(
-            write(&s, |tx| tx.insert(Kind::Service, "", "abc", &json!({}))),
-            Err(StoreError::AlreadyExists)
-        ));
-        let page = s
-            .list(
-                Kind::Service,
-                "",
-                &ListQuery {
-                    start: Some("b".into()),
-                    limit: 2,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        let names: Vec<&str> = page
-            .items
-            .iter()
-            .filter_map(|v| v["serviceName"].as_str())
-            .collect();
-        assert_eq!(names, ["bcd", "bde"]);
-        assert_eq!(page.next.as_deref(), Some("zzz"));
-        let page = s
-            .list(
-                Kind::Service,
-                "",
-                &ListQuery {
-                    prefix: "a".into(),
-                    limit: 10,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        assert_eq!(page.items.len(), 3);
-        assert!(page.next.is_none());
-        write(&s, |tx| tx.delete(Kind::Service, "", "abc")).unwrap();
-        assert!(matches!(
-            write(&s, |tx| tx.delete(Kind::Service, "", "abc")),
-            Err(StoreError::NotFound)
-        ));
-        assert_eq!(s.count(Kind::Service, "").unwrap(), 5);
+        conformance::crud_and_paging_follow_fc_rules(&s);
     }
 
     #[test]
     fn a_failed_transaction_body_writes_nothing() {
         let (_dir, s) = store();
-        let result = write(&s, |tx| {
-            tx.insert(Kind::Service, "", "a", &json!({}))?;
-            tx.insert(Kind::Service, "", "a", &json!({}))
-        });
-        assert!(matches!(result, Err(StoreError::AlreadyExists)));
-        assert_eq!(s.get(Kind::Service, "", "a").unwrap(), None, "rolled back");
+        conformance::a_failed_transaction_body_writes_nothing(&s);
     }
 
     #[test]
