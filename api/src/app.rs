@@ -40,6 +40,9 @@ pub struct ServerConfig {
     /// `postgres://…`: a PostgreSQL database shared by several nodes. `None`:
     /// the embedded SQLite file `wasm-fc.db` in the data dir.
     pub store: Option<String>,
+    /// `host:port` where other nodes reach this one. `None`: the bound address,
+    /// with 127.0.0.1 for an unspecified IP.
+    pub advertise_address: Option<String>,
 }
 
 /// How many invocations a warm instance serves by default: 10,000, which
@@ -62,6 +65,9 @@ pub enum StartError {
     StoreUrl(String),
     #[error(transparent)]
     Locked(#[from] crate::control::data_dir_lock::LockError),
+    /// A secret the nodes share (credentials, URL-signing key) is not readable.
+    #[error("the shared store holds an unreadable secret: {reason}")]
+    SharedSecret { reason: String },
     #[error("engine: {0}")]
     Engine(#[from] wasm_fc_engine::DeployError),
     #[error("cannot listen on {addr}: {source}")]
@@ -114,6 +120,39 @@ async fn open_store(
     Ok(Arc::new(opened))
 }
 
+/// The access key pair and URL-signing key of nodes that share a store: the
+/// first node to start makes them and every node uses the same, so a client
+/// (or a signed URL) works against any node. Credentials given in the
+/// environment win over the stored pair, as on one node; a stored pair is
+/// also copied to the data dir's `credentials.json` for the local CLI.
+async fn shared_secrets(
+    store: &StoreHandle,
+    given: Option<Credentials>,
+) -> Result<(Credentials, UrlSigner), StartError> {
+    let corrupt = |reason| StartError::SharedSecret { reason };
+    let credentials = match given {
+        Some(c) => c,
+        None => {
+            let candidate = serde_json::to_string(&Credentials::generate())
+                .map_err(|e| corrupt(e.to_string()))?;
+            let stored = store
+                .shared_value("credentials", candidate)
+                .await?
+                .unwrap_or_default();
+            serde_json::from_str(&stored).map_err(|e| corrupt(e.to_string()))?
+        }
+    };
+    let candidate = UrlSigner::generate()
+        .map_err(|e| corrupt(e.to_string()))?
+        .to_hex();
+    let stored = store
+        .shared_value("url-signing-key", candidate)
+        .await?
+        .unwrap_or_default();
+    let url_signer = UrlSigner::from_hex(&stored).map_err(corrupt)?;
+    Ok((credentials, url_signer))
+}
+
 /// Opens the data dir, store and engine, builds the platform and binds the listener.
 pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     let data_dir = &config.data_dir;
@@ -129,12 +168,22 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     if swept > 0 {
         tracing::info!("removed {swept} leftover staging dirs and temp files from the data dir");
     }
-    let credentials = match config.credentials.clone() {
-        Some(c) => c,
-        None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
-    };
     let store = StoreHandle::new(open_store(config.store.clone(), data_dir).await?);
-    let url_signer = UrlSigner::load_or_generate(data_dir).map_err(dir_error)?;
+    let (credentials, url_signer) = if store.is_shared() {
+        let (credentials, signer) = shared_secrets(&store, config.credentials.clone()).await?;
+        if config.credentials.is_none() {
+            credentials.save(data_dir).map_err(dir_error)?;
+        }
+        (credentials, signer)
+    } else {
+        (
+            match config.credentials.clone() {
+                Some(c) => c,
+                None => Credentials::load_or_generate(data_dir).map_err(dir_error)?,
+            },
+            UrlSigner::load_or_generate(data_dir).map_err(dir_error)?,
+        )
+    };
     let runtimes = Runtimes::open(config.runtimes_dir.clone());
     let engine = Engine::new(EngineConfig {
         artifact_dir: data_dir.join("artifacts"),
@@ -173,6 +222,14 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     .map_err(listen_error)?;
     let addr = server.addr().map_err(listen_error)?;
     let _ = platform.listen_addr.set(addr);
+    let advertised = config.advertise_address.clone().unwrap_or_else(|| {
+        let mut reachable = addr;
+        if reachable.ip().is_unspecified() {
+            reachable.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        reachable.to_string()
+    });
+    let _ = platform.advertise_address.set(advertised);
     Ok(Bound {
         addr,
         credentials,
@@ -191,7 +248,15 @@ impl Bound {
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
+        let heartbeat = tokio::spawn(crate::invoke::nodes::heartbeat(
+            self.platform.invoker.clone(),
+            stop_rx.clone(),
+        ));
         let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);
+        // Compile what is deployed now, off the request path: the first invoke
+        // after a start (or on a node that joined later) loads, never compiles.
+        let warm = self.platform.invoker.clone();
+        tokio::spawn(async move { warm.precompile_all().await });
         if !self.defer_ready {
             self.platform.mark_ready();
         }
@@ -203,6 +268,7 @@ impl Bound {
         if let Some(workers) = workers {
             let _ = workers.await;
         }
+        let _ = heartbeat.await;
         Ok(())
     }
 }

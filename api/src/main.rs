@@ -43,6 +43,11 @@ enum Command {
     Invoke(cli::invoke::InvokeArgs),
     /// Read a function's logs.
     Logs(cli::logs::LogsArgs),
+    /// List the live nodes sharing this platform's store (`*` marks the one answering).
+    Nodes {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List services, functions and triggers.
     List {
         #[command(flatten)]
@@ -98,6 +103,7 @@ fn main() -> std::process::ExitCode {
             Err(err) => Err(err),
         },
         Command::Logs(args) => cli::logs::logs(&args, format),
+        Command::Nodes { client } => cli::nodes::nodes(&client, format),
         Command::List { client } => cli::resources::list(&client, format),
         Command::Describe { target, client } => cli::resources::describe(&client, &target),
         Command::Remove { target, client } => cli::resources::remove(&client, &target, format),

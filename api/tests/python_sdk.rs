@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn venv() -> PathBuf {
+    // One creation at a time: the tests in this binary run in parallel.
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = CREATING.lock().unwrap_or_else(|p| p.into_inner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let venv = root.join("target").join("python-venv");
     let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/requirements.txt");
@@ -40,15 +43,50 @@ fn venv() -> PathBuf {
 
 #[test]
 fn the_official_python_sdk_walks_the_api() {
-    let venv = venv();
     let data = tempfile::tempdir().unwrap();
-    let nas = tempfile::tempdir().unwrap();
     let server = common::start(data.path());
+    walk_the_api(&server.endpoint);
+}
+
+/// Issue 17: the same suite through nginx (from Debian) in front of three
+/// nodes sharing one PostgreSQL database: every call may land on any node.
+#[test]
+fn the_official_python_sdk_walks_the_api_through_nginx_in_front_of_three_nodes() {
+    let test = "the_official_python_sdk_walks_the_api_through_nginx";
+    let Some(db) = common::postgres::Database::create(test) else {
+        return;
+    };
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let nodes: Vec<common::Server> = dirs
+        .iter()
+        .map(|d| common::start_with_args(d.path(), &["--store", &db.url]))
+        .collect();
+    let upstreams: Vec<&str> = nodes.iter().map(|n| n.endpoint.as_str()).collect();
+    let Some(balancer) = common::nginx::start(test, &upstreams) else {
+        return;
+    };
+    walk_the_api(&balancer.endpoint);
+    // The calls were spread: nginx sent some to every node.
+    let used = balancer.upstreams_used();
+    for node in &nodes {
+        let address = node.endpoint.trim_start_matches("http://");
+        assert!(
+            used.contains(address),
+            "nginx sent nothing to {address}: {used:?}"
+        );
+    }
+}
+
+/// Runs `tests/python/test_fc2.py` (pytest, the official `aliyun-fc2` SDK)
+/// against `endpoint`.
+fn walk_the_api(endpoint: &str) {
+    let venv = venv();
+    let nas = tempfile::tempdir().unwrap();
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_fc2.py");
     let output = Command::new(venv.join("bin/python"))
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(&tests)
-        .env("WASM_FC_ENDPOINT", &server.endpoint)
+        .env("WASM_FC_ENDPOINT", endpoint)
         .env("WASM_FC_KEY_ID", common::KEY_ID)
         .env("WASM_FC_KEY_SECRET", common::SECRET)
         .env("GUEST_EVENT_HELLO", wasm_fc_test_guests::EVENT_HELLO)

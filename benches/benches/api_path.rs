@@ -75,6 +75,7 @@ fn api_path(c: &mut Criterion) {
             runtimes_dir: None,
             max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
             store: None,
+            advertise_address: None,
         }))
         .unwrap();
     let platform = bound.platform.clone();

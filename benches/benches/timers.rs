@@ -67,6 +67,7 @@ fn timer(i: usize, schedule: Schedule) -> Timer {
         qualifier: "LATEST".into(),
         payload: String::new(),
         schedule,
+        revision: String::new(),
     }
 }
 
@@ -244,6 +245,7 @@ async fn end_to_end(window: Duration) {
         runtimes_dir: None,
         max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
         store: None,
+        advertise_address: None,
     })
     .await
     .unwrap();

@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod invoke;
 pub mod logs;
 pub mod new;
+pub mod nodes;
 pub mod resources;
 pub mod run;
 pub mod runtimes;

@@ -80,6 +80,12 @@ pub struct RunArgs {
     /// SQLite file `wasm-fc.db` in the data dir.
     #[arg(long, env = "WASM_FC_STORE")]
     pub store: Option<String>,
+    /// `host:port` where the other nodes sharing the store reach this one (the
+    /// cluster view lists it; `wasm-fc logs` on any node gathers every node's
+    /// logs through it). Default: the listen address, with 127.0.0.1 for an
+    /// unspecified IP (right for nodes on one host; set it on several hosts).
+    #[arg(long, env = "WASM_FC_ADVERTISE_ADDRESS")]
+    pub advertise_address: Option<String>,
 }
 
 pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
@@ -106,6 +112,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         runtimes_dir: (!args.no_runtimes).then(|| args.runtimes.resolve()),
         max_instance_reuse: args.max_instance_reuse_count,
         store: args.store.clone(),
+        advertise_address: args.advertise_address.clone(),
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);

@@ -21,6 +21,33 @@ impl Credentials {
         (key_id == self.access_key_id).then(|| self.access_key_secret.clone())
     }
 
+    /// A new random pair (`WFC` + 17 characters; a 40-character secret).
+    pub fn generate() -> Self {
+        let random = || uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            access_key_id: format!("WFC{}", &random()[..17].to_uppercase()),
+            access_key_secret: format!("{}{}", random(), &random()[..8]),
+        }
+    }
+
+    /// Saves the pair as the data dir's `credentials.json` (mode 0600),
+    /// replacing what was there: a node on a shared store keeps a local copy
+    /// of the cluster's pair, so `wasm-fc` commands run beside it find it.
+    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        let path = data_dir.join("credentials.json");
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && serde_json::from_str::<Self>(&text).ok().as_ref() == Some(self)
+        {
+            return Ok(());
+        }
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        write_private(&path, text.as_bytes())
+    }
+
     /// Loads the saved pair or generates and saves a new one.
     pub fn load_or_generate(data_dir: &Path) -> std::io::Result<Self> {
         let path = data_dir.join("credentials.json");
@@ -28,11 +55,7 @@ impl Credentials {
             return serde_json::from_str(&text)
                 .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())));
         }
-        let random = || uuid::Uuid::new_v4().simple().to_string();
-        let created = Self {
-            access_key_id: format!("WFC{}", &random()[..17].to_uppercase()),
-            access_key_secret: format!("{}{}", random(), &random()[..8]),
-        };
+        let created = Self::generate();
         let text = serde_json::to_string_pretty(&created).map_err(std::io::Error::other)?;
         write_private(&path, text.as_bytes())?;
         Ok(created)

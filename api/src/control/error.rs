@@ -37,6 +37,10 @@ pub enum ApiError {
     /// The function cannot answer an HTTP trigger (e.g. it is an event handler).
     #[error("{0}")]
     BadGateway(String),
+    /// The store cannot be reached (PostgreSQL down or restarting): FC's 503
+    /// `ServiceUnavailable`, which the SDKs retry. Nothing was changed.
+    #[error("the service is temporarily unavailable: {0}")]
+    Unavailable(#[source] StoreError),
     /// The platform failed while doing `context`. The cause is logged with the
     /// request id; the client is told only `context` ([`ApiError::client_message`]).
     #[error("internal error while {context}")]
@@ -65,7 +69,10 @@ pub fn store_error(kind: Kind, name: &str) -> impl Fn(StoreError) -> ApiError + 
 /// ([`crate::control::error::store_error`]).
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::internal("using the store", e)
+        match e {
+            StoreError::Unavailable { .. } => Self::Unavailable(e),
+            other => Self::internal("using the store", other),
+        }
     }
 }
 
@@ -108,6 +115,7 @@ impl ApiError {
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "ResourceThrottled"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "FunctionNotHttpHandler"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),
             Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
         }
     }

@@ -1,6 +1,11 @@
 //! Code packages and layers on disk: content-addressed zips and unpacked trees
 //! under `<data dir>/code`, merged layer trees under `<data dir>/layers`, and
 //! the start-up sweep of what a crash left half-written.
+//!
+//! On a store several nodes share, the zips live in the store too (by sha256):
+//! a package is stored there before the row naming it commits, and a node that
+//! lacks it unpacks it from there on first use ([`ControlPlane::local_code`]).
+//! The data dir is then a per-node cache of the store's packages.
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +39,7 @@ impl ControlPlane {
                 .unwrap_or_default()
                 .to_string()
         };
-        let (_, dir) = self.code_paths(&text("_codeDigest"));
+        let (_, dir) = self.local_code(&text("_codeDigest")).await?;
         let handler = text("handler");
         match runtimes::classify(&text("runtime"))? {
             RuntimeKind::Wasm => {
@@ -53,16 +58,52 @@ impl ControlPlane {
     }
 
     /// Decodes a base64 zip (function code or a layer), checks it and stores it
-    /// unpacked under its digest, on the blocking pool (it can be hundreds of MB).
+    /// unpacked under its digest, on the blocking pool (it can be hundreds of MB);
+    /// on a shared store, stores the zip there too, before any row names it.
     pub async fn accept_package(&self, zip_base64: String) -> ApiResult<code::CodePackage> {
         let data_dir = self.data_dir.clone();
-        crate::control::blocking::run_blocking("storing code", move || {
+        let package = crate::control::blocking::run_blocking("storing code", move || {
             let package =
                 code::CodePackage::from_base64(&zip_base64, &code::CodeLimits::default())?;
-            store_package(&data_dir, &package)?;
+            store_zip(&data_dir, &package.digest, &package.zip)?;
             Ok(package)
         })
-        .await
+        .await?;
+        if self.store.is_shared() {
+            self.store
+                .put_code(
+                    package.digest.clone(),
+                    package.zip.as_slice().into(),
+                    crate::invoke::queue::now_ms(),
+                )
+                .await?;
+        }
+        Ok(package)
+    }
+
+    /// A code package's zip and unpacked tree on this node, unpacked from the
+    /// shared store first when this node has not seen it (a function created
+    /// on another node). What [`ControlPlane::code_paths`] names, but present.
+    pub async fn local_code(&self, digest: &str) -> ApiResult<(PathBuf, PathBuf)> {
+        let (zip_path, dir) = self.code_paths(digest);
+        if !self.store.is_shared() || (dir.is_dir() && zip_path.is_file()) {
+            return Ok((zip_path, dir));
+        }
+        let zip = self
+            .store
+            .get_code(digest.to_string())
+            .await?
+            .ok_or_else(|| {
+                tracing::error!(digest, "a stored row names a code package the store lacks");
+                ApiError::invariant("reading a code package from the shared store")
+            })?;
+        let data_dir = self.data_dir.clone();
+        let digest = digest.to_string();
+        crate::control::blocking::run_blocking("unpacking shared code", move || {
+            store_zip(&data_dir, &digest, &zip)
+        })
+        .await?;
+        Ok((zip_path, dir))
     }
 
     /// The stored layer version an ARN names, or a clear 400.
@@ -87,7 +128,9 @@ impl ControlPlane {
         let mut digests = Vec::with_capacity(arns.len());
         for arn in arns {
             let layer = self.layer_for_arn(arn).await?;
-            digests.push(str_of(&layer, "_codeDigest").to_string());
+            let digest = str_of(&layer, "_codeDigest").to_string();
+            self.local_code(&digest).await?;
+            digests.push(digest);
         }
         let data_dir = self.data_dir.clone();
         crate::control::blocking::run_blocking("merging layers", move || {
@@ -139,19 +182,17 @@ pub fn code_paths_in(data_dir: &Path, digest: &str) -> (PathBuf, PathBuf) {
 /// Safe to call concurrently with the same package: each call stages under
 /// a name of its own and renames atomically; the first rename wins and the
 /// others use it (both hold the same bytes).
-fn store_package(data_dir: &Path, package: &code::CodePackage) -> ApiResult<()> {
-    {
-        let (zip_path, dir) = code_paths_in(data_dir, &package.digest);
-        let io = |e: std::io::Error| ApiError::internal("storing code", e);
-        std::fs::create_dir_all(data_dir.join("code")).map_err(io)?;
-        if !dir.is_dir() {
-            code::unpack(&package.zip, &dir, &code::CodeLimits::default())?;
-        }
-        if !zip_path.is_file() {
-            write_atomically(&zip_path, &package.zip).map_err(io)?;
-        }
-        Ok(())
+fn store_zip(data_dir: &Path, digest: &str, zip: &[u8]) -> ApiResult<()> {
+    let (zip_path, dir) = code_paths_in(data_dir, digest);
+    let io = |e: std::io::Error| ApiError::internal("storing code", e);
+    std::fs::create_dir_all(data_dir.join("code")).map_err(io)?;
+    if !dir.is_dir() {
+        code::unpack(zip, &dir, &code::CodeLimits::default())?;
     }
+    if !zip_path.is_file() {
+        write_atomically(&zip_path, zip).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// `layers/<key>.merging.<random>`: a layer merge in progress.

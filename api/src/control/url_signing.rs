@@ -35,21 +35,35 @@ impl UrlSigner {
     pub fn load_or_generate(data_dir: &Path) -> std::io::Result<Self> {
         let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let mut key = [0u8; 32];
-                hex::decode_to_slice(text.trim(), &mut key).map_err(|e| {
-                    std::io::Error::other(format!("{}: not a 32-byte hex key: {e}", path.display()))
-                })?;
-                Ok(Self { key })
-            }
+            Ok(text) => Self::from_hex(&text)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display()))),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).map_err(std::io::Error::other)?;
-                crate::control::credentials::write_private(&path, hex::encode(key).as_bytes())?;
-                Ok(Self { key })
+                let signer = Self::generate()?;
+                crate::control::credentials::write_private(&path, signer.to_hex().as_bytes())?;
+                Ok(signer)
             }
             Err(err) => Err(err),
         }
+    }
+
+    /// A signer with a new random key.
+    pub fn generate() -> std::io::Result<Self> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(std::io::Error::other)?;
+        Ok(Self { key })
+    }
+
+    /// A signer from its key as 64 hex digits (how it is stored).
+    pub fn from_hex(text: &str) -> Result<Self, String> {
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut key)
+            .map_err(|e| format!("not a 32-byte hex key: {e}"))?;
+        Ok(Self { key })
+    }
+
+    /// The key as 64 hex digits, for the store several nodes share (never logged).
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.key)
     }
 
     /// A signer with a given key (tests).

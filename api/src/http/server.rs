@@ -79,7 +79,8 @@ fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
         .route("/metrics", get(metrics).with_state(platform.clone()))
         // The OpenAPI document, unauthenticated like /metrics (super::openapi).
         .route("/openapi.json", get(super::openapi::serve))
-        .route("/_wasm-fc/stats", get(stats).with_state(platform))
+        .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
+        .route("/_wasm-fc/nodes", get(nodes).with_state(platform))
         .layer(middleware::from_fn(request_id))
 }
 
@@ -99,6 +100,15 @@ async fn stats(State(p): State<Arc<Platform>>) -> Response {
         "asyncHandoffInMemory": p.handoff.max_capacity() - p.handoff.capacity(),
     }))
     .into_response()
+}
+
+/// `/_wasm-fc/nodes`: the cluster view ([`crate::invoke::nodes`]); FC's 503
+/// error shape when the store cannot be reached.
+async fn nodes(State(p): State<Arc<Platform>>) -> Response {
+    match crate::invoke::nodes::cluster_view(&p).await {
+        Ok(view) => axum::Json(view).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }
 
 /// `/readyz`: whether the platform can serve what is deployed. 200

@@ -18,9 +18,11 @@ use super::metrics::Metrics;
 use super::metrics::prometheus::StoreOperation;
 use super::queue::{HANDOFF_CAPACITY, Handoff, HeldLeases};
 use crate::control::error::{ApiError, ApiResult};
+use crate::control::model::str_of;
 use crate::control::plane::ControlPlane;
-use crate::control::resources::{Function as FcFunction, Service};
+use crate::control::resources::{Function as FcFunction, Service, from_row};
 use crate::control::runtimes::{self, RuntimeKind};
+use crate::control::store::{Kind, ListQuery};
 
 /// The invoke layer's state.
 pub struct Invoker {
@@ -47,6 +49,8 @@ pub struct Invoker {
     pub node_id: Arc<str>,
     /// The queue rows this node holds, whose leases it renews.
     pub held: HeldLeases,
+    /// `host:port` where the other nodes reach this one (set once bound).
+    pub advertise_address: std::sync::OnceLock<String>,
 }
 
 impl Deref for Invoker {
@@ -82,6 +86,7 @@ impl Invoker {
             max_instance_reuse,
             node_id: uuid::Uuid::new_v4().to_string().into(),
             held: HeldLeases::default(),
+            advertise_address: std::sync::OnceLock::new(),
         }
     }
 
@@ -95,6 +100,58 @@ impl Invoker {
         self.engine_function(service, function, "LATEST")
             .await
             .map(|_| ())
+    }
+
+    /// Compiles (or loads from the artifact cache) every stored function's
+    /// LATEST code, so a node that starts later, or restarts, compiles on
+    /// load rather than on a first invoke; at most once per code digest, as
+    /// the engine caches by digest. A function that cannot load is logged and
+    /// skipped (its invoke reports why).
+    pub async fn precompile_all(&self) {
+        let services = match self.store.list_all(Kind::Service).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::warn!(%error, "cannot list the services to precompile their functions");
+                return;
+            }
+        };
+        for service in &services {
+            let name = str_of(service, "serviceName");
+            let Ok(typed) = from_row::<Service>(service) else {
+                continue; // a corrupt row: its calls report it
+            };
+            let mut query = ListQuery {
+                limit: 1000,
+                ..ListQuery::default()
+            };
+            loop {
+                let page = match self.store.list(Kind::Function, name, &query).await {
+                    Ok(page) => page,
+                    Err(error) => {
+                        tracing::warn!(%error, service = name, "cannot list functions to precompile");
+                        break;
+                    }
+                };
+                for row in &page.items {
+                    let loaded = match from_row::<FcFunction>(row) {
+                        Ok(function) => self.precompile(&typed, &function).await,
+                        Err(e) => Err(e),
+                    };
+                    if let Err(error) = loaded {
+                        tracing::warn!(
+                            service = name,
+                            function = str_of(row, "functionName"),
+                            error = %error.chain(),
+                            "cannot precompile a stored function"
+                        );
+                    }
+                }
+                match page.next {
+                    Some(next) => query.start = Some(next),
+                    None => break,
+                }
+            }
+        }
     }
 
     /// The engine function for a service + function, deployed once per
@@ -162,7 +219,7 @@ impl Invoker {
     async fn wasm_of(&self, function: &FcFunction) -> ApiResult<(String, PathBuf)> {
         match runtimes::classify(&function.runtime)? {
             RuntimeKind::Wasm => {
-                let (_, code_dir) = self.code_paths(&function.code_digest);
+                let (_, code_dir) = self.local_code(&function.code_digest).await?;
                 let file = runtimes::handler_file(RuntimeKind::Wasm, &function.handler)?;
                 Ok((function.wasm_digest.clone(), code_dir.join(file)))
             }
@@ -195,7 +252,7 @@ impl Invoker {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let (_, code_dir) = self.code_paths(&function.code_digest);
+        let (_, code_dir) = self.local_code(&function.code_digest).await?;
         config.preopens.push(Preopen {
             host_path: code_dir,
             guest_path: "/code".into(),

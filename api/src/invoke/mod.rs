@@ -3,9 +3,11 @@
 //! once → invoke with the FC context), the durable queue and its destinations,
 //! and observation (metrics and function logs). It imports only `control`.
 
+pub mod fires;
 pub mod function_logs;
 pub mod invoker;
 pub mod metrics;
+pub mod nodes;
 pub mod observe;
 pub mod queue;
 pub mod supervise;

@@ -36,16 +36,21 @@ const LEASE_RENEW_EVERY: Duration = Duration::from_secs(10);
 pub struct HeldLeases(std::sync::Mutex<std::collections::HashSet<i64>>);
 
 impl HeldLeases {
-    fn hold(&self, id: i64) {
+    pub(crate) fn hold(&self, id: i64) {
         if let Ok(mut held) = self.0.lock() {
             held.insert(id);
         }
     }
 
-    fn release(&self, id: i64) {
+    pub(crate) fn release(&self, id: i64) {
         if let Ok(mut held) = self.0.lock() {
             held.remove(&id);
         }
+    }
+
+    /// How many rows this node holds now.
+    pub fn count(&self) -> usize {
+        self.0.lock().map(|held| held.len()).unwrap_or(0)
     }
 
     fn snapshot(&self) -> Vec<i64> {
@@ -135,63 +140,6 @@ pub async fn submit(p: &Invoker, mut invocations: Vec<QueuedInvocation>) -> Resu
     Ok(())
 }
 
-/// Hands invocations to the workers at once and commits their rows meanwhile
-/// (timer fires: the commit's fsync would otherwise be most of a fire's lag). A
-/// worker records the outcome only after the commit. A crash before the commit
-/// loses those fires, as if they fell in the downtime (timers do not backfill);
-/// a crash after it runs them again once their lease is released. Fires beyond the handoff window
-/// are stored due and claimed from the store, like [`submit`]'s.
-pub fn submit_eagerly(p: &Arc<Invoker>, mut invocations: Vec<QueuedInvocation>) {
-    let lease = now_ms() + LEASE_MS;
-    let committed: Vec<_> = invocations
-        .iter_mut()
-        .map(|invocation| {
-            let permit = p.handoff.try_reserve().ok()?;
-            invocation.not_before_ms = lease;
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            permit.send(Handoff {
-                invocation: invocation.clone(),
-                stored: StoredId::Pending(rx),
-            });
-            Some(tx)
-        })
-        .collect();
-    let p = p.clone();
-    tokio::spawn(async move {
-        let count = invocations.len();
-        match p
-            .store
-            .enqueue_many(invocations, Some(p.node_id.clone()))
-            .await
-        {
-            Ok(stored) => {
-                let mut left_in_store = false;
-                for (tx, invocation) in committed.into_iter().zip(stored) {
-                    match tx {
-                        Some(tx) => {
-                            p.held.hold(invocation.id);
-                            // A closed receiver: its worker is gone (shutdown); the
-                            // lease runs out and the fire runs after the restart.
-                            let _ = tx.send(invocation.id);
-                        }
-                        None => left_in_store = true,
-                    }
-                }
-                if left_in_store {
-                    p.queue_wakeup.notify_one();
-                }
-            }
-            Err(e) => {
-                p.store_failed(StoreOperation::Enqueue, &e);
-                tracing::error!(
-                    count,
-                    "timer fires not stored: those handed off run once, without retries; the rest are lost like fires in downtime"
-                );
-            }
-        }
-    });
-}
-
 /// The supervisor task name of the async workers (`wasm_fc_task_panics_total{task}`).
 pub const WORKERS_TASK: &str = "async-workers";
 
@@ -270,12 +218,16 @@ async fn run_workers(
     let mut handoff = workers.handoff.clone().lock_owned().await;
     // Consecutive failed claims: each waits longer, up to CLAIM_BACKOFF_MAX.
     let mut failed_claims = 0u32;
+    // Handed off or claimed, but not started when shutdown came: handed back.
+    let mut unstarted = Vec::new();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        while let Ok(handoff) = handoff.try_recv() {
-            start(&p, &slots, handoff).await;
+        while let Ok(next) = handoff.try_recv() {
+            if let Some(back) = start(&p, &slots, next, &mut shutdown).await {
+                unstarted.push(back);
+            }
         }
         let free = slots.running.available_permits();
         // Lease: nobody else picks them up while they run.
@@ -311,7 +263,11 @@ async fn run_workers(
         };
         if due.is_empty() {
             tokio::select! {
-                Some(handoff) = handoff.recv() => start(&p, &slots, handoff).await,
+                Some(next) = handoff.recv() => {
+                    if let Some(back) = start(&p, &slots, next, &mut shutdown).await {
+                        unstarted.push(back);
+                    }
+                }
                 _ = p.queue_wakeup.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = shutdown.changed() => {}
@@ -320,12 +276,49 @@ async fn run_workers(
         }
         for invocation in due {
             let stored = StoredId::Known(invocation.id);
-            start(&p, &slots, Handoff { invocation, stored }).await;
+            let next = Handoff { invocation, stored };
+            if let Some(back) = start(&p, &slots, next, &mut shutdown).await {
+                unstarted.push(back);
+            }
         }
     }
-    // Drain: wait for running invocations to finish and their outcomes to be stored.
+    // Drain: hand back what was handed off but not started, then wait for
+    // running invocations to finish and their outcomes to be stored.
+    handoff.close();
+    while let Ok(next) = handoff.try_recv() {
+        unstarted.push(next);
+    }
+    let mut ids = Vec::with_capacity(unstarted.len());
+    for Handoff { stored, .. } in unstarted {
+        if let Some(id) = stored.resolve().await {
+            p.held.release(id);
+            ids.push(id);
+        }
+    }
+    release_on_stop(&p, ids).await;
     let _ = slots.running.acquire_many(CONCURRENCY as u32).await;
     let _ = slots.recording.acquire_many(MAX_RECORDING as u32).await;
+}
+
+/// Makes invocations this node accepted but will not start due now, for any
+/// node to claim (rather than when their lease runs out). A failure is logged;
+/// the leases then run out as after a crash.
+async fn release_on_stop(p: &Invoker, ids: Vec<i64>) {
+    if ids.is_empty() {
+        return;
+    }
+    let count = ids.len();
+    match p
+        .store
+        .release_leases(p.node_id.clone(), ids, now_ms())
+        .await
+    {
+        Ok(_) => tracing::info!(
+            count,
+            "stopping: handed back accepted invocations not yet started"
+        ),
+        Err(e) => p.store_failed(StoreOperation::RenewLeases, &e),
+    }
 }
 
 /// Outcomes being written after their invocation finished, at most this many at once.
@@ -344,10 +337,20 @@ struct Slots {
     recording: Arc<tokio::sync::Semaphore>,
 }
 
-/// Runs one leased invocation when a worker slot is free.
-async fn start(p: &Arc<Invoker>, slots: &Slots, handoff: Handoff) {
-    let Ok(permit) = slots.running.clone().acquire_owned().await else {
-        return;
+/// Runs one leased invocation when a worker slot is free; gives it back when
+/// shutdown comes first (the caller hands it back to the store).
+async fn start(
+    p: &Arc<Invoker>,
+    slots: &Slots,
+    handoff: Handoff,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Option<Handoff> {
+    if *shutdown.borrow() {
+        return Some(handoff);
+    }
+    let permit = tokio::select! {
+        permit = slots.running.clone().acquire_owned() => permit.ok()?,
+        _ = shutdown.changed() => return Some(handoff),
     };
     let p = p.clone();
     let recording = slots.recording.clone();
@@ -362,10 +365,11 @@ async fn start(p: &Arc<Invoker>, slots: &Slots, handoff: Handoff) {
         drop(permit);
         p.queue_wakeup.notify_one();
         let Some(id) = stored.resolve().await else {
-            return; // its row was never committed; submit_eagerly logged that
+            return; // its row was never committed; invoke::fires logged that
         };
         record_outcome(&p, id, next).await;
     });
+    None
 }
 
 /// Writes an attempt's outcome off the runtime threads, retrying with backoff

@@ -33,6 +33,10 @@ pub struct Timer {
     pub qualifier: String,
     pub payload: String,
     pub schedule: Schedule,
+    /// What makes two loads of one stored trigger the same timer (its
+    /// expression, anchor, qualifier and payload): a reload keeps a timer
+    /// whose revision is unchanged as it is, pending fire included.
+    pub revision: String,
 }
 
 /// A timer firing at its scheduled time.
@@ -68,6 +72,8 @@ enum Command {
     Remove(String),
     /// Removes every timer whose key starts with the prefix.
     RemovePrefix(String),
+    /// Makes the timers exactly these (a reload after other nodes' writes).
+    Replace(Vec<Timer>),
 }
 
 /// The handle the API uses to change timers. Cheap to clone.
@@ -85,6 +91,12 @@ impl SchedulerHandle {
     /// Stops a timer (unknown keys are ignored).
     pub fn remove(&self, key: &str) {
         let _ = self.commands.send(Command::Remove(key.to_string()));
+    }
+
+    /// Makes the running timers exactly `timers`: new and changed ones are
+    /// (re)scheduled, missing ones stopped, unchanged ones left as they are.
+    pub fn replace_all(&self, timers: Vec<Timer>) {
+        let _ = self.commands.send(Command::Replace(timers));
     }
 
     /// Stops every timer whose key starts with `prefix` (`svc/fn/`).
@@ -222,6 +234,20 @@ impl State {
             }
             Command::RemovePrefix(prefix) => {
                 self.timers.retain(|key, _| !key.starts_with(&prefix));
+            }
+            Command::Replace(timers) => {
+                let keep: std::collections::HashSet<String> =
+                    timers.iter().map(|t| t.key.clone()).collect();
+                self.timers.retain(|key, _| keep.contains(key));
+                for timer in timers {
+                    let unchanged = self
+                        .timers
+                        .get(&timer.key)
+                        .is_some_and(|(_, running)| running.revision == timer.revision);
+                    if !unchanged {
+                        self.upsert(timer);
+                    }
+                }
             }
         }
     }

@@ -25,6 +25,7 @@ fn timer(key: &str, schedule: Schedule) -> Timer {
         qualifier: "LATEST".into(),
         payload: String::new(),
         schedule,
+        revision: String::new(),
     }
 }
 

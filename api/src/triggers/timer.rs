@@ -5,7 +5,8 @@
 //! trigger's qualifier. `enable` defaults to true; `payload` to "" (at most
 //! 128 KB, the async payload limit). Timers are reloaded from the store at start;
 //! fires missed while the server was down are not made up. A fire starts on a
-//! worker while its queue row commits (see [`crate::invoke::queue::submit_eagerly`]).
+//! worker while its queue row commits, under a claim that makes it run once
+//! across nodes (see [`crate::invoke::fires`]).
 //!
 //! A stored timer whose `cronExpression` no longer validates (a row written by an
 //! older wasm-fc, or by hand) is skipped with a warning naming it and counted in
@@ -24,7 +25,7 @@ use super::scheduler::{Fire, FireSink};
 use super::{TriggerKey, TriggerType, scheduler};
 use crate::control::model::str_of;
 use crate::control::resources::Trigger;
-use crate::control::store::{Kind, QueuedInvocation};
+use crate::control::store::{ClaimedFire, Kind, QueuedInvocation};
 use crate::invoke::MAX_ASYNC_PAYLOAD;
 use crate::invoke::invoker::Invoker;
 use crate::triggers::platform::Platform;
@@ -121,14 +122,23 @@ fn timer_of(
     if config.enable == Some(false) {
         return Ok(None);
     }
+    let anchor = last_modified(trigger);
+    let payload = config.payload.clone().unwrap_or_default();
+    let revision = format!(
+        "{}|{}|{}|{payload}",
+        config.cron_expression,
+        anchor.to_rfc3339(),
+        trigger.qualifier()
+    );
     Ok(Some(scheduler::Timer {
         key: key.path(),
         service: key.service.clone(),
         function: key.function.clone(),
         trigger: key.trigger.clone(),
         qualifier: trigger.qualifier().to_string(),
-        payload: config.payload.clone().unwrap_or_default(),
-        schedule: schedule_at(&config.cron_expression, last_modified(trigger))?,
+        payload,
+        schedule: schedule_at(&config.cron_expression, anchor)?,
+        revision,
     }))
 }
 
@@ -144,18 +154,14 @@ fn load_error(platform: &Invoker, key: &TriggerKey, error: &super::schedule::Sch
     );
 }
 
-/// Every enabled stored timer, for a (re)starting scheduler. Rows that fail to
-/// load are logged, counted and skipped; a store that cannot be read is logged
-/// and gives none (the next restart tries again).
-async fn stored_timers(platform: &Invoker) -> Vec<scheduler::Timer> {
-    let rows = match platform.store.list_all(Kind::Trigger).await {
-        Ok(rows) => rows,
-        Err(error) => {
-            tracing::error!(%error, "cannot read the stored triggers; no timer will run");
-            return Vec::new();
-        }
-    };
-    rows.iter()
+/// Every enabled stored timer. Rows that fail to load are logged, counted and
+/// skipped.
+async fn stored_timers(
+    platform: &Invoker,
+) -> Result<Vec<scheduler::Timer>, crate::control::store::StoreError> {
+    let rows = platform.store.list_all(Kind::Trigger).await?;
+    Ok(rows
+        .iter()
         .filter(|row| str_of(row, "triggerType") == "timer")
         .filter_map(|row| {
             let key = TriggerKey {
@@ -170,7 +176,7 @@ async fn stored_timers(platform: &Invoker) -> Vec<scheduler::Timer> {
                 .ok()
                 .flatten()
         })
-        .collect()
+        .collect())
 }
 
 /// When the trigger last changed: intervals are phased from it, so restarts keep
@@ -205,6 +211,33 @@ pub fn next_fire(trigger: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         .next_after(now)
 }
 
+/// How long a reload waits after a change for more to arrive: 50 ms (a deploy
+/// of many triggers is one reload, and the coherence bound of 1 s holds).
+const RELOAD_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// On a shared store: reloads the timers whenever the store's generation moves
+/// (another node's write arrives by LISTEN/NOTIFY), so a timer created,
+/// changed or deleted on any node runs, changes or stops here too.
+async fn follow_other_nodes(platform: Arc<Platform>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut changes = platform.store.subscribe();
+    loop {
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            _ = stop.changed() => return,
+        }
+        tokio::time::sleep(RELOAD_SETTLE).await;
+        changes.borrow_and_update();
+        match stored_timers(&platform).await {
+            Ok(timers) => platform.timers.replace_all(timers),
+            // The running timers stay; the listener's reconnect after the
+            // outage moves the generation again, and that reload catches up.
+            Err(error) => {
+                tracing::warn!(%error, "cannot reload the timers; keeping the running ones")
+            }
+        }
+    }
+}
+
 /// FC's timer event.
 pub fn event(fire: &Fire) -> Value {
     json!({
@@ -225,8 +258,7 @@ impl FireSink for QueueSink {
         let Some(platform) = self.0.upgrade() else {
             return;
         };
-        platform.metrics.timer_fires(batch.len());
-        let invocations: Vec<QueuedInvocation> = batch
+        let fires: Vec<ClaimedFire> = batch
             .iter()
             .map(|fire| {
                 let scheduled_ms = fire.scheduled.timestamp_millis();
@@ -235,20 +267,24 @@ impl FireSink for QueueSink {
                     request_id.clone(),
                     (scheduled_ms, fire.timer.trigger.clone()),
                 );
-                QueuedInvocation {
-                    id: 0,
-                    request_id,
-                    service: fire.timer.service.clone(),
-                    qualifier: fire.timer.qualifier.clone(),
-                    function: fire.timer.function.clone(),
-                    payload: event(fire).to_string().into_bytes(),
-                    attempts: 0,
-                    not_before_ms: scheduled_ms,
-                    enqueued_ms: scheduled_ms,
+                ClaimedFire {
+                    trigger_key: fire.timer.key.clone(),
+                    scheduled_ms,
+                    invocation: QueuedInvocation {
+                        id: 0,
+                        request_id,
+                        service: fire.timer.service.clone(),
+                        qualifier: fire.timer.qualifier.clone(),
+                        function: fire.timer.function.clone(),
+                        payload: event(fire).to_string().into_bytes(),
+                        attempts: 0,
+                        not_before_ms: scheduled_ms,
+                        enqueued_ms: scheduled_ms,
+                    },
                 }
             })
             .collect();
-        crate::invoke::queue::submit_eagerly(&platform, invocations);
+        crate::invoke::fires::submit_fires(&platform, fires);
     }
 }
 
@@ -265,12 +301,21 @@ pub fn spawn_scheduler(
     let load: scheduler::Load = Arc::new(move || {
         let weak = weak.clone();
         Box::pin(async move {
-            match weak.upgrade() {
-                Some(platform) => stored_timers(&platform).await,
-                None => Vec::new(),
-            }
+            let Some(platform) = weak.upgrade() else {
+                return Vec::new();
+            };
+            // A store that cannot be read gives none (logged); on a shared
+            // store the next change reloads them, on one node's the next
+            // restart does.
+            stored_timers(&platform).await.unwrap_or_else(|error| {
+                tracing::error!(%error, "cannot read the stored triggers; no timer will run yet");
+                Vec::new()
+            })
         })
     });
+    if platform.store.is_shared() {
+        tokio::spawn(follow_other_nodes(platform.clone(), stop.clone()));
+    }
     let panics = platform.metrics.prometheus.task_panics(SCHEDULER_TASK);
     let runs = scheduler.runs(sink, stop.clone(), load);
     Some(crate::invoke::supervise::spawn_supervised(

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine as _;
 use serde_json::Value;
 
+pub mod nginx;
+pub mod postgres;
+
 pub const KEY_ID: &str = "TESTKEYID";
 pub const SECRET: &str = "test-secret-0123456789";
 
@@ -39,6 +42,11 @@ pub fn run_command(port: u16, data_dir: &Path) -> Command {
     ])
     .arg(data_dir)
     .env("WASM_FC_NO_RUNTIMES", "1");
+    // The suite switch (`WASM_FC_TEST_STORE=postgres`): the same tests on
+    // PostgreSQL. A test that names its own store overrides it.
+    if let Some(url) = postgres::suite_store_for(data_dir) {
+        cmd.env("WASM_FC_STORE", url);
+    }
     cmd
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
-use super::{Kind, ListQuery, Page, QueuedInvocation, Store, StoreError, Tx};
+use super::{ClaimedFire, Kind, ListQuery, Page, QueuedInvocation, Store, StoreError, Tx};
 
 /// Store operations made so far, by class (exported on `/metrics` as
 /// `wasm_fc_store_operations_total{class}`; tests use them to prove a warm path
@@ -330,6 +330,91 @@ impl StoreHandle {
         self.count_queue();
         self.blocking(move |s| s.release_dead_leases(&alive, now_ms))
             .await
+    }
+
+    pub async fn release_leases(
+        &self,
+        owner: Arc<str>,
+        ids: Vec<i64>,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.release_leases(&owner, &ids, now_ms))
+            .await
+    }
+
+    /// See [`Store::enqueue_fires`].
+    pub async fn enqueue_fires(
+        &self,
+        fires: Vec<ClaimedFire>,
+        lease_owner: Arc<str>,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        self.count_queue();
+        self.blocking(move |s| s.enqueue_fires(&fires, &lease_owner))
+            .await
+    }
+
+    pub async fn heartbeat(
+        &self,
+        node_id: Arc<str>,
+        now_ms: i64,
+        body: Value,
+    ) -> Result<(), StoreError> {
+        self.blocking(move |s| s.heartbeat(&node_id, now_ms, &body))
+            .await
+    }
+
+    pub async fn nodes(&self, since_ms: i64, now_ms: i64) -> Result<Vec<Value>, StoreError> {
+        self.blocking(move |s| s.nodes(since_ms, now_ms)).await
+    }
+
+    pub async fn remove_node(&self, node_id: Arc<str>) -> Result<(), StoreError> {
+        self.blocking(move |s| s.remove_node(&node_id)).await
+    }
+
+    /// Whether several nodes may share this store (PostgreSQL): code and
+    /// secrets then live in it, and caches follow other nodes' writes.
+    pub fn is_shared(&self) -> bool {
+        self.backend.shared().is_some()
+    }
+
+    /// Stores a code package's zip in a shared store (nothing for one node's
+    /// store, whose data dir is where code lives).
+    pub async fn put_code(
+        &self,
+        digest: String,
+        zip: Arc<[u8]>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.blocking(move |s| match s.shared() {
+            Some(shared) => shared.put_code(&digest, &zip, now_ms),
+            None => Ok(()),
+        })
+        .await
+    }
+
+    /// A code package's zip from a shared store; `None` when absent or when
+    /// the store is one node's.
+    pub async fn get_code(&self, digest: String) -> Result<Option<Vec<u8>>, StoreError> {
+        self.blocking(move |s| match s.shared() {
+            Some(shared) => shared.get_code(&digest),
+            None => Ok(None),
+        })
+        .await
+    }
+
+    /// See [`super::SharedStore::shared_value`]; `None` for one node's store.
+    pub async fn shared_value(
+        &self,
+        name: &'static str,
+        candidate: String,
+    ) -> Result<Option<String>, StoreError> {
+        self.blocking(move |s| {
+            s.shared()
+                .map(|shared| shared.shared_value(name, &candidate))
+                .transpose()
+        })
+        .await
     }
 
     pub async fn reschedule(

@@ -31,6 +31,15 @@ pub enum StoreError {
     AlreadyExists,
     #[error("not found")]
     NotFound,
+    /// The backend cannot be reached (PostgreSQL down, restarting or out of
+    /// connections) while doing `operation`: the API answers 503, and the
+    /// caller may try again.
+    #[error("the store is unavailable while {operation}")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The backend failed while doing `operation`.
     #[error("the store failed while {operation}")]
     Backend {
@@ -60,6 +69,14 @@ impl StoreError {
     ) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> Self {
         move |source| Self::Backend { operation, source }
     }
+}
+
+/// A node row's body (its heartbeat's JSON).
+fn parse_node(body: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(body).map_err(|source| StoreError::Corrupt {
+        kind: "node",
+        source,
+    })
 }
 
 /// The kinds of resource rows. The one enum naming FC's resource kinds: the
@@ -146,6 +163,24 @@ pub struct QueuedInvocation {
     pub not_before_ms: i64,
     pub enqueued_ms: i64,
 }
+
+/// A timer fire to enqueue under its claim: the first node to claim
+/// (`trigger_key`, `scheduled_ms`) enqueues it; the others skip it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedFire {
+    /// `service/function/trigger`.
+    pub trigger_key: String,
+    pub scheduled_ms: i64,
+    pub invocation: QueuedInvocation,
+}
+
+/// How long fire claims are kept: a day (far longer than any clock skew or
+/// restart, so a fire is never claimed twice).
+pub const FIRE_CLAIM_RETENTION_MS: i64 = 86_400_000;
+
+/// How long after its last heartbeat a node's row is removed: an hour (the
+/// cluster view lists only nodes heard from recently; see `invoke::nodes`).
+pub const NODE_ROW_RETENTION_MS: i64 = 3_600_000;
 
 /// Reads over resource rows: on their own ([`Store`]'s read connections) or
 /// inside a transaction ([`Tx`]).
@@ -241,8 +276,47 @@ pub trait Store: Reader + Send + Sync + 'static {
     /// Invocations waiting or running (for metrics).
     fn queue_depth(&self) -> Result<u64, StoreError>;
 
+    /// Releases `owner`'s leases on `ids`, making them due at `now_ms` (a node
+    /// that stops hands back what it holds but has not started).
+    fn release_leases(&self, owner: &str, ids: &[i64], now_ms: i64) -> Result<u64, StoreError>;
+
+    /// Enqueues timer fires whose claim this call wins, in one transaction,
+    /// leased to `lease_owner` like [`Store::enqueue_many`]; returns each fire's
+    /// queue id, or `None` where another node (or an earlier run) claimed it.
+    /// Claims older than [`FIRE_CLAIM_RETENTION_MS`] are removed.
+    fn enqueue_fires(
+        &self,
+        fires: &[ClaimedFire],
+        lease_owner: &str,
+    ) -> Result<Vec<Option<i64>>, StoreError>;
+
+    /// Records a node's heartbeat (`body`: its JSON self-description).
+    fn heartbeat(&self, node_id: &str, now_ms: i64, body: &Value) -> Result<(), StoreError>;
+    /// Nodes heard from at or after `since_ms`, as their last heartbeat's body,
+    /// by node id; rows older than [`NODE_ROW_RETENTION_MS`] are removed.
+    fn nodes(&self, since_ms: i64, now_ms: i64) -> Result<Vec<Value>, StoreError>;
+    /// Removes a node's row (it stopped cleanly).
+    fn remove_node(&self, node_id: &str) -> Result<(), StoreError>;
+
+    /// What only a store several nodes share provides; `None` for a store one
+    /// node owns (SQLite keeps code and secrets in its data dir).
+    fn shared(&self) -> Option<&dyn SharedStore> {
+        None
+    }
+
     /// Calls `on_change` whenever another node commits a resource write (this
     /// node's own writes move the generation themselves). Nothing for a store
     /// only one node uses.
     fn listen(&self, _on_change: std::sync::Arc<dyn Fn() + Send + Sync>) {}
+}
+
+/// The part of a store that only exists when several nodes share it.
+pub trait SharedStore: Send + Sync {
+    /// Stores a code package's zip under its sha256 (a no-op when present).
+    fn put_code(&self, digest: &str, zip: &[u8], now_ms: i64) -> Result<(), StoreError>;
+    /// A code package's zip, if stored.
+    fn get_code(&self, digest: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The value stored under `name`, storing `candidate` first when there is
+    /// none: every node gets the first node's value.
+    fn shared_value(&self, name: &str, candidate: &str) -> Result<String, StoreError>;
 }

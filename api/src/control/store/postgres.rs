@@ -20,7 +20,10 @@ use postgres::fallible_iterator::FallibleIterator as _;
 use r2d2_postgres::PostgresConnectionManager;
 use serde_json::Value;
 
-use super::{Kind, ListQuery, Page, QueuedInvocation, Reader, Store, StoreError, Tx, TxBody};
+use super::{
+    ClaimedFire, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS, Page,
+    QueuedInvocation, Reader, SharedStore, Store, StoreError, Tx, TxBody, parse_node,
+};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
@@ -43,24 +46,59 @@ mod embedded {
 
 /// PostgreSQL-backed [`Store`].
 pub struct PostgresStore {
-    pool: Pool,
+    /// Always `Some` until drop, which takes it (see the `Drop` impl).
+    pool: Option<Pool>,
     config: postgres::Config,
 }
 
 impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresStore")
-            .field("pool_size", &self.pool.max_size())
+            .field("pool_size", &self.pool.as_ref().map(|p| p.max_size()))
             .finish_non_exhaustive()
     }
 }
 
+/// Wraps a failure while doing `operation`: one that says PostgreSQL cannot be
+/// reached (no pooled connection, a closed connection, an I/O error, or the
+/// server shutting down or not yet accepting) is [`StoreError::Unavailable`];
+/// any other is a backend failure.
 fn failed<E: std::error::Error + Send + Sync + 'static>(
     operation: &'static str,
 ) -> impl Fn(E) -> StoreError {
-    move |e| StoreError::Backend {
-        operation,
-        source: Box::new(e),
+    move |e| {
+        if is_unreachable(&e) {
+            StoreError::Unavailable {
+                operation,
+                source: Box::new(e),
+            }
+        } else {
+            StoreError::Backend {
+                operation,
+                source: Box::new(e),
+            }
+        }
+    }
+}
+
+/// Whether `e` means the database cannot be reached rather than that it
+/// refused a statement.
+fn is_unreachable(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<r2d2::Error>() {
+        return true;
+    }
+    let Some(pg) = e.downcast_ref::<postgres::Error>() else {
+        return false;
+    };
+    match pg.as_db_error() {
+        // 08: connection exception; 57P01-57P03: admin shutdown, crash
+        // shutdown, cannot connect now.
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        }
+        // Not a server-reported error: the connection closed or failed.
+        None => true,
     }
 }
 
@@ -73,9 +111,16 @@ impl PostgresStore {
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(CONNECT_TIMEOUT)
+            // r2d2 would log every failed connection attempt at ERROR, many a
+            // second while PostgreSQL is away; each call that cannot get a
+            // connection reports it instead (a 503, logged with its request).
+            .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(manager)
             .map_err(failed("connecting to PostgreSQL"))?;
-        let store = Self { pool, config };
+        let store = Self {
+            pool: Some(pool),
+            config,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -90,7 +135,11 @@ impl PostgresStore {
     }
 
     fn connection(&self) -> Result<Connection, StoreError> {
-        self.pool.get().map_err(failed("connecting to PostgreSQL"))
+        let pool = self.pool.as_ref().ok_or_else(|| StoreError::Unavailable {
+            operation: "connecting to PostgreSQL",
+            source: "the store is closing".into(),
+        })?;
+        pool.get().map_err(failed("connecting to PostgreSQL"))
     }
 
     /// Runs refinery's migrations under a session advisory lock.
@@ -107,6 +156,32 @@ impl PostgresStore {
             .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
             .map_err(&lock)?;
         migrated.map(|_| ())
+    }
+}
+
+impl Drop for PostgresStore {
+    /// Closes the pool's connections off any tokio runtime: a blocking
+    /// `postgres::Client` runs its own runtime to close, which panics inside
+    /// another (the platform is often dropped on a runtime thread).
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            drop(pool);
+            return;
+        }
+        let closed = std::thread::Builder::new()
+            .name("wasm-fc-pg-close".into())
+            .spawn(move || drop(pool));
+        match closed {
+            Ok(thread) => {
+                if thread.join().is_err() {
+                    tracing::warn!("closing the PostgreSQL pool panicked");
+                }
+            }
+            Err(e) => tracing::warn!("cannot close the PostgreSQL pool off the runtime: {e}"),
+        }
     }
 }
 
@@ -353,6 +428,38 @@ impl Tx for PgTx<'_, '_> {
     }
 }
 
+/// How a fire claim is written: the first insert of (trigger, time) wins.
+const CLAIM_FIRE: &str = "INSERT INTO timer_fires (trigger_key, scheduled_ms, node_id) VALUES ($1, $2, $3) \
+     ON CONFLICT DO NOTHING";
+
+/// Inserts one queue row (see [`insert_queued`]).
+const INSERT_QUEUED: &str = "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, \
+     not_before_ms, enqueued_ms, lease_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+
+/// Inserts `inv` with the prepared [`INSERT_QUEUED`]; returns its id.
+fn insert_queued(
+    tx: &mut postgres::Transaction<'_>,
+    insert: &postgres::Statement,
+    inv: &QueuedInvocation,
+    lease_owner: Option<&str>,
+) -> Result<i64, postgres::Error> {
+    tx.query_one(
+        insert,
+        &[
+            &inv.request_id,
+            &inv.service,
+            &inv.qualifier,
+            &inv.function,
+            &inv.payload,
+            &(inv.attempts as i32),
+            &inv.not_before_ms,
+            &inv.enqueued_ms,
+            &lease_owner,
+        ],
+    )
+    .map(|row| row.get(0))
+}
+
 fn queued(r: &postgres::Row) -> QueuedInvocation {
     QueuedInvocation {
         id: r.get(0),
@@ -404,31 +511,10 @@ impl Store for PostgresStore {
         let enqueue = failed("enqueueing invocations");
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(&enqueue)?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, \
-                 not_before_ms, enqueued_ms, lease_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .map_err(&enqueue)?;
+        let insert = tx.prepare(INSERT_QUEUED).map_err(&enqueue)?;
         let mut ids = Vec::with_capacity(invocations.len());
         for inv in invocations {
-            let row = tx
-                .query_one(
-                    &insert,
-                    &[
-                        &inv.request_id,
-                        &inv.service,
-                        &inv.qualifier,
-                        &inv.function,
-                        &inv.payload,
-                        &(inv.attempts as i32),
-                        &inv.not_before_ms,
-                        &inv.enqueued_ms,
-                        &lease_owner,
-                    ],
-                )
-                .map_err(&enqueue)?;
-            ids.push(row.get(0));
+            ids.push(insert_queued(&mut tx, &insert, inv, lease_owner).map_err(&enqueue)?);
         }
         tx.commit().map_err(&enqueue)?;
         Ok(ids)
@@ -488,6 +574,96 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn release_leases(&self, owner: &str, ids: &[i64], now_ms: i64) -> Result<u64, StoreError> {
+        self.client()?
+            .execute(
+                "UPDATE async_queue SET not_before_ms = $3, lease_owner = NULL \
+                 WHERE id = ANY($1) AND lease_owner = $2",
+                &[&ids, &owner, &now_ms],
+            )
+            .map_err(failed("releasing leases"))
+    }
+
+    fn enqueue_fires(
+        &self,
+        fires: &[ClaimedFire],
+        lease_owner: &str,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let enqueue = failed("enqueueing timer fires");
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(&enqueue)?;
+        let claim = tx.prepare(CLAIM_FIRE).map_err(&enqueue)?;
+        let insert = tx.prepare(INSERT_QUEUED).map_err(&enqueue)?;
+        let mut ids = Vec::with_capacity(fires.len());
+        for fire in fires {
+            let won = tx
+                .execute(
+                    &claim,
+                    &[&fire.trigger_key, &fire.scheduled_ms, &lease_owner],
+                )
+                .map_err(&enqueue)?
+                == 1;
+            if !won {
+                ids.push(None);
+                continue;
+            }
+            let inv = &fire.invocation;
+            let id = insert_queued(&mut tx, &insert, inv, Some(lease_owner)).map_err(&enqueue)?;
+            ids.push(Some(id));
+        }
+        if let Some(oldest) = fires.iter().map(|f| f.scheduled_ms).min() {
+            tx.execute(
+                "DELETE FROM timer_fires WHERE scheduled_ms < $1",
+                &[&(oldest - FIRE_CLAIM_RETENTION_MS)],
+            )
+            .map_err(&enqueue)?;
+        }
+        tx.commit().map_err(&enqueue)?;
+        Ok(ids)
+    }
+
+    fn heartbeat(&self, node_id: &str, now_ms: i64, body: &Value) -> Result<(), StoreError> {
+        self.client()?
+            .execute(
+                "INSERT INTO nodes (node_id, heartbeat_ms, body) VALUES ($1, $2, $3) \
+                 ON CONFLICT (node_id) DO UPDATE SET heartbeat_ms = EXCLUDED.heartbeat_ms, body = EXCLUDED.body",
+                &[&node_id, &now_ms, &body.to_string()],
+            )
+            .map_err(failed("recording a heartbeat"))?;
+        Ok(())
+    }
+
+    fn nodes(&self, since_ms: i64, now_ms: i64) -> Result<Vec<Value>, StoreError> {
+        let list = failed("listing nodes");
+        let mut client = self.client()?;
+        client
+            .execute(
+                "DELETE FROM nodes WHERE heartbeat_ms < $1",
+                &[&(now_ms - NODE_ROW_RETENTION_MS)],
+            )
+            .map_err(&list)?;
+        client
+            .query(
+                "SELECT body FROM nodes WHERE heartbeat_ms >= $1 ORDER BY node_id",
+                &[&since_ms],
+            )
+            .map_err(&list)?
+            .iter()
+            .map(|r| parse_node(r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    fn remove_node(&self, node_id: &str) -> Result<(), StoreError> {
+        self.client()?
+            .execute("DELETE FROM nodes WHERE node_id = $1", &[&node_id])
+            .map_err(failed("removing a node"))?;
+        Ok(())
+    }
+
+    fn shared(&self) -> Option<&dyn SharedStore> {
+        Some(self)
+    }
+
     fn complete(&self, id: i64) -> Result<(), StoreError> {
         self.client()?
             .execute("DELETE FROM async_queue WHERE id=$1", &[&id])
@@ -500,6 +676,40 @@ impl Store for PostgresStore {
             .query_one("SELECT COUNT(*) FROM async_queue", &[])
             .map(|r| r.get::<_, i64>(0) as u64)
             .map_err(failed("counting queued invocations"))
+    }
+}
+
+impl SharedStore for PostgresStore {
+    fn put_code(&self, digest: &str, zip: &[u8], now_ms: i64) -> Result<(), StoreError> {
+        self.client()?
+            .execute(
+                "INSERT INTO code_blobs (digest, zip, stored_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&digest, &zip, &now_ms],
+            )
+            .map_err(failed("storing a code package"))?;
+        Ok(())
+    }
+
+    fn get_code(&self, digest: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.client()?
+            .query_opt("SELECT zip FROM code_blobs WHERE digest = $1", &[&digest])
+            .map(|row| row.map(|r| r.get(0)))
+            .map_err(failed("reading a code package"))
+    }
+
+    fn shared_value(&self, name: &str, candidate: &str) -> Result<String, StoreError> {
+        let mut client = self.client()?;
+        let read = failed("reading a shared value");
+        client
+            .execute(
+                "INSERT INTO shared_values (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&name, &candidate],
+            )
+            .map_err(&read)?;
+        client
+            .query_one("SELECT value FROM shared_values WHERE name = $1", &[&name])
+            .map(|r| r.get(0))
+            .map_err(&read)
     }
 }
 

@@ -68,8 +68,68 @@ fn crud_paging_and_transactions_follow_the_sqlite_rules() {
     })
     .unwrap();
     assert_eq!(n, 1);
+    conformance::queue_claims_and_nodes(&s);
     // A second open (another node) migrates nothing twice.
     PostgresStore::open(&db.url).expect("reopen");
+}
+
+#[test]
+fn nodes_that_start_together_on_an_empty_database_migrate_once() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let barrier = Arc::new(std::sync::Barrier::new(4));
+    let opened: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, barrier) = (db.url.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                PostgresStore::open(&url).map(|_| ())
+            })
+        })
+        .collect();
+    for node in opened {
+        node.join().unwrap().expect("every node starts");
+    }
+    let mut client = postgres::Client::connect(&db.url, NoTls).unwrap();
+    let applied: Vec<i32> = client
+        .query(
+            "SELECT version FROM refinery_schema_history ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(applied, [1, 2], "each migration applied once");
+}
+
+#[test]
+fn code_and_shared_values_are_the_first_writers() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let a = PostgresStore::open(&db.url).expect("open");
+    let b = PostgresStore::open(&db.url).expect("open");
+    let (a, b) = (a.shared().unwrap(), b.shared().unwrap());
+    assert_eq!(b.get_code("d1").unwrap(), None);
+    a.put_code("d1", b"zip bytes", 1).unwrap();
+    b.put_code("d1", b"zip bytes", 2).unwrap();
+    assert_eq!(
+        b.get_code("d1").unwrap().as_deref(),
+        Some(&b"zip bytes"[..])
+    );
+    assert_eq!(a.shared_value("key", "from a").unwrap(), "from a");
+    assert_eq!(b.shared_value("key", "from b").unwrap(), "from a");
+}
+
+#[test]
+fn an_unreachable_server_is_unavailable_not_a_hang() {
+    // Port 1 on loopback: nothing listens; the pool gives up within its timeout.
+    let started = std::time::Instant::now();
+    let error = PostgresStore::open("postgres://postgres@127.0.0.1:1/none").unwrap_err();
+    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(30), "bounded");
 }
 
 #[test]

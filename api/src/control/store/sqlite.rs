@@ -14,7 +14,14 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use super::{Kind, ListQuery, Page, QueuedInvocation, Reader, Store, StoreError, Tx, TxBody};
+use super::{
+    ClaimedFire, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS, Page,
+    QueuedInvocation, Reader, Store, StoreError, Tx, TxBody, parse_node,
+};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
 
 /// Read connections: 4, enough for the blocking pool's concurrent reads on a
 /// small host (a read takes microseconds; a fifth waits for one to free up).
@@ -29,9 +36,12 @@ pub struct SqliteStore {
     next_reader: AtomicUsize,
 }
 
-/// The schema, by version (`PRAGMA user_version`): each step runs once, in order,
-/// inside the writer's transaction, so a file is always at one whole version.
-const MIGRATIONS: &[&str] = &[
+/// The schema as it was versioned before refinery took over (by `PRAGMA
+/// user_version`). Frozen: a file still at version 1 gets step 2 before
+/// refinery runs; refinery's V1 then finds every table in place (it creates
+/// them `IF NOT EXISTS`). New schema changes are refinery migrations under
+/// `api/migrations/sqlite`.
+const LEGACY_MIGRATIONS: &[&str] = &[
     // 1: resources, sequences and the queue.
     "CREATE TABLE IF NOT EXISTS resources (
         kind TEXT NOT NULL,
@@ -128,21 +138,34 @@ impl SqliteStore {
     }
 }
 
-/// Brings the file to the newest schema version.
+/// Brings the file to the newest schema version: a pre-refinery file's
+/// remaining legacy steps, then refinery's migrations (the data dir's lock
+/// keeps a second process out meanwhile).
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let failed = backend("migrating the store's schema");
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(&failed)?;
-    let version: usize = tx
-        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-        .map_err(&failed)? as usize;
-    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        tx.execute_batch(sql).map_err(&failed)?;
-        tx.pragma_update(None, "user_version", (step + 1) as i64)
+    {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&failed)?;
+        let version: usize = tx
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(&failed)? as usize;
+        if version > 0 {
+            for (step, sql) in LEGACY_MIGRATIONS.iter().enumerate().skip(version) {
+                tx.execute_batch(sql).map_err(&failed)?;
+                tx.pragma_update(None, "user_version", (step + 1) as i64)
+                    .map_err(&failed)?;
+            }
+        }
+        tx.commit().map_err(&failed)?;
     }
-    tx.commit().map_err(&failed)
+    embedded::migrations::runner()
+        .run(conn)
+        .map(|_| ())
+        .map_err(|e| StoreError::Backend {
+            operation: "migrating the store's schema",
+            source: Box::new(e),
+        })
 }
 
 fn parse(kind: Kind, body: String) -> Result<Value, StoreError> {
@@ -354,6 +377,30 @@ impl Tx for SqliteTx<'_> {
     }
 }
 
+/// Inserts one queue row (see [`insert_queued`]).
+const INSERT_QUEUED: &str = "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, lease_owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// Inserts `inv` with the prepared [`INSERT_QUEUED`]; returns its id.
+fn insert_queued(
+    tx: &rusqlite::Transaction<'_>,
+    insert: &mut rusqlite::CachedStatement<'_>,
+    inv: &QueuedInvocation,
+    lease_owner: Option<&str>,
+) -> rusqlite::Result<i64> {
+    insert.execute(params![
+        inv.request_id,
+        inv.service,
+        inv.qualifier,
+        inv.function,
+        inv.payload,
+        inv.attempts,
+        inv.not_before_ms,
+        inv.enqueued_ms,
+        lease_owner
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
 fn queued(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueuedInvocation> {
     Ok(QueuedInvocation {
         id: r.get(0)?,
@@ -391,26 +438,9 @@ impl Store for SqliteStore {
             .map_err(&failed)?;
         let mut ids = Vec::with_capacity(invocations.len());
         {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, lease_owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(&failed)?;
+            let mut insert = tx.prepare_cached(INSERT_QUEUED).map_err(&failed)?;
             for inv in invocations {
-                insert
-                    .execute(params![
-                        inv.request_id,
-                        inv.service,
-                        inv.qualifier,
-                        inv.function,
-                        inv.payload,
-                        inv.attempts,
-                        inv.not_before_ms,
-                        inv.enqueued_ms,
-                        lease_owner
-                    ])
-                    .map_err(&failed)?;
-                ids.push(tx.last_insert_rowid());
+                ids.push(insert_queued(&tx, &mut insert, inv, lease_owner).map_err(&failed)?);
             }
         }
         tx.commit().map_err(&failed)?;
@@ -509,6 +539,111 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn release_leases(&self, owner: &str, ids: &[i64], now_ms: i64) -> Result<u64, StoreError> {
+        let failed = backend("releasing leases");
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let mut released = 0;
+        {
+            let mut release = tx
+                .prepare_cached(
+                    "UPDATE async_queue SET not_before_ms = ?3, lease_owner = NULL \
+                     WHERE id = ?1 AND lease_owner = ?2",
+                )
+                .map_err(&failed)?;
+            for id in ids {
+                released += release
+                    .execute(params![id, owner, now_ms])
+                    .map_err(&failed)? as u64;
+            }
+        }
+        tx.commit().map_err(&failed)?;
+        Ok(released)
+    }
+
+    fn enqueue_fires(
+        &self,
+        fires: &[ClaimedFire],
+        lease_owner: &str,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let failed = backend("enqueueing timer fires");
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let mut ids = Vec::with_capacity(fires.len());
+        {
+            let mut claim = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO timer_fires (trigger_key, scheduled_ms, node_id) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(&failed)?;
+            let mut insert = tx.prepare_cached(INSERT_QUEUED).map_err(&failed)?;
+            for fire in fires {
+                let won = claim
+                    .execute(params![fire.trigger_key, fire.scheduled_ms, lease_owner])
+                    .map_err(&failed)?
+                    == 1;
+                if !won {
+                    ids.push(None);
+                    continue;
+                }
+                let id = insert_queued(&tx, &mut insert, &fire.invocation, Some(lease_owner))
+                    .map_err(&failed)?;
+                ids.push(Some(id));
+            }
+        }
+        if let Some(oldest) = fires.iter().map(|f| f.scheduled_ms).min() {
+            tx.execute(
+                "DELETE FROM timer_fires WHERE scheduled_ms < ?1",
+                params![oldest - FIRE_CLAIM_RETENTION_MS],
+            )
+            .map_err(&failed)?;
+        }
+        tx.commit().map_err(&failed)?;
+        Ok(ids)
+    }
+
+    fn heartbeat(&self, node_id: &str, now_ms: i64, body: &Value) -> Result<(), StoreError> {
+        self.writer()
+            .execute(
+                "INSERT INTO nodes (node_id, heartbeat_ms, body) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (node_id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms, body = excluded.body",
+                params![node_id, now_ms, body.to_string()],
+            )
+            .map_err(backend("recording a heartbeat"))?;
+        Ok(())
+    }
+
+    fn nodes(&self, since_ms: i64, now_ms: i64) -> Result<Vec<Value>, StoreError> {
+        let list = backend("listing nodes");
+        self.writer()
+            .execute(
+                "DELETE FROM nodes WHERE heartbeat_ms < ?1",
+                params![now_ms - NODE_ROW_RETENTION_MS],
+            )
+            .map_err(&list)?;
+        let conn = self.reader();
+        let mut select = conn
+            .prepare_cached("SELECT body FROM nodes WHERE heartbeat_ms >= ?1 ORDER BY node_id")
+            .map_err(&list)?;
+        let bodies = select
+            .query_map(params![since_ms], |r| r.get::<_, String>(0))
+            .map_err(&list)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&list)?;
+        bodies.iter().map(|b| parse_node(b)).collect()
+    }
+
+    fn remove_node(&self, node_id: &str) -> Result<(), StoreError> {
+        self.writer()
+            .execute("DELETE FROM nodes WHERE node_id = ?1", params![node_id])
+            .map_err(backend("removing a node"))?;
+        Ok(())
+    }
+
     fn complete(&self, id: i64) -> Result<(), StoreError> {
         self.writer()
             .execute("DELETE FROM async_queue WHERE id=?1", params![id])
@@ -549,6 +684,12 @@ mod tests {
     fn a_failed_transaction_body_writes_nothing() {
         let (_dir, s) = store();
         conformance::a_failed_transaction_body_writes_nothing(&s);
+    }
+
+    #[test]
+    fn fire_claims_lease_release_and_nodes_follow_the_shared_rules() {
+        let (_dir, s) = store();
+        conformance::queue_claims_and_nodes(&s);
     }
 
     #[test]
@@ -654,7 +795,7 @@ mod tests {
         let path = dir.path().join("t.db");
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(LEGACY_MIGRATIONS[0]).unwrap();
             conn.pragma_update(None, "user_version", 1).unwrap();
             conn.execute(
                 "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms) VALUES ('r','s','LATEST','f',x'70',0,0,0)",
@@ -664,6 +805,7 @@ mod tests {
         }
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.claim("me", 1, 10, 100).unwrap().len(), 1);
+        conformance::a_fire_is_enqueued_once(&s);
         drop(s);
         SqliteStore::open(&path).expect("reopening runs no step twice");
     }

@@ -117,8 +117,8 @@ pub async fn serve() -> Response {
 }
 
 /// What every operation has in common, added after generation so that each
-/// `#[utoipa::path]` lists only what is particular to it: the 400 and 403 every
-/// signed request may get, the `X-Fc-Request-Id` header on every answer, and
+/// `#[utoipa::path]` lists only what is particular to it: the 400, 403 and 503
+/// every signed request may get, the `X-Fc-Request-Id` header on every answer, and
 /// unique operation ids for the 2021-04-06 copies.
 fn finish(doc: &mut Value) {
     let error = |description: &str| {
@@ -166,6 +166,9 @@ fn finish(doc: &mut Value) {
                 });
                 responses.entry("403").or_insert_with(|| {
                     error("AccessDenied, InvalidAccessKeyID or SignatureNotMatch: the signature does not verify")
+                });
+                responses.entry("503").or_insert_with(|| {
+                    error("ServiceUnavailable: the shared store (PostgreSQL) cannot be reached; nothing was changed, retry")
                 });
             }
             for response in responses.values_mut() {

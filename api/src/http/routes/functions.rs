@@ -372,7 +372,7 @@ pub async fn download(
         .strip_suffix(".zip")
         .filter(|d| d.chars().all(|c| c.is_ascii_hexdigit()))
         .ok_or_else(denied)?;
-    let (zip_path, _) = p.code_paths(digest);
+    let (zip_path, _) = p.local_code(digest).await?;
     let bytes = tokio::fs::read(&zip_path)
         .await
         .map_err(|_| ApiError::not_found(Kind::Function, "code package"))?;

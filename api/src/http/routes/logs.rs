@@ -1,6 +1,11 @@
 //! `GET /_wasm-fc/logs/{service}/{function}`: the function logs the server keeps
 //! (a wasm-fc extension; FC itself ships logs to SLS). Signed like every API call.
 //! Query: `requestId`, `since` (Unix ms, exclusive), `limit` (default and cap 1000).
+//!
+//! Each node keeps the logs of the invocations it ran, in its data dir. On a
+//! store several nodes share, the node asked gathers the other live nodes'
+//! records too ([`crate::http::peer_logs`]), so `wasm-fc logs` and its tail
+//! serve from any node.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +27,8 @@ pub async fn read(
     State(p): State<Arc<Platform>>,
     Path((service, function)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     let number = |name: &str| -> ApiResult<Option<i64>> {
         query
@@ -38,8 +45,15 @@ pub async fn read(
         since_ms: number("since")?,
         limit: number("limit")?.map(|n| n.clamp(0, i64::MAX) as usize),
     };
-    let records = tokio::task::spawn_blocking(move || p.logs.read(&service, &function, &log_query))
-        .await
-        .map_err(|e| ApiError::internal("reading logs", e))?;
+    let limit = log_query.limit;
+    let local = p.clone();
+    let mut records =
+        tokio::task::spawn_blocking(move || local.logs.read(&service, &function, &log_query))
+            .await
+            .map_err(|e| ApiError::internal("reading logs", e))?;
+    if p.store.is_shared() && !crate::http::peer_logs::asked_by_a_peer(&headers) {
+        let peers = crate::http::peer_logs::gather(&p, &uri, &headers).await?;
+        records = crate::http::peer_logs::merge(records, peers, limit);
+    }
     Ok(axum::Json(serde_json::json!({ "records": records })).into_response())
 }

@@ -27,6 +27,11 @@ impl Metrics {
         self.prometheus.timer_fires(n);
     }
 
+    /// Counts a fire another node claimed first (skipped here).
+    pub fn timer_fire_claimed_elsewhere(&self) {
+        self.prometheus.timer_fire_claimed_elsewhere();
+    }
+
     /// Records how late a timer fire started.
     pub fn timer_lag(&self, lag: Duration) {
         self.timers.record_lag(lag);

@@ -129,6 +129,7 @@ pub struct PrometheusMetrics {
     instances: Family<StateLabels, Gauge>,
     compile_seconds: Histogram,
     timer_fires: Counter,
+    timer_fires_claimed_elsewhere: Counter,
     timer_lag_seconds: Histogram,
     /// No sample when the store could not be read (not a false 0).
     async_queue_depth: Family<NoLabels, Gauge>,
@@ -201,6 +202,12 @@ impl Default for PrometheusMetrics {
             "Timer-trigger fires queued",
             timer_fires.clone(),
         );
+        let timer_fires_claimed_elsewhere = Counter::default();
+        registry.register(
+            "timer_fires_claimed_elsewhere",
+            "Timer fires this node scheduled but another node (or an earlier run) claimed first",
+            timer_fires_claimed_elsewhere.clone(),
+        );
         let timer_lag_seconds = latency_histogram();
         registry.register(
             "timer_lag_seconds",
@@ -253,6 +260,7 @@ impl Default for PrometheusMetrics {
             instances,
             compile_seconds,
             timer_fires,
+            timer_fires_claimed_elsewhere,
             timer_lag_seconds,
             async_queue_depth,
             store_errors,
@@ -363,6 +371,10 @@ impl PrometheusMetrics {
 
     pub fn timer_fires(&self, n: usize) {
         self.timer_fires.inc_by(n as u64);
+    }
+
+    pub fn timer_fire_claimed_elsewhere(&self) {
+        self.timer_fires_claimed_elsewhere.inc();
     }
 
     pub fn timer_lag(&self, lag: Duration) {
