@@ -562,13 +562,14 @@ def print_report(report):
             p50, p99 = fmt_ms(sy.get("p50_ms")), fmt_ms(sy.get("p99_ms"))
         print(f"| {label} | {acc} | {comp} | {p50} | {p99} | {fmt_ms(co.get('p50_ms'))} | "
               f"{fmt_ms(co.get('p99_ms'))} |")
-    # Not fatal (the figures stand), but never quiet: a node that panicked or did not exit 0
-    # on SIGTERM is a server bug.
+    # The figures stand, but a node that panicked or did not exit 0 on SIGTERM is a server
+    # bug: the run fails (main returns 1) after printing them.
     unclean = [f"{s['label']}: exit codes {s['exit_codes']}, {s['log_panics']} 'panicked' log lines"
                for s in report["setups"].values() if s["log_panics"] or any(s["exit_codes"])]
     if unclean:
-        print(f"\nWARNING: nodes did not stop cleanly on SIGTERM (--keep keeps their logs): "
+        print(f"\nFAIL: nodes did not stop cleanly on SIGTERM (--keep keeps their logs): "
               f"{'; '.join(unclean)}", file=sys.stderr)
+    return not unclean
 
 
 def main():
@@ -638,8 +639,7 @@ def main():
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(report, f, indent=2)
-        print_report(report)
-        return 0
+        return 0 if print_report(report) else 1
     except PgUnavailable as e:
         print(f"cluster: PostgreSQL unavailable: {e}", file=sys.stderr)
         return 2

@@ -202,10 +202,16 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     let platform = Arc::new(Platform::new(invoker));
     // Under the data dir's lock every other lease holder is a dead process: what
     // it held runs again now rather than when its lease runs out.
-    let released = platform
-        .store
-        .release_dead_leases(platform.node_id.clone(), crate::invoke::queue::now_ms())
-        .await?;
+    // (On a shared store the heartbeat does it, once this node has seen the
+    // others beat: `invoke::nodes::heartbeat`.)
+    let released = if platform.store.is_shared() {
+        0
+    } else {
+        platform
+            .store
+            .release_dead_leases(platform.node_id.clone(), crate::invoke::queue::now_ms())
+            .await?
+    };
     if released > 0 {
         tracing::info!("{released} async invocations held by a previous run are due again");
     }
@@ -248,8 +254,10 @@ impl Bound {
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let timers = crate::triggers::timer::spawn_scheduler(&self.platform, stop_rx.clone());
+        let beat = crate::invoke::nodes::first_heartbeat(&self.platform.invoker).await;
         let heartbeat = tokio::spawn(crate::invoke::nodes::heartbeat(
             self.platform.invoker.clone(),
+            beat,
             stop_rx.clone(),
         ));
         let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);

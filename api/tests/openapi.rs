@@ -288,6 +288,8 @@ const UNDOCUMENTED_REGISTRATIONS: &[(&str, &str)] = &[
     ("http/server.rs", ".route(\"/metrics\""),
     ("http/server.rs", ".route(\"/openapi.json\""),
     ("http/server.rs", ".route(\"/_wasm-fc/stats\""),
+    // The cluster view (issue 17), an operations endpoint like /_wasm-fc/stats.
+    ("http/server.rs", ".route(\"/_wasm-fc/nodes\""),
     // The API router and the proxy router, joined.
     ("http/server.rs", ".merge(super::routes::api_router("),
     ("http/server.rs", ".merge(super::proxy::proxy_router("),

@@ -39,7 +39,7 @@ pub enum ApiError {
     BadGateway(String),
     /// The store cannot be reached (PostgreSQL down or restarting): FC's 503
     /// `ServiceUnavailable`, which the SDKs retry. Nothing was changed.
-    #[error("the service is temporarily unavailable: {0}")]
+    #[error("the service is temporarily unavailable: its store cannot be reached; retry")]
     Unavailable(#[source] StoreError),
     /// The platform failed while doing `context`. The cause is logged with the
     /// request id; the client is told only `context` ([`ApiError::client_message`]).

@@ -8,6 +8,14 @@ use crate::control::body::Fields;
 use crate::control::error::{ApiError, ApiResult};
 use crate::control::resources::defaults;
 
+/// Now, as Unix milliseconds (0 before 1970: a clock that wrong orders nothing).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// FC's time format: UTC, second precision, `Z`.
 pub fn now_timestamp() -> String {
     let secs = std::time::SystemTime::now()

@@ -74,7 +74,7 @@ impl ControlPlane {
                 .put_code(
                     package.digest.clone(),
                     package.zip.as_slice().into(),
-                    crate::invoke::queue::now_ms(),
+                    super::model::now_ms(),
                 )
                 .await?;
         }

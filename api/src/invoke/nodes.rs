@@ -22,8 +22,9 @@ use crate::invoke::queue::now_ms;
 /// How often a node records its heartbeat: every 2 s.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// A node is listed while its last heartbeat is at most this old: 10 s (five
-/// missed heartbeats).
-pub const LIVE_WITHIN: Duration = Duration::from_secs(10);
+/// missed heartbeats); after that its leases are released too.
+pub const LIVE_WITHIN: Duration =
+    Duration::from_millis(crate::control::store::NODE_SILENT_MS as u64);
 
 /// This node's heartbeat body now.
 fn heartbeat_body(p: &Invoker, started: DateTime<Utc>, since: Instant) -> Value {
@@ -51,23 +52,78 @@ fn load_average() -> Option<f64> {
         .ok()
 }
 
+/// This node's heartbeat, from its start until it stops.
+#[derive(Debug)]
+pub struct Heartbeat {
+    started: DateTime<Utc>,
+    since: Instant,
+}
+
+/// Records this node's first heartbeat (before it serves, so that no other
+/// node takes it for dead while it accepts work). A failure is logged; the
+/// loop tries again.
+pub async fn first_heartbeat(p: &Invoker) -> Heartbeat {
+    let beat = Heartbeat {
+        started: Utc::now(),
+        since: Instant::now(),
+    };
+    beat_once(p, &beat).await;
+    beat
+}
+
+/// Records one heartbeat; false (logged) when the store did not take it.
+async fn beat_once(p: &Invoker, beat: &Heartbeat) -> bool {
+    let body = heartbeat_body(p, beat.started, beat.since);
+    match p.store.heartbeat(p.node_id.clone(), now_ms(), body).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot record this node's heartbeat");
+            false
+        }
+    }
+}
+
 /// Records this node's heartbeat every [`HEARTBEAT_EVERY`] until `stop`, then
 /// removes its row (a node that stops cleanly leaves the view at once; one
-/// that dies leaves it after [`LIVE_WITHIN`]). A failed heartbeat is logged and
-/// counted; the next one tries again.
-pub async fn heartbeat(p: Arc<Invoker>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let started = Utc::now();
-    let since = Instant::now();
+/// that dies leaves it after [`LIVE_WITHIN`]). On a shared store each beat
+/// also releases the leases of nodes silent longer than that, so a dead
+/// node's work runs again within about 10 s; but only once this node's own
+/// beats have gone through for [`LIVE_WITHIN`] in a row: after a store
+/// outage every node was silent, and the live ones must get the chance to
+/// beat again before anyone is taken for dead. A failed beat is logged; the
+/// next one tries again.
+pub async fn heartbeat(
+    p: Arc<Invoker>,
+    beat: Heartbeat,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await; // the first beat was `first_heartbeat`
+    let mut healthy_since = Some(Instant::now());
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.changed() => break,
         }
-        let body = heartbeat_body(&p, started, since);
-        if let Err(e) = p.store.heartbeat(p.node_id.clone(), now_ms(), body).await {
-            tracing::warn!(error = %e, "cannot record this node's heartbeat");
+        if !beat_once(&p, &beat).await {
+            healthy_since = None;
+            continue;
+        }
+        let healthy = healthy_since.get_or_insert_with(Instant::now);
+        if p.store.is_shared() && healthy.elapsed() >= LIVE_WITHIN {
+            match p
+                .store
+                .release_dead_leases(p.node_id.clone(), now_ms())
+                .await
+            {
+                Ok(0) => {}
+                Ok(released) => {
+                    tracing::info!(released, "released the async invocations of a dead node");
+                    p.queue_wakeup.notify_one();
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot release dead nodes' leases"),
+            }
         }
     }
     if let Err(e) = p.store.remove_node(p.node_id.clone()).await {

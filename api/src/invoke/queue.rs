@@ -61,12 +61,7 @@ impl HeldLeases {
     }
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::control::model::now_ms;
 
 /// An accepted invocation on its way to a worker.
 #[derive(Debug)]

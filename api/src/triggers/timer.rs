@@ -219,7 +219,7 @@ const RELOAD_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
 /// (another node's write arrives by LISTEN/NOTIFY), so a timer created,
 /// changed or deleted on any node runs, changes or stops here too.
 async fn follow_other_nodes(platform: Arc<Platform>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut changes = platform.store.subscribe();
+    let mut changes = platform.store.subscribe_remote();
     loop {
         tokio::select! {
             changed = changes.changed() => if changed.is_err() { return },

@@ -31,6 +31,10 @@ pub struct StoreHandle {
     /// stays valid while it is unchanged. (On PostgreSQL, LISTEN/NOTIFY from the
     /// other nodes moves it on too.)
     generation: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Moves on only when another node's write arrives (PostgreSQL's
+    /// LISTEN/NOTIFY); what this node applies itself as it writes (timers)
+    /// follows this one rather than [`StoreHandle::generation`].
+    remote_generation: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for StoreHandle {
@@ -60,12 +64,17 @@ pub(crate) fn backend_call_allowed() -> bool {
 impl StoreHandle {
     pub fn new(backend: Arc<dyn Store>) -> Self {
         let generation = Arc::new(tokio::sync::watch::channel(0).0);
-        let on_change = generation.clone();
-        backend.listen(Arc::new(move || on_change.send_modify(|g| *g += 1)));
+        let remote_generation = Arc::new(tokio::sync::watch::channel(0).0);
+        let (on_change, on_remote) = (generation.clone(), remote_generation.clone());
+        backend.listen(Arc::new(move || {
+            on_change.send_modify(|g| *g += 1);
+            on_remote.send_modify(|g| *g += 1);
+        }));
         Self {
             backend,
             counts: Arc::default(),
             generation,
+            remote_generation,
         }
     }
 
@@ -119,6 +128,11 @@ impl StoreHandle {
     /// committed resource write.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.generation.subscribe()
+    }
+
+    /// Notifications of other nodes' writes only (see the field's doc).
+    pub fn subscribe_remote(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.remote_generation.subscribe()
     }
 
     fn changed(&self) {

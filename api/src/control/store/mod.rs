@@ -178,6 +178,10 @@ pub struct ClaimedFire {
 /// restart, so a fire is never claimed twice).
 pub const FIRE_CLAIM_RETENTION_MS: i64 = 86_400_000;
 
+/// A node whose last heartbeat is older than this is dead: 10 s (five missed
+/// heartbeats). The cluster view leaves it out and its leases are released.
+pub const NODE_SILENT_MS: i64 = 10_000;
+
 /// How long after its last heartbeat a node's row is removed: an hour (the
 /// cluster view lists only nodes heard from recently; see `invoke::nodes`).
 pub const NODE_ROW_RETENTION_MS: i64 = 3_600_000;
@@ -265,9 +269,10 @@ pub trait Store: Reader + Send + Sync + 'static {
         ids: &[i64],
         lease_until_ms: i64,
     ) -> Result<u64, StoreError>;
-    /// Releases every lease held by an owner other than `alive`, making those
-    /// invocations due now. Only for a backend one node owns (SQLite under the
-    /// data dir's lock): there, every other owner is a dead process.
+    /// Releases the leases held by dead owners other than `alive`, making those
+    /// invocations due now. On a backend one node owns (SQLite under the data
+    /// dir's lock) every other owner is a dead process; on a shared one, an
+    /// owner is dead when its heartbeat is older than [`NODE_SILENT_MS`].
     fn release_dead_leases(&self, alive: &str, now_ms: i64) -> Result<u64, StoreError>;
     /// Reschedules an invocation after a failed attempt (and drops its lease).
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError>;

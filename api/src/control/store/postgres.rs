@@ -21,8 +21,8 @@ use r2d2_postgres::PostgresConnectionManager;
 use serde_json::Value;
 
 use super::{
-    ClaimedFire, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS, Page,
-    QueuedInvocation, Reader, SharedStore, Store, StoreError, Tx, TxBody, parse_node,
+    ClaimedFire, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS, NODE_SILENT_MS,
+    Page, QueuedInvocation, Reader, SharedStore, Store, StoreError, Tx, TxBody, parse_node,
 };
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
@@ -49,6 +49,9 @@ pub struct PostgresStore {
     /// Always `Some` until drop, which takes it (see the `Drop` impl).
     pool: Option<Pool>,
     config: postgres::Config,
+    /// This store's id (random per open): the payload of its NOTIFYs, which
+    /// its own listener skips (its writes moved the generation already).
+    instance: String,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -120,6 +123,7 @@ impl PostgresStore {
         let store = Self {
             pool: Some(pool),
             config,
+            instance: uuid::Uuid::new_v4().simple().to_string(),
         };
         store.migrate()?;
         Ok(store)
@@ -185,7 +189,9 @@ impl Drop for PostgresStore {
     }
 }
 
-fn listen_forever(config: &postgres::Config, on_change: &(dyn Fn() + Send + Sync)) {
+/// Listens for other stores' NOTIFYs until the process ends; `instance`'s own
+/// are skipped.
+fn listen_forever(config: &postgres::Config, instance: &str, on_change: &(dyn Fn() + Send + Sync)) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match config.connect(NoTls) {
@@ -199,6 +205,7 @@ fn listen_forever(config: &postgres::Config, on_change: &(dyn Fn() + Send + Sync
                     let mut received = notifications.blocking_iter();
                     loop {
                         match received.next() {
+                            Ok(Some(n)) if n.payload() == instance => {}
                             Ok(Some(_)) => on_change(),
                             Ok(None) => break,
                             Err(e) => {
@@ -482,10 +489,10 @@ impl Store for PostgresStore {
     /// `on_change`; after a lost connection it reconnects (backing off to 5 s)
     /// and calls `on_change` once, since changes may have been missed.
     fn listen(&self, on_change: Arc<dyn Fn() + Send + Sync>) {
-        let config = self.config.clone();
+        let (config, instance) = (self.config.clone(), self.instance.clone());
         if let Err(e) = std::thread::Builder::new()
             .name("wasm-fc-pg-listen".into())
-            .spawn(move || listen_forever(&config, on_change.as_ref()))
+            .spawn(move || listen_forever(&config, &instance, on_change.as_ref()))
         {
             tracing::error!("cannot start the PostgreSQL listener: {e}");
         }
@@ -498,7 +505,8 @@ impl Store for PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
             .map_err(&write)?;
         body(&mut PgTx(RefCell::new(&mut tx)))?; // dropping `tx` rolls back
-        tx.batch_execute(&format!("NOTIFY {CHANGES}"))
+        // The payload is a uuid: nothing to quote.
+        tx.batch_execute(&format!("NOTIFY {CHANGES}, '{}'", self.instance))
             .map_err(&write)?;
         tx.commit().map_err(&write)
     }
@@ -558,10 +566,18 @@ impl Store for PostgresStore {
             .map_err(failed("renewing leases"))
     }
 
-    /// Nothing: on a shared database another owner may be a live node, so
-    /// leases are only ever taken over when they run out.
-    fn release_dead_leases(&self, _alive: &str, _now_ms: i64) -> Result<u64, StoreError> {
-        Ok(0)
+    /// On a shared database an owner is dead when its heartbeat is older than
+    /// [`NODE_SILENT_MS`] (or it never sent one): a live node's leases are
+    /// never taken.
+    fn release_dead_leases(&self, alive: &str, now_ms: i64) -> Result<u64, StoreError> {
+        self.client()?
+            .execute(
+                "UPDATE async_queue SET not_before_ms = $2, lease_owner = NULL \
+                 WHERE lease_owner IS NOT NULL AND lease_owner <> $1 AND not_before_ms > $2 \
+                 AND lease_owner NOT IN (SELECT node_id FROM nodes WHERE heartbeat_ms >= $3)",
+                &[&alive, &now_ms, &(now_ms - NODE_SILENT_MS)],
+            )
+            .map_err(failed("releasing dead nodes' leases"))
     }
 
     fn reschedule(&self, id: i64, attempts: u32, not_before_ms: i64) -> Result<(), StoreError> {

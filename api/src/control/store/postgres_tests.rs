@@ -187,10 +187,19 @@ fn two_claimers_never_get_the_same_row_and_leases_expire() {
     let taken = s.claim("late", 1_000, 500, 2_000).unwrap();
     assert_eq!(taken.len(), 200 - ids.len(), "renewed leases stay held");
     assert!(taken.iter().all(|inv| !ids.contains(&inv.id)));
+    // The busiest node is alive (a heartbeat at 0): its leases stay; once it
+    // has been silent for longer than NODE_SILENT_MS, they are released.
+    s.heartbeat(owner, 0, &json!({})).unwrap();
     assert_eq!(
-        s.release_dead_leases("late", 0).unwrap(),
+        s.release_dead_leases("late", 3_000).unwrap(),
         0,
-        "a shared store never steals"
+        "a live node's leases are never taken"
+    );
+    s.renew_leases(owner, &all, 50_000).unwrap();
+    assert_eq!(
+        s.release_dead_leases("late", 12_000).unwrap(),
+        ids.len() as u64,
+        "a silent node's leases are released"
     );
 }
 
