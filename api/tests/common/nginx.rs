@@ -27,10 +27,29 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// Stops nginx with SIGTERM, which its master passes on to its workers (a
+    /// SIGKILL would leave them running, holding the port); SIGKILL only if
+    /// it is still there after 5 s.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
     }
+}
+
+/// SIGTERM to nginx's master, then up to 5 s for it (and so its workers) to
+/// exit; SIGKILL after that.
+fn stop(master: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &master.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = master.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = master.kill();
+    let _ = master.wait();
 }
 
 /// The nginx binary, or `None` after one loud line when it is missing and
@@ -126,8 +145,7 @@ pub fn start(test: &str, upstreams: &[&str]) -> Option<Nginx> {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        stop(&mut child);
     }
     panic!("nginx did not start");
 }
