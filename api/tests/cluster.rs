@@ -366,3 +366,50 @@ fn a_node_stopped_with_sigterm_hands_back_what_it_had_not_started() {
     let view = ok(call(&a.server, "GET", "/_wasm-fc/nodes", &[], b"")).json();
     assert_eq!(view["nodes"].as_array().map(Vec::len), Some(1), "{view}");
 }
+
+#[test]
+fn logs_are_served_from_any_node() {
+    let Some(db) = Database::create("logs_are_served_from_any_node") else {
+        return;
+    };
+    let nas = tempfile::tempdir().unwrap();
+    let (a, b) = (node(&db), node(&db));
+    deploy_sink(&a.server, nas.path());
+    // Run on A: its log stays in A's data dir.
+    let ran = ok(call(
+        &a.server,
+        "POST",
+        &format!("{P}/services/cluster/functions/sink/invocations"),
+        &[],
+        b"counter",
+    ));
+    let request_id = ran.header("x-fc-request-id").unwrap().to_string();
+    // B gathers it from A (the nodes heartbeat every 2 s; A is listed at once).
+    let logs = || {
+        ok(call(
+            &b.server,
+            "GET",
+            "/_wasm-fc/logs/cluster/sink",
+            &[],
+            b"",
+        ))
+        .json()
+    };
+    wait_for(
+        || {
+            logs()["records"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|x| x["requestId"] == request_id.as_str()))
+        },
+        "B serves the log of an invocation that ran on A",
+    );
+    let records = logs()["records"].as_array().unwrap().clone();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|x| x["requestId"] == request_id.as_str())
+            .count(),
+        1,
+        "once, not once per node: {records:?}"
+    );
+}

@@ -31,12 +31,16 @@ pub fn asked_by_a_peer(headers: &HeaderMap) -> bool {
 pub async fn gather(p: &Platform, uri: &Uri, headers: &HeaderMap) -> ApiResult<Vec<LogRecord>> {
     let view = crate::invoke::nodes::cluster_view(p).await?;
     let this = p.node_id.to_string();
+    let here = p.advertise_address.get().map(String::as_str);
+    // Not this node, nor a dead earlier run of it at the same address (its
+    // row lives on for up to 10 s after a crash): that would be asking itself.
     let peers: Vec<String> = view["nodes"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|node| node["nodeId"].as_str() != Some(this.as_str()))
         .filter_map(|node| node["address"].as_str().map(str::to_string))
+        .filter(|address| Some(address.as_str()) != here)
         .collect();
     let path = uri
         .path_and_query()
