@@ -88,6 +88,7 @@ fn fire(trigger: &str, scheduled_ms: i64) -> super::ClaimedFire {
             attempts: 0,
             not_before_ms: scheduled_ms + 30_000,
             enqueued_ms: scheduled_ms,
+            origin: None,
         },
     }
 }

@@ -12,6 +12,7 @@
 //! Resources are rows keyed by (kind, scope, name) holding the resource's JSON;
 //! the async queue is a table of invocations claimed under expiring leases.
 
+pub mod change_notices;
 #[cfg(test)]
 mod conformance;
 mod handle;
@@ -162,6 +163,36 @@ pub struct QueuedInvocation {
     /// holds it, the end of that node's lease.
     pub not_before_ms: i64,
     pub enqueued_ms: i64,
+    /// Set when an event source queued it (stored as JSON in `origin`).
+    pub origin: Option<EventOrigin>,
+}
+
+/// Where a queued event came from: which trigger matched it, when the event
+/// happened, and how deep in a chain of events caused by event-triggered
+/// invocations it is (the loop guard's count). Kept with the queue row, so
+/// delivery metrics and the loop guard hold across restarts and nodes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventOrigin {
+    /// `service/function/trigger`.
+    pub trigger: String,
+    /// Unix ms of the event (its source's time), for the delivery lag.
+    pub event_ms: i64,
+    /// 0 for an event no event-triggered invocation caused.
+    pub depth: u32,
+}
+
+impl EventOrigin {
+    /// The stored text of an origin (`None` stays NULL).
+    pub fn to_column(origin: &Option<EventOrigin>) -> Option<String> {
+        origin.as_ref().and_then(|o| serde_json::to_string(o).ok())
+    }
+
+    /// An origin from its stored text; unreadable text is no origin (the
+    /// invocation still runs, only its attribution is lost).
+    pub fn from_column(text: Option<String>) -> Option<EventOrigin> {
+        text.and_then(|t| serde_json::from_str(&t).ok())
+    }
 }
 
 /// A timer fire to enqueue under its claim: the first node to claim

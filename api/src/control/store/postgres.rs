@@ -15,14 +15,17 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::change_notices::{self, ChangeNotices};
+
 use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator as _;
 use r2d2_postgres::PostgresConnectionManager;
 use serde_json::Value;
 
 use super::{
-    ClaimedFire, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS, NODE_SILENT_MS,
-    Page, QueuedInvocation, Reader, SharedStore, Store, StoreError, Tx, TxBody, parse_node,
+    ClaimedFire, EventOrigin, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS,
+    NODE_SILENT_MS, Page, QueuedInvocation, Reader, SharedStore, Store, StoreError, Tx, TxBody,
+    parse_node,
 };
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
@@ -52,6 +55,9 @@ pub struct PostgresStore {
     /// This store's id (random per open): the payload of its NOTIFYs, which
     /// its own listener skips (its writes moved the generation already).
     instance: String,
+    /// Own notices sent and delivered: a write waits for its own (see
+    /// [`change_notices`]).
+    notices: Arc<ChangeNotices>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -124,6 +130,7 @@ impl PostgresStore {
             pool: Some(pool),
             config,
             instance: uuid::Uuid::new_v4().simple().to_string(),
+            notices: Arc::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -190,8 +197,13 @@ impl Drop for PostgresStore {
 }
 
 /// Listens for other stores' NOTIFYs until the process ends; `instance`'s own
-/// are skipped.
-fn listen_forever(config: &postgres::Config, instance: &str, on_change: &(dyn Fn() + Send + Sync)) {
+/// are counted as delivered in `notices` rather than reported as changes.
+fn listen_forever(
+    config: &postgres::Config,
+    instance: &str,
+    notices: &ChangeNotices,
+    on_change: &(dyn Fn() + Send + Sync),
+) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match config.connect(NoTls) {
@@ -200,13 +212,18 @@ fn listen_forever(config: &postgres::Config, instance: &str, on_change: &(dyn Fn
                     tracing::warn!("PostgreSQL LISTEN failed: {e}");
                 } else {
                     backoff = Duration::from_millis(100);
+                    notices.set_listening(true);
                     on_change(); // whatever changed while we were not listening
                     let mut notifications = client.notifications();
                     let mut received = notifications.blocking_iter();
                     loop {
                         match received.next() {
-                            Ok(Some(n)) if n.payload() == instance => {}
-                            Ok(Some(_)) => on_change(),
+                            Ok(Some(n)) => match change_notices::parse(n.payload()) {
+                                Some((from, number)) if from == instance => {
+                                    notices.delivered(number)
+                                }
+                                _ => on_change(),
+                            },
                             Ok(None) => break,
                             Err(e) => {
                                 tracing::warn!("the PostgreSQL listener lost its connection: {e}");
@@ -214,6 +231,7 @@ fn listen_forever(config: &postgres::Config, instance: &str, on_change: &(dyn Fn
                             }
                         }
                     }
+                    notices.set_listening(false);
                 }
             }
             Err(e) => tracing::warn!("the PostgreSQL listener cannot connect: {e}"),
@@ -441,7 +459,7 @@ const CLAIM_FIRE: &str = "INSERT INTO timer_fires (trigger_key, scheduled_ms, no
 
 /// Inserts one queue row (see [`insert_queued`]).
 const INSERT_QUEUED: &str = "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, \
-     not_before_ms, enqueued_ms, lease_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+     not_before_ms, enqueued_ms, lease_owner, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
 /// Inserts `inv` with the prepared [`INSERT_QUEUED`]; returns its id.
 fn insert_queued(
@@ -462,6 +480,7 @@ fn insert_queued(
             &inv.not_before_ms,
             &inv.enqueued_ms,
             &lease_owner,
+            &EventOrigin::to_column(&inv.origin),
         ],
     )
     .map(|row| row.get(0))
@@ -478,11 +497,11 @@ fn queued(r: &postgres::Row) -> QueuedInvocation {
         attempts: r.get::<_, i32>(6) as u32,
         not_before_ms: r.get(7),
         enqueued_ms: r.get(8),
+        origin: EventOrigin::from_column(r.get(9)),
     }
 }
 
-const QUEUE_COLUMNS: &str =
-    "id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms";
+const QUEUE_COLUMNS: &str = "id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, origin";
 
 impl Store for PostgresStore {
     /// Starts the node's listener: every committed write on any node calls
@@ -490,9 +509,10 @@ impl Store for PostgresStore {
     /// and calls `on_change` once, since changes may have been missed.
     fn listen(&self, on_change: Arc<dyn Fn() + Send + Sync>) {
         let (config, instance) = (self.config.clone(), self.instance.clone());
+        let notices = self.notices.clone();
         if let Err(e) = std::thread::Builder::new()
             .name("wasm-fc-pg-listen".into())
-            .spawn(move || listen_forever(&config, &instance, on_change.as_ref()))
+            .spawn(move || listen_forever(&config, &instance, &notices, on_change.as_ref()))
         {
             tracing::error!("cannot start the PostgreSQL listener: {e}");
         }
@@ -505,10 +525,16 @@ impl Store for PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
             .map_err(&write)?;
         body(&mut PgTx(RefCell::new(&mut tx)))?; // dropping `tx` rolls back
-        // The payload is a uuid: nothing to quote.
-        tx.batch_execute(&format!("NOTIFY {CHANGES}, '{}'", self.instance))
+        // The payload is a uuid and a number: nothing to quote.
+        let notice = self.notices.next();
+        tx.batch_execute(&format!("NOTIFY {CHANGES}, '{}:{notice}'", self.instance))
             .map_err(&write)?;
-        tx.commit().map_err(&write)
+        tx.commit().map_err(&write)?;
+        drop(client); // back to the pool while waiting
+        if !self.notices.wait_for(notice) {
+            tracing::debug!("write notice {notice} not delivered back within the bound");
+        }
+        Ok(())
     }
 
     fn enqueue_many(

@@ -101,7 +101,7 @@ fn nodes_that_start_together_on_an_empty_database_migrate_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(applied, [1, 2], "each migration applied once");
+    assert_eq!(applied, [1, 2, 3], "each migration applied once");
 }
 
 #[test]
@@ -149,6 +149,7 @@ fn two_claimers_never_get_the_same_row_and_leases_expire() {
             attempts: 0,
             not_before_ms: 0,
             enqueued_ms: 0,
+            origin: None,
         })
         .collect();
     s.enqueue_many(&invocations, None).unwrap();

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use serde_json::Value;
 
 use super::{
-    ClaimedFire, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS, Page,
-    QueuedInvocation, Reader, Store, StoreError, Tx, TxBody, parse_node,
+    ClaimedFire, EventOrigin, FIRE_CLAIM_RETENTION_MS, Kind, ListQuery, NODE_ROW_RETENTION_MS,
+    Page, QueuedInvocation, Reader, Store, StoreError, Tx, TxBody, parse_node,
 };
 
 mod embedded {
@@ -378,7 +378,7 @@ impl Tx for SqliteTx<'_> {
 }
 
 /// Inserts one queue row (see [`insert_queued`]).
-const INSERT_QUEUED: &str = "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, lease_owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+const INSERT_QUEUED: &str = "INSERT INTO async_queue (request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, lease_owner, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /// Inserts `inv` with the prepared [`INSERT_QUEUED`]; returns its id.
 fn insert_queued(
@@ -396,7 +396,8 @@ fn insert_queued(
         inv.attempts,
         inv.not_before_ms,
         inv.enqueued_ms,
-        lease_owner
+        lease_owner,
+        EventOrigin::to_column(&inv.origin)
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -412,6 +413,7 @@ fn queued(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueuedInvocation> {
         attempts: r.get(6)?,
         not_before_ms: r.get(7)?,
         enqueued_ms: r.get(8)?,
+        origin: EventOrigin::from_column(r.get(9)?),
     })
 }
 
@@ -463,7 +465,7 @@ impl Store for SqliteStore {
             // PostgreSQL: the same SELECT with `FOR UPDATE SKIP LOCKED`.
             let mut select = tx
                 .prepare_cached(
-                    "SELECT id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms FROM async_queue \
+                    "SELECT id, request_id, service, qualifier, function, payload, attempts, not_before_ms, enqueued_ms, origin FROM async_queue \
                      WHERE not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT ?2",
                 )
                 .map_err(&failed)?;
@@ -721,6 +723,7 @@ mod tests {
             attempts: 0,
             not_before_ms: 0,
             enqueued_ms: 0,
+            origin: None,
         }
     }
 
