@@ -182,6 +182,12 @@ pub struct InvokeContext {
     /// received), which interpreted runtimes show as Node's `req.url` and WSGI's
     /// `fc.request_uri`. Empty for events.
     pub request_url: String,
+    /// Headers the host sets on every outgoing `wasi:http` request this
+    /// invocation makes, replacing any the guest set under the same names. The
+    /// platform marks requests of event-triggered invocations with their
+    /// event-chain depth this way (the OSS loop guard): the guest cannot
+    /// remove or lower it. Default: none.
+    pub outbound_headers: Vec<(String, String)>,
 }
 
 /// Size caps on what an invocation may produce.

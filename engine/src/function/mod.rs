@@ -193,6 +193,11 @@ impl Function {
             invoke: ctx,
             instance_id: &instance.id,
         });
+        instance
+            .store
+            .data_mut()
+            .hooks
+            .set_headers(&ctx.outbound_headers);
         let (result, healthy) = match self.initialize(&mut instance, &record).await {
             Err(failed) => (Err(failed), false),
             Ok(()) => {
@@ -471,6 +476,7 @@ impl Function {
             table: ResourceTable::new(),
             hooks: OutboundHttp {
                 allowed: config.internet_access,
+                ..OutboundHttp::default()
             },
             limiter: MemoryLimiter::new(config.memory_size_mb),
             log,

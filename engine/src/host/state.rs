@@ -54,15 +54,38 @@ pub struct CommandState {
 
 /// Outbound `wasi:http` policy: FC's `internetAccess`. Denied requests fail in
 /// the guest with `HTTP-request-denied`, before any connection is made.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct OutboundHttp {
     pub allowed: bool,
+    /// Set on every request of the current invocation (see
+    /// `InvokeContext::outbound_headers`); replaced per invocation.
+    pub headers: Arc<[(http::HeaderName, http::HeaderValue)]>,
+}
+
+impl OutboundHttp {
+    /// Takes the current invocation's headers; names or values that are not
+    /// valid HTTP are left out (the platform sets them, so that is a bug there,
+    /// logged rather than failing the invocation).
+    pub fn set_headers(&mut self, headers: &[(String, String)]) {
+        self.headers = headers
+            .iter()
+            .filter_map(|(name, value)| {
+                let parsed = http::HeaderName::try_from(name.as_str())
+                    .ok()
+                    .zip(http::HeaderValue::try_from(value.as_str()).ok());
+                if parsed.is_none() {
+                    tracing::warn!(header = %name, "outbound header is not valid HTTP; left out");
+                }
+                parsed
+            })
+            .collect();
+    }
 }
 
 impl WasiHttpHooks for OutboundHttp {
     fn send_request(
         &mut self,
-        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        mut request: http::Request<wasmtime_wasi_http::WasiBody>,
         options: Option<wasmtime_wasi_http::RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
     ) -> Box<
@@ -75,6 +98,9 @@ impl WasiHttpHooks for OutboundHttp {
     > {
         drop(fut);
         let allowed = self.allowed;
+        for (name, value) in self.headers.iter() {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
         Box::new(async move {
             if !allowed {
                 return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
