@@ -43,7 +43,35 @@ pub struct ServerConfig {
     /// `host:port` where other nodes reach this one. `None`: the bound address,
     /// with 127.0.0.1 for an unspecified IP.
     pub advertise_address: Option<String>,
+    /// Where the embedded S3-compatible object store (the local OSS) listens;
+    /// `None` turns it off. Its buckets live in the data dir's `oss/`.
+    pub oss_listen: Option<SocketAddr>,
+    /// The largest object it accepts, in bytes (default
+    /// [`wasm_fc_objectstore::objects::DEFAULT_MAX_OBJECT_SIZE`]).
+    pub oss_max_object_size: u64,
 }
+
+impl ServerConfig {
+    /// A configuration with the defaults: no manifest-given keys, no
+    /// runtimes, the embedded store, the object store off.
+    pub fn new(listen: SocketAddr, data_dir: PathBuf, identity: Identity) -> Self {
+        Self {
+            listen,
+            data_dir,
+            identity,
+            credentials: None,
+            runtimes_dir: None,
+            max_instance_reuse: DEFAULT_MAX_INSTANCE_REUSE,
+            store: None,
+            advertise_address: None,
+            oss_listen: None,
+            oss_max_object_size: DEFAULT_OSS_MAX_OBJECT_SIZE,
+        }
+    }
+}
+
+/// The embedded object store's default object size limit: 5 GiB.
+pub const DEFAULT_OSS_MAX_OBJECT_SIZE: u64 = wasm_fc_objectstore::objects::DEFAULT_MAX_OBJECT_SIZE;
 
 /// How many invocations a warm instance serves by default: 10,000, which
 /// bounds a slow leak in a guest at no measurable cost.
@@ -75,6 +103,14 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    ObjectStore(#[from] wasm_fc_objectstore::ObjectStoreError),
+}
+
+/// The embedded object store, bound and ready to serve.
+struct ObjectStoreListener {
+    listener: tokio::net::TcpListener,
+    service: wasm_fc_objectstore::server::S3Service,
 }
 
 /// A bound server, ready to serve.
@@ -87,7 +123,10 @@ pub struct Bound {
     pub defer_ready: bool,
     /// Timeouts and the connection cap (defaults: [`ConnectionLimits::default`]).
     pub connection_limits: ConnectionLimits,
+    /// Where the embedded object store listens, when it is on.
+    pub oss_addr: Option<SocketAddr>,
     server: HttpServer,
+    object_store: Option<ObjectStoreListener>,
 }
 
 impl std::fmt::Debug for Bound {
@@ -236,14 +275,53 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         reachable.to_string()
     });
     let _ = platform.advertise_address.set(advertised);
+    let object_store = match config.oss_listen {
+        None => None,
+        Some(oss_addr) => {
+            Some(bind_object_store(&config, oss_addr, &platform, &credentials).await?)
+        }
+    };
     Ok(Bound {
         addr,
         credentials,
         platform,
         defer_ready: false,
         connection_limits: ConnectionLimits::default(),
+        oss_addr: object_store
+            .as_ref()
+            .and_then(|o| o.listener.local_addr().ok()),
         server,
+        object_store,
     })
+}
+
+/// Opens the embedded object store over the data dir's `oss/` and binds its
+/// listener; its events go to the platform's OSS triggers.
+async fn bind_object_store(
+    config: &ServerConfig,
+    addr: SocketAddr,
+    platform: &Arc<Platform>,
+    credentials: &Credentials,
+) -> Result<ObjectStoreListener, StartError> {
+    use wasm_fc_objectstore::{Objects, ObjectsConfig, server};
+    let objects = Objects::open(
+        &ObjectsConfig {
+            root: platform.object_store_root(),
+            max_object_size: config.oss_max_object_size,
+        },
+        Arc::new(crate::triggers::oss::PlatformSink(Arc::downgrade(platform))),
+    )?;
+    let service = server::service(
+        objects,
+        &server::AccessKey {
+            id: credentials.access_key_id.clone(),
+            secret: credentials.access_key_secret.clone(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
+    Ok(ObjectStoreListener { listener, service })
 }
 
 impl Bound {
@@ -260,6 +338,16 @@ impl Bound {
             beat,
             stop_rx.clone(),
         ));
+        let object_store = self.object_store.map(|o| {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(wasm_fc_objectstore::server::serve(
+                o.listener,
+                o.service,
+                async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                },
+            ))
+        });
         let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);
         // Compile what is deployed now, off the request path: the first invoke
         // after a start (or on a node that joined later) loads, never compiles.
@@ -277,6 +365,9 @@ impl Bound {
             let _ = workers.await;
         }
         let _ = heartbeat.await;
+        if let Some(object_store) = object_store {
+            let _ = object_store.await;
+        }
         Ok(())
     }
 }

@@ -75,8 +75,17 @@ enum Command {
 }
 
 fn init_tracing(format: LogFormat) {
+    // s3s logs every refused S3 request (a wrong signature, a missing key) at
+    // ERROR; the object store logs its own 5xx answers instead, so its lines
+    // are off unless WASM_FC_LOG names them (`s3s=debug`).
     let filter = tracing_subscriber::EnvFilter::try_from_env("WASM_FC_LOG")
         .unwrap_or_else(|_| "info".into());
+    let filter = match "s3s=off".parse() {
+        Ok(quiet) if !std::env::var("WASM_FC_LOG").is_ok_and(|f| f.contains("s3s")) => {
+            filter.add_directive(quiet)
+        }
+        _ => filter,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -76,6 +76,8 @@ fn api_path(c: &mut Criterion) {
             max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
             store: None,
             advertise_address: None,
+            oss_listen: None,
+            oss_max_object_size: wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
         }))
         .unwrap();
     let platform = bound.platform.clone();
@@ -121,6 +123,7 @@ fn api_path(c: &mut Criterion) {
                         Bytes::from_static(EVENT),
                         "bench",
                         0,
+                        None,
                     ))
                     .unwrap();
                 let took = started.elapsed();

@@ -246,6 +246,8 @@ async fn end_to_end(window: Duration) {
         max_instance_reuse: wasm_fc_api::app::DEFAULT_MAX_INSTANCE_REUSE,
         store: None,
         advertise_address: None,
+        oss_listen: None,
+        oss_max_object_size: wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
     })
     .await
     .unwrap();

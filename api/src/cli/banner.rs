@@ -12,6 +12,10 @@ pub struct About {
     pub data_dir: String,
     pub region: String,
     pub account_id: String,
+    /// The embedded object store's URL, when it is on.
+    pub oss_endpoint: Option<String>,
+    /// The bearer token of `POST /_wasm-fc/oss/notifications`.
+    pub notification_token: String,
 }
 
 /// The banner as JSON (what `--format json` prints, one line).
@@ -19,6 +23,7 @@ pub fn collect(client: &Client, about: &About) -> anyhow::Result<Value> {
     let endpoint = client.endpoint();
     let now = chrono::Utc::now();
     let (mut functions, mut http, mut timers) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sources = Vec::new();
     for service in inventory(client)? {
         let s = service["serviceName"].as_str().unwrap_or_default();
         for function in service["functions"].as_array().into_iter().flatten() {
@@ -47,7 +52,16 @@ pub fn collect(client: &Client, about: &About) -> anyhow::Result<Value> {
                         "nextFireUtc": wasm_fc_api::triggers::timer::next_fire(trigger, now)
                             .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
                     })),
-                    _ => {}
+                    Some(kind) => {
+                        if let Some(listens_to) = super::resources::listens_to(trigger) {
+                            sources.push(json!({
+                                "service": s, "function": f, "trigger": t, "type": kind,
+                                "listensTo": listens_to,
+                                "enable": config["enable"] != false,
+                            }));
+                        }
+                    }
+                    None => {}
                 }
             }
         }
@@ -57,6 +71,12 @@ pub fn collect(client: &Client, about: &About) -> anyhow::Result<Value> {
         "region": about.region, "accountId": about.account_id,
         "metricsUrl": format!("{endpoint}/metrics"),
         "functions": functions, "httpTriggers": http, "timers": timers,
+        "eventTriggers": sources,
+        "ossEndpoint": about.oss_endpoint,
+        "ossNotifications": {
+            "url": format!("{endpoint}/_wasm-fc/oss/notifications"),
+            "bearerToken": about.notification_token,
+        },
     }))
 }
 
@@ -90,6 +110,17 @@ pub fn print(banner: &Value, format: Format) {
         text(&banner["accessKeyId"])
     );
     println!("  CLI:    wasm-fc invoke <service>/<function> -e '{{}}'");
+    if let Some(oss) = banner["ossEndpoint"].as_str() {
+        println!();
+        println!("wasm-fc serving OSS (S3) at {oss}");
+        println!(
+            "  aws --endpoint-url {oss} s3 ls   (the same access key pair; path-style, SigV4)"
+        );
+    }
+    println!(
+        "  MinIO/Ceph bucket notifications: POST {} with Authorization: Bearer <ossNotifications.bearerToken in --format json>",
+        text(&banner["ossNotifications"]["url"])
+    );
     let section = |title: &str, key: &str, line: &dyn Fn(&Value) -> String| {
         let items = banner[key].as_array().cloned().unwrap_or_default();
         if !items.is_empty() {
@@ -123,6 +154,20 @@ pub fn print(banner: &Value, format: Format) {
             text(&t["url"]),
             methods.join(","),
             text(&t["authType"])
+        )
+    });
+    section("Event triggers", "eventTriggers", &|t| {
+        format!(
+            "{}/{}/{:<12} {}{}",
+            text(&t["service"]),
+            text(&t["function"]),
+            text(&t["trigger"]),
+            text(&t["listensTo"]),
+            if t["enable"] == false {
+                " (disabled)"
+            } else {
+                ""
+            }
         )
     });
     section("Timers", "timers", &|t| {

@@ -76,19 +76,63 @@ fn path_of(target: &ResourcePath) -> String {
     path
 }
 
+/// What an event-source trigger listens to, in words (`wasm-fc describe` and
+/// the run banner), e.g. `oss bucket photos: oss:ObjectCreated:* on keys in/*.png`.
+/// `None` for HTTP and timer triggers.
+pub fn listens_to(trigger: &Value) -> Option<String> {
+    let config = &trigger["triggerConfig"];
+    match trigger["triggerType"].as_str()? {
+        "oss" => {
+            let bucket = trigger["sourceArn"]
+                .as_str()
+                .and_then(|arn| arn.rsplit(':').next())
+                .unwrap_or("?");
+            let events: Vec<&str> = config["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let key = &config["filter"]["key"];
+            Some(format!(
+                "oss bucket {bucket}: {} on keys {}*{}",
+                events.join(", "),
+                key["prefix"].as_str().unwrap_or_default(),
+                key["suffix"].as_str().unwrap_or_default()
+            ))
+        }
+        "http" | "timer" => None,
+        other => Some(format!(
+            "{other} {} (stored; no local source delivers it)",
+            trigger["sourceArn"].as_str().unwrap_or_default()
+        )),
+    }
+}
+
 /// Prints the resource as the API returns it (JSON in both formats), with a
-/// function's triggers added.
+/// function's triggers added, each event-source trigger with what it listens
+/// to (`listensTo`).
 pub fn describe(args: &ClientArgs, target: &ResourcePath) -> anyhow::Result<()> {
     let client = args.client()?;
     let mut value = client.json("GET", &path_of(target), None)?;
     if target.trigger.is_none()
         && let Some(function) = &target.function
     {
-        value["triggers"] = Value::Array(list_all(
+        let mut triggers = list_all(
             &client,
             &format!("/services/{}/functions/{function}/triggers", target.service),
             "triggers",
-        )?);
+        )?;
+        for trigger in &mut triggers {
+            if let Some(listens_to) = listens_to(trigger) {
+                trigger["listensTo"] = Value::String(listens_to);
+            }
+        }
+        value["triggers"] = Value::Array(triggers);
+    } else if target.trigger.is_some()
+        && let Some(listens_to) = listens_to(&value)
+    {
+        value["listensTo"] = Value::String(listens_to);
     }
     print_json(&value);
     Ok(())

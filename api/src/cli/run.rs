@@ -86,6 +86,32 @@ pub struct RunArgs {
     /// unspecified IP (right for nodes on one host; set it on several hosts).
     #[arg(long, env = "WASM_FC_ADVERTISE_ADDRESS")]
     pub advertise_address: Option<String>,
+    /// Where the embedded S3-compatible object store (the local OSS) listens,
+    /// or `off`. Clients sign with the platform's access keys (SigV4,
+    /// path-style); its buckets live in the data dir's `oss/`.
+    #[arg(long, env = "WASM_FC_OSS_LISTEN", default_value = "127.0.0.1:9100",
+          value_parser = parse_oss_listen)]
+    pub oss_listen: OssListen,
+    /// The largest object the embedded object store accepts, in bytes
+    /// (larger uploads get S3's 400 EntityTooLarge). Default 5 GiB.
+    #[arg(long, env = "WASM_FC_OSS_MAX_OBJECT_SIZE",
+          default_value_t = wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub oss_max_object_size: u64,
+}
+
+/// `--oss-listen`: an address, or off.
+#[derive(Debug, Clone, Copy)]
+pub struct OssListen(pub Option<SocketAddr>);
+
+fn parse_oss_listen(value: &str) -> Result<OssListen, String> {
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(OssListen(None));
+    }
+    value
+        .parse()
+        .map(|addr| OssListen(Some(addr)))
+        .map_err(|e| format!("{value:?} is not host:port or off ({e})"))
 }
 
 pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
@@ -113,6 +139,8 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         max_instance_reuse: args.max_instance_reuse_count,
         store: args.store.clone(),
         advertise_address: args.advertise_address.clone(),
+        oss_listen: args.oss_listen.0,
+        oss_max_object_size: args.oss_max_object_size,
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);
@@ -126,6 +154,14 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
     // being built below rather than fail as "not installed".
     bound.platform.runtimes.mark_installing();
     let platform = bound.platform.clone();
+    let oss_endpoint = bound.oss_addr.map(|addr| {
+        let mut reachable = addr;
+        if reachable.ip().is_unspecified() {
+            reachable.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{reachable}")
+    });
+    let notification_token = bound.credentials.notification_token();
     let client = Client::new(&format!("http://{}", bound.addr), bound.credentials.clone());
     let server = tokio::spawn(bound.serve(async {
         let signal = shutdown_signal().await;
@@ -155,6 +191,8 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
             data_dir: args.data_dir.display().to_string(),
             region: args.region.clone(),
             account_id: args.account_id.clone(),
+            oss_endpoint: oss_endpoint.clone(),
+            notification_token: notification_token.clone(),
         };
         let manifest = manifest.clone();
         tokio::task::spawn_blocking(move || {

@@ -51,7 +51,7 @@ fn plan(manifest: &Manifest, file: &Path, base: &Path, changed: &[PathBuf]) -> P
         }
         for service in &manifest.services {
             for function in &service.functions {
-                let in_code = path.starts_with(function.code.path());
+                let in_code = function.code.path().is_some_and(|c| path.starts_with(c));
                 let in_sources =
                     function.build.is_some() && path.starts_with(base) && !ignored(path, base);
                 if in_code || in_sources {
@@ -91,8 +91,9 @@ pub fn run(client: Client, file: PathBuf, mut manifest: Manifest, format: Format
         };
     let mut watched = vec![base.clone()];
     for function in manifest.services.iter().flat_map(|s| &s.functions) {
-        let path = function.code.path();
-        if !path.starts_with(&base) {
+        if let Some(path) = function.code.path()
+            && !path.starts_with(&base)
+        {
             watched.push(path.to_path_buf());
         }
     }
@@ -111,7 +112,7 @@ pub fn run(client: Client, file: PathBuf, mut manifest: Manifest, format: Format
                         .services
                         .iter()
                         .flat_map(|s| &s.functions)
-                        .any(|f| p.starts_with(f.code.path()))
+                        .any(|f| f.code.path().is_some_and(|c| p.starts_with(c)))
             })
             .collect();
         let plan = plan(&manifest, &file, &base, &changed);

@@ -9,7 +9,9 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::client::manifest::package::{PackageError, package};
-use crate::client::manifest::{Build, FunctionSpec, Location, Manifest, ServiceSpec, TriggerSpec};
+use crate::client::manifest::{
+    Build, CodeSource, FunctionSpec, Location, Manifest, ServiceSpec, TriggerSpec,
+};
 use crate::client::{Client, ClientError};
 
 /// Why a deploy stopped, and where in the manifest.
@@ -109,14 +111,21 @@ pub fn deploy_function(
     let started = Instant::now();
     let handler = function.body["handler"].as_str().unwrap_or("index.handler");
     let manifest_dir = function.at.file.parent().unwrap_or(Path::new("."));
-    let zip =
-        package(&function.code, handler, manifest_dir).map_err(|source| DeployError::Package {
-            at: Box::new(function.code_at.clone()),
-            error: source,
-        })?;
     let mut body = function.body.clone();
-    body["code"] =
-        serde_json::json!({ "zipFile": base64::engine::general_purpose::STANDARD.encode(&zip) });
+    let code_size = if let CodeSource::Oss { bucket, object } = &function.code {
+        // The platform reads it from its object store.
+        body["code"] = serde_json::json!({ "ossBucketName": bucket, "ossObjectName": object });
+        format!("code from oss://{bucket}/{object}")
+    } else {
+        let zip = package(&function.code, handler, manifest_dir).map_err(|source| {
+            DeployError::Package {
+                at: Box::new(function.code_at.clone()),
+                error: source,
+            }
+        })?;
+        body["code"] = serde_json::json!({ "zipFile": base64::engine::general_purpose::STANDARD.encode(&zip) });
+        format!("{} KB of code", zip.len().div_ceil(1024))
+    };
     let base = format!("/services/{}/functions", service.name);
     let outcome =
         upsert(client, &base, &format!("{base}/{}", function.name), &body).map_err(|source| {
@@ -127,7 +136,7 @@ pub fn deploy_function(
         })?;
     progress.done(
         &step,
-        &format!("{outcome} ({} KB of code)", zip.len().div_ceil(1024)),
+        &format!("{outcome} ({code_size})"),
         started.elapsed(),
     );
     for trigger in &function.triggers {

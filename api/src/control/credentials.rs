@@ -21,6 +21,22 @@ impl Credentials {
         (key_id == self.access_key_id).then(|| self.access_key_secret.clone())
     }
 
+    /// The bearer token object stores post bucket notifications with
+    /// (`POST /_wasm-fc/oss/notifications`): HMAC-SHA256 of a fixed label
+    /// under the secret, in hex. It proves knowledge of the secret without
+    /// handing the secret itself to MinIO's or Ceph's configuration.
+    pub fn notification_token(&self) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(self.access_key_secret.as_bytes())
+        {
+            Ok(mac) => mac,
+            // HMAC takes a key of any length; this arm never runs.
+            Err(_) => return String::new(),
+        };
+        mac.update(b"wasm-fc/oss-notifications");
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// A new random pair (`WFC` + 17 characters; a 40-character secret).
     pub fn generate() -> Self {
         let random = || uuid::Uuid::new_v4().simple().to_string();

@@ -61,10 +61,55 @@ impl ControlPlane {
     /// unpacked under its digest, on the blocking pool (it can be hundreds of MB);
     /// on a shared store, stores the zip there too, before any row names it.
     pub async fn accept_package(&self, zip_base64: String) -> ApiResult<code::CodePackage> {
+        self.store_package(move || {
+            code::CodePackage::from_base64(&zip_base64, &code::CodeLimits::default())
+        })
+        .await
+    }
+
+    /// The embedded object store's directory: `oss/` in the data dir (each
+    /// node keeps its own).
+    pub fn object_store_root(&self) -> PathBuf {
+        self.data_dir.join("oss")
+    }
+
+    /// Stores the code zip at `bucket/key` in the embedded object store
+    /// (`code.ossBucketName` and `code.ossObjectName`). A missing bucket or
+    /// object is FC's 400 naming it.
+    pub async fn accept_package_from_oss(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> ApiResult<code::CodePackage> {
+        use wasm_fc_objectstore::read::{ReadError, read_object};
+        let limit = code::CodeLimits::default().max_zip_bytes;
+        let zip = read_object(&self.object_store_root(), bucket, key, limit as u64)
+            .await
+            .map_err(|e| match e {
+                ReadError::NoSuchBucket(_) => ApiError::InvalidArgument(format!(
+                    "code.ossBucketName: the OSS bucket {bucket:?} does not exist"
+                )),
+                ReadError::NoSuchKey { .. } => ApiError::InvalidArgument(format!(
+                    "code.ossObjectName: the OSS object {key:?} does not exist in bucket {bucket:?}"
+                )),
+                ReadError::TooLarge(..) => ApiError::EntityTooLarge(limit),
+                ReadError::Io(source) => {
+                    ApiError::internal("reading code from the object store", source)
+                }
+            })?;
+        self.store_package(move || Ok(code::CodePackage::from_zip(zip)))
+            .await
+    }
+
+    /// Decodes a package with `decode` and stores it (and, on a shared store,
+    /// shares it).
+    async fn store_package(
+        &self,
+        decode: impl FnOnce() -> ApiResult<code::CodePackage> + Send + 'static,
+    ) -> ApiResult<code::CodePackage> {
         let data_dir = self.data_dir.clone();
         let package = crate::control::blocking::run_blocking("storing code", move || {
-            let package =
-                code::CodePackage::from_base64(&zip_base64, &code::CodeLimits::default())?;
+            let package = decode()?;
             store_zip(&data_dir, &package.digest, &package.zip)?;
             Ok(package)
         })

@@ -70,6 +70,7 @@ impl HttpServer {
 
 /// Every route the platform serves.
 fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
+    let keys_for_notifications = keys.clone();
     Router::new()
         .merge(super::routes::api_router(platform.clone()))
         .route_layer(middleware::from_fn_with_state(keys.clone(), authenticate))
@@ -80,7 +81,16 @@ fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
         // The OpenAPI document, unauthenticated like /metrics (super::openapi).
         .route("/openapi.json", get(super::openapi::serve))
         .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
-        .route("/_wasm-fc/nodes", get(nodes).with_state(platform))
+        .route("/_wasm-fc/nodes", get(nodes).with_state(platform.clone()))
+        .route(
+            "/_wasm-fc/oss/notifications",
+            axum::routing::post(super::oss_notifications::receive).with_state(
+                super::oss_notifications::NotificationState {
+                    platform,
+                    keys: keys_for_notifications,
+                },
+            ),
+        )
         .layer(middleware::from_fn(request_id))
 }
 

@@ -34,9 +34,18 @@ pub async fn run(
     payload: Bytes,
     request_id: &str,
     retry_count: u32,
+    event_depth: Option<u32>,
 ) -> ApiResult<Outcome> {
     let function = function_for(p, resolved).await?;
-    let ctx = context(p, resolved, request_id, retry_count);
+    let mut ctx = context(p, resolved, request_id, retry_count);
+    // An event-triggered invocation marks every request it makes with its
+    // event's chain depth, which the object store's loop guard reads.
+    if let Some(depth) = event_depth {
+        ctx.outbound_headers.push((
+            wasm_fc_objectstore::event::EVENT_DEPTH_HEADER.to_string(),
+            depth.to_string(),
+        ));
+    }
     let invoked = if resolved.interpreted_http {
         function.invoke_as_http_request(payload, &ctx).await
     } else {

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::control::resources::async_config::Destination;
 use crate::control::resources::{AsyncConfig, from_row};
 use crate::control::store::{Kind, QueuedInvocation, StoreError};
+use crate::invoke::metrics::event_sources::EventOutcome;
 use crate::invoke::metrics::prometheus::{DestinationDrop, StoreOperation};
 
 /// Throttled or system errors retry with backoff for up to 5 hours.
@@ -451,7 +452,24 @@ async fn attempt(p: &Invoker, inv: &QueuedInvocation) -> Next {
             }
             trigger
         }
-        None => crate::invoke::observe::ASYNC_INVOKE.to_string(),
+        None => match &inv.origin {
+            Some(origin) => {
+                if inv.attempts == 0 {
+                    let lag_ms = (now_ms() - origin.event_ms).max(0) as u64;
+                    p.metrics
+                        .prometheus
+                        .event_sources
+                        .lag(&origin.trigger, Duration::from_millis(lag_ms));
+                }
+                origin
+                    .trigger
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            None => crate::invoke::observe::ASYNC_INVOKE.to_string(),
+        },
     };
     let next = attempt_as(p, inv, &trigger).await;
     if matches!(next, Next::Done) {
@@ -482,6 +500,7 @@ async fn attempt_as(p: &Invoker, inv: &QueuedInvocation, trigger: &str) -> Next 
     };
     if now_ms() - inv.enqueued_ms > policy.max_age_ms {
         tracing::warn!(request_id = %inv.request_id, "async invocation is older than maxAsyncEventAgeInSeconds; dropped");
+        given_up(p, inv, policy.on_failure.as_deref());
         deliver(
             p,
             inv,
@@ -514,12 +533,14 @@ async fn attempt_as(p: &Invoker, inv: &QueuedInvocation, trigger: &str) -> Next 
         Bytes::from(inv.payload.clone()),
         &inv.request_id,
         inv.attempts,
+        inv.origin.as_ref().map(|o| o.depth),
     )
     .await;
     let attempts = inv.attempts + 1;
     match result {
         Ok(outcome) => match outcome.result {
             Ok(body) => {
+                source_outcome(p, inv, EventOutcome::Delivered);
                 deliver(
                     p,
                     inv,
@@ -533,6 +554,8 @@ async fn attempt_as(p: &Invoker, inv: &QueuedInvocation, trigger: &str) -> Next 
             }
             Err(error) if attempts > policy.max_retries => {
                 tracing::warn!(request_id = %inv.request_id, error = %error.message, attempts, "async invocation failed for good");
+                source_outcome(p, inv, EventOutcome::Failed);
+                given_up(p, inv, policy.on_failure.as_deref());
                 deliver(
                     p,
                     inv,
@@ -544,11 +567,15 @@ async fn attempt_as(p: &Invoker, inv: &QueuedInvocation, trigger: &str) -> Next 
                 .await;
                 Next::Done
             }
-            Err(_) => Next::RetryAt(attempts, now_ms() + backoff_ms(attempts)),
+            Err(_) => {
+                source_outcome(p, inv, EventOutcome::Failed);
+                Next::RetryAt(attempts, now_ms() + backoff_ms(attempts))
+            }
         },
         Err(err @ (ApiError::Throttled(_) | ApiError::Internal { .. })) => {
             if now_ms() - inv.enqueued_ms > MAX_BACKOFF_AGE_MS {
                 tracing::warn!(request_id = %inv.request_id, error = %err, "async invocation expired after 5 hours of retries");
+                given_up(p, inv, policy.on_failure.as_deref());
                 deliver(
                     p,
                     inv,
@@ -568,6 +595,27 @@ async fn attempt_as(p: &Invoker, inv: &QueuedInvocation, trigger: &str) -> Next 
             Next::Done
         }
     }
+}
+
+/// Counts `outcome` for an event-source invocation (no-op for others).
+fn source_outcome(p: &Invoker, inv: &QueuedInvocation, outcome: EventOutcome) {
+    if let Some(origin) = &inv.origin {
+        p.metrics
+            .prometheus
+            .event_sources
+            .count(&origin.trigger, outcome, 1);
+    }
+}
+
+/// An event-source invocation given up on: dead-lettered when the function
+/// has an onFailure destination, else dropped by policy.
+fn given_up(p: &Invoker, inv: &QueuedInvocation, on_failure: Option<&str>) {
+    let outcome = if on_failure.is_some() {
+        EventOutcome::DeadLettered
+    } else {
+        EventOutcome::Dropped
+    };
+    source_outcome(p, inv, outcome);
 }
 
 /// Destination records chain through at most this many deliveries (a function
@@ -642,6 +690,7 @@ async fn deliver(
         attempts: 0,
         not_before_ms: now,
         enqueued_ms: now,
+        origin: None,
     };
     if let Err(e) = submit(p, vec![queued]).await {
         tracing::error!(request_id = %inv.request_id, error = %e, "cannot enqueue the destination invocation");

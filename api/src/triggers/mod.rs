@@ -3,14 +3,18 @@
 //!
 //! - [`http`]: the HTTP trigger (`/proxy/...`, `authType`, `methods`, WebSocket);
 //! - [`timer`]: the timer trigger and its scheduler;
-//! - [`stored`]: event sources outside this machine (OSS, SLS, MNS, ...), kept with
+//! - [`oss`]: OSS triggers, fired by the embedded object store (and by MinIO or
+//!   Ceph RGW notifications), through the event-source core [`sources`];
+//! - [`stored`]: event sources outside this machine (SLS, MNS, ...), kept with
 //!   their config so FC tools round-trip; nothing delivers their events locally.
 
 pub mod http;
 pub mod http_routes;
+pub mod oss;
 pub mod platform;
 pub mod schedule;
 pub mod scheduler;
+pub mod sources;
 mod stored;
 pub mod timer;
 
@@ -21,7 +25,7 @@ use serde_json::Value;
 use crate::control::error::ApiResult;
 use crate::control::model::str_of;
 use crate::control::resources::Trigger;
-use crate::control::store::{Kind, ListQuery, Tx};
+use crate::control::store::{Kind, ListQuery, Reader, Tx};
 use crate::triggers::platform::Platform;
 
 /// One trigger type.
@@ -31,6 +35,17 @@ pub trait TriggerType: Send + Sync {
 
     /// Checks a `triggerConfig` on create and update; the error tells the user what is wrong.
     fn validate(&self, config: &Value) -> Result<(), String>;
+
+    /// Checks `sourceArn` on create (the error names the field). Default: any.
+    fn validate_source_arn(&self, _source_arn: Option<&str>) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Checks the trigger's row against the rest of the platform (OSS's
+    /// per-bucket rules), in the transaction that writes it. Default: nothing.
+    fn check_in(&self, _tx: &dyn Reader, _key: &TriggerKey, _row: &Value) -> ApiResult<()> {
+        Ok(())
+    }
 
     /// Brings the running trigger in line with its stored row (`None`: deleted).
     /// Called after every change and, for every stored trigger, at start-up.
@@ -57,7 +72,7 @@ pub fn types() -> &'static [&'static dyn TriggerType] {
     &[
         &http::HttpTrigger,
         &timer::TimerTrigger,
-        &stored::StoredTrigger("oss"),
+        &oss::OssTrigger,
         &stored::StoredTrigger("log"),
         &stored::StoredTrigger("mns_topic"),
         &stored::StoredTrigger("cdn_events"),

@@ -20,6 +20,9 @@ pub struct Platform {
     scheduler: Mutex<Option<Scheduler>>,
     /// What HTTP-trigger paths resolve to, while the store is unchanged.
     pub http_routes: HttpRoutes,
+    /// Matches object events to OSS triggers (the embedded store's and other
+    /// stores' notifications).
+    pub oss_events: super::oss::OssEvents,
     /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
     ready: AtomicBool,
 }
@@ -48,6 +51,7 @@ impl Platform {
             timers,
             scheduler: Mutex::new(Some(scheduler)),
             http_routes: HttpRoutes::default(),
+            oss_events: super::oss::OssEvents::default(),
             ready: AtomicBool::new(false),
         }
     }

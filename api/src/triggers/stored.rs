@@ -1,4 +1,4 @@
-//! Event sources that live outside this machine (OSS, SLS, MNS, CDN, TableStore,
+//! Event sources that live outside this machine (SLS, MNS, CDN, TableStore,
 //! RDS, EventBridge). Their triggers are stored with their config, so FC tools and
 //! manifests round-trip, but no local source delivers events to them.
 

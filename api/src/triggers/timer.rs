@@ -280,6 +280,7 @@ impl FireSink for QueueSink {
                         attempts: 0,
                         not_before_ms: scheduled_ms,
                         enqueued_ms: scheduled_ms,
+                        origin: None,
                     },
                 }
             })

@@ -70,13 +70,17 @@ pub enum CodeSource {
     Zip(PathBuf),
     /// A single `.wasm` file (wasm-fc extension), packaged as the handler's module.
     Wasm(PathBuf),
+    /// `oss://bucket/object`: a zip in the platform's embedded object store,
+    /// sent as `code.ossBucketName` and `code.ossObjectName`.
+    Oss { bucket: String, object: String },
 }
 
 impl CodeSource {
-    /// The file or directory the code comes from.
-    pub fn path(&self) -> &Path {
+    /// The local file or directory the code comes from (`None` for OSS).
+    pub fn path(&self) -> Option<&Path> {
         match self {
-            Self::Dir(p) | Self::Zip(p) | Self::Wasm(p) => p,
+            Self::Dir(p) | Self::Zip(p) | Self::Wasm(p) => Some(p),
+            Self::Oss { .. } => None,
         }
     }
 }
@@ -203,10 +207,18 @@ pub(crate) fn code_source(
     has_build: bool,
 ) -> Result<CodeSource, ManifestError> {
     let text = code_uri.as_str()?;
-    if text.starts_with("oss://") {
-        return Err(code_uri.error(
-            "code in OSS cannot be fetched by a local platform; point codeUri at a directory, a .zip or a .wasm",
-        ));
+    if let Some(location) = text.strip_prefix("oss://") {
+        return match location.split_once('/') {
+            Some((bucket, object)) if !bucket.is_empty() && !object.is_empty() => {
+                Ok(CodeSource::Oss {
+                    bucket: bucket.to_string(),
+                    object: object.to_string(),
+                })
+            }
+            _ => Err(code_uri.error(
+                "codeUri oss:// must name a bucket and an object: oss://bucket/path/code.zip",
+            )),
+        };
     }
     let path = code_uri.resolve(text);
     let lower = text.to_ascii_lowercase();
@@ -217,10 +229,13 @@ pub(crate) fn code_source(
     } else {
         CodeSource::Dir(path)
     };
-    if !has_build && !source.path().exists() {
+    if let Some(path) = source.path()
+        && !has_build
+        && !path.exists()
+    {
         return Err(code_uri.error(format!(
             "{} does not exist (add `x-wasm-fc: {{build: ...}}` if a build makes it)",
-            source.path().display()
+            path.display()
         )));
     }
     Ok(source)

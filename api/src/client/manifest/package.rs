@@ -70,6 +70,9 @@ pub fn package(
                 })?;
             zip_files(&[(format!("{module}.wasm"), bytes)])
         }
+        CodeSource::Oss { bucket, object } => Err(PackageError::Invalid(format!(
+            "oss://{bucket}/{object} is read by the platform, not packaged"
+        ))),
         CodeSource::Dir(dir) => {
             let ignore = ignore_rules(dir, manifest_dir)?;
             let mut files = Vec::new();

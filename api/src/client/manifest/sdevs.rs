@@ -283,6 +283,14 @@ fn read_trigger(
             body[api] = Value::String(value.as_text()?);
         }
     }
+    // Serverless Devs' fc component names an OSS trigger's bucket in
+    // `config.bucketName`; FC's API wants it in `sourceArn`.
+    if kind == "oss"
+        && body.get("sourceArn").is_none()
+        && let Some(bucket) = config.get("bucketName")
+    {
+        body["sourceArn"] = Value::String(format!("acs:oss:local:local:{}", bucket.as_text()?));
+    }
     Ok(TriggerSpec {
         name,
         body,

@@ -41,15 +41,27 @@ async fn attach_code(
     function: &mut Map<String, Value>,
     code: &Fields,
 ) -> ApiResult<()> {
-    if code.has("ossBucketName") || code.has("ossObjectName") {
-        return Err(ApiError::InvalidArgument(
-            "code from OSS is not available in wasm-fc; send code.zipFile (a base64 zip)".into(),
-        ));
-    }
-    let zip_file = code
-        .required_string("zipFile")
-        .map_err(|_| ApiError::InvalidArgument("code.zipFile (a base64 zip) is required".into()))?;
-    let package = p.accept_package(zip_file).await?;
+    let package = if code.has("ossBucketName") || code.has("ossObjectName") {
+        // From the embedded object store (the local OSS).
+        let name = |field: &str| {
+            code.string(field)?
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    ApiError::InvalidArgument(format!(
+                        "code.{field} is required with code from OSS (code.ossBucketName and code.ossObjectName)"
+                    ))
+                })
+        };
+        let (bucket, object) = (name("ossBucketName")?, name("ossObjectName")?);
+        p.accept_package_from_oss(&bucket, &object).await?
+    } else {
+        let zip_file = code.required_string("zipFile").map_err(|_| {
+            ApiError::InvalidArgument(
+                "code.zipFile (a base64 zip) or code.ossBucketName with code.ossObjectName is required".into(),
+            )
+        })?;
+        p.accept_package(zip_file).await?
+    };
     function.insert("codeSize".into(), json!(package.zip.len()));
     function.insert("codeChecksum".into(), json!(package.checksum.to_string()));
     function.insert("_codeDigest".into(), json!(package.digest));

@@ -92,6 +92,7 @@ pub async fn invoke(
             attempts: 0,
             not_before_ms: now,
             enqueued_ms: now,
+            origin: None,
         };
         crate::invoke::queue::submit(&p, vec![queued]).await?;
         return Ok(StatusCode::ACCEPTED.into_response());
@@ -106,6 +107,7 @@ pub async fn invoke(
         body,
         &request_id,
         0,
+        None,
     )
     .await?;
     let mut response = match &outcome.result {

@@ -127,6 +127,8 @@ pub async fn create(
     } else {
         optional_string(&fields, "sourceArn")?
     };
+    kind.validate_source_arn(source_arn.as_str())
+        .map_err(ApiError::InvalidArgument)?;
     let value = json!({
         "triggerName": name, "description": fields.string("description")?.unwrap_or_default(),
         "triggerId": model::new_id(), "sourceArn": source_arn, "triggerType": trigger_type,
@@ -136,6 +138,7 @@ pub async fn create(
         "_etag": model::new_etag(), "_service": svc, "_function": func,
     });
     let trigger_key = key(&svc, &func, &name);
+    let checked_key = trigger_key.clone();
     let value = p
         .store
         .transaction(move |tx| {
@@ -155,6 +158,7 @@ pub async fn create(
                 &trigger_type,
                 triggers::qualifier_of(&qualifier),
             )?;
+            kind.check_in(tx, &checked_key, &value)?;
             tx.insert(Kind::Trigger, &scope, &name, &value)
                 .map_err(store_error(Kind::Trigger, &name))?;
             Ok(value)
@@ -227,6 +231,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let fields = Fields::parse(&body)?;
     let trigger_key = key(&svc, &func, &name);
+    let checked_key = trigger_key.clone();
     let (kind, value) = p
         .store
         .transaction(move |tx| {
@@ -264,6 +269,7 @@ pub async fn update(
             trigger.insert("_service".into(), json!(svc));
             trigger.insert("_function".into(), json!(func));
             let value = Value::Object(trigger);
+            kind.check_in(tx, &checked_key, &value)?;
             tx.update(Kind::Trigger, &format!("{svc}/{func}"), &name, &value)
                 .map_err(store_error(Kind::Trigger, &name))?;
             Ok((kind, value))

@@ -1,6 +1,7 @@
 //! Platform counters that are not the engine's: invocations, timer fires and their
 //! lag. Read by `/metrics` (Prometheus), `/_wasm-fc/stats` and the benches.
 
+pub mod event_sources;
 pub mod prometheus;
 
 use std::collections::VecDeque;

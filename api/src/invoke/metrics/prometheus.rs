@@ -138,6 +138,8 @@ pub struct PrometheusMetrics {
     destination_drops: Family<ReasonLabels, Counter>,
     task_panics: Family<TaskLabels, Counter>,
     trigger_load_errors: Counter,
+    /// Per-trigger counts and lags of event-source triggers.
+    pub event_sources: super::event_sources::EventSourceMetrics,
 }
 
 /// The per-invocation families, registered once; every [`InvocationSeries`]
@@ -250,8 +252,10 @@ impl Default for PrometheusMetrics {
             "Stored triggers skipped at load because their config no longer validates",
             trigger_load_errors.clone(),
         );
+        let event_sources = super::event_sources::EventSourceMetrics::register(&mut registry);
         Self {
             registry,
+            event_sources,
             invocation_families: InvocationFamilies {
                 invocations,
                 durations,
