@@ -275,6 +275,9 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         reachable.to_string()
     });
     let _ = platform.advertise_address.set(advertised);
+    let _ = platform
+        .notification_token
+        .set(credentials.notification_token());
     let object_store = match config.oss_listen {
         None => None,
         Some(oss_addr) => {
@@ -367,6 +370,16 @@ impl Bound {
         let _ = heartbeat.await;
         if let Some(object_store) = object_store {
             let _ = object_store.await;
+        }
+        // The logs of what finished while draining reach their files before
+        // the process exits (the writer batches them for 20 ms).
+        let logs = self.platform.invoker.clone();
+        let flushed =
+            tokio::task::spawn_blocking(move || logs.logs.flush(std::time::Duration::from_secs(5)))
+                .await
+                .unwrap_or(false);
+        if !flushed {
+            tracing::warn!("stopping: some function log records were not written in time");
         }
         Ok(())
     }

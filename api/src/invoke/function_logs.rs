@@ -67,6 +67,8 @@ pub struct FunctionLogs {
     sender: SyncSender<LogRecord>,
     dropped: AtomicU64,
     echo: Arc<AtomicBool>,
+    /// Records queued and not yet written ([`FunctionLogs::flush`] waits for 0).
+    pending: Arc<AtomicU64>,
 }
 
 impl FunctionLogs {
@@ -78,9 +80,11 @@ impl FunctionLogs {
         let writer_dir = dir.clone();
         let echo = Arc::new(AtomicBool::new(false));
         let writer_echo = echo.clone();
+        let pending = Arc::new(AtomicU64::new(0));
+        let writer_pending = pending.clone();
         let spawned = std::thread::Builder::new()
             .name("wasm-fc-logs".into())
-            .spawn(move || write_loop(&writer_dir, receiver, &writer_echo));
+            .spawn(move || write_loop(&writer_dir, receiver, &writer_echo, &writer_pending));
         if let Err(err) = spawned {
             tracing::error!(error = %err, "function logs: cannot start the writer thread; logs are not kept");
         }
@@ -89,7 +93,22 @@ impl FunctionLogs {
             sender,
             dropped: AtomicU64::new(0),
             echo,
+            pending,
         }
+    }
+
+    /// Waits (blocking, at most `within`) until every queued record is
+    /// written: a node that stops gracefully keeps the logs of the
+    /// invocations it finished while draining. Returns whether it got there.
+    pub fn flush(&self, within: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        while self.pending.load(Ordering::Acquire) > 0 {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        true
     }
 
     /// Whether guest log lines are also printed to stdout, prefixed `service/function requestId`.
@@ -99,9 +118,11 @@ impl FunctionLogs {
 
     /// Queues a record; never blocks.
     pub fn record(&self, record: LogRecord) {
+        self.pending.fetch_add(1, Ordering::AcqRel);
         match self.sender.try_send(record) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.pending.fetch_sub(1, Ordering::AcqRel);
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -176,7 +197,7 @@ const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 /// Open log files kept between batches; past this many, all are closed.
 const MAX_OPEN_FILES: usize = 256;
 
-fn write_loop(dir: &Path, receiver: Receiver<LogRecord>, echo: &AtomicBool) {
+fn write_loop(dir: &Path, receiver: Receiver<LogRecord>, echo: &AtomicBool, pending: &AtomicU64) {
     let mut open = OpenFiles::default();
     while let Ok(first) = receiver.recv() {
         std::thread::sleep(BATCH_WINDOW);
@@ -192,6 +213,7 @@ fn write_loop(dir: &Path, receiver: Receiver<LogRecord>, echo: &AtomicBool) {
                 tracing::warn!(error = %err, service = %first.service, function = %first.function, "function logs: cannot write");
             }
         }
+        pending.fetch_sub(batch.len() as u64, Ordering::AcqRel);
     }
 }
 
