@@ -23,6 +23,9 @@ pub struct Platform {
     /// Matches object events to OSS triggers (the embedded store's and other
     /// stores' notifications).
     pub oss_events: super::oss::OssEvents,
+    /// The bearer token of `POST /_wasm-fc/oss/notifications` (derived from
+    /// the platform's secret at start; see `Credentials::notification_token`).
+    pub notification_token: std::sync::OnceLock<String>,
     /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
     ready: AtomicBool,
 }
@@ -52,6 +55,7 @@ impl Platform {
             scheduler: Mutex::new(Some(scheduler)),
             http_routes: HttpRoutes::default(),
             oss_events: super::oss::OssEvents::default(),
+            notification_token: std::sync::OnceLock::new(),
             ready: AtomicBool::new(false),
         }
     }

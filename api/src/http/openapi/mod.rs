@@ -36,6 +36,9 @@ use crate::http::routes::API_PREFIXES;
 /// The name of FC's signature in `components.securitySchemes`.
 pub const SECURITY_SCHEME: &str = "FCSignature";
 
+/// The bearer token of bucket notifications (`/_wasm-fc/oss/notifications`).
+pub const NOTIFICATION_SCHEME: &str = "NotificationToken";
+
 const SIGNATURE_DESCRIPTION: &str = "FC's request signature (fc-api.md §2): \
 `Authorization: FC <AccessKeyId>:<Signature>`, where Signature is \
 base64(HMAC-SHA256(AccessKeySecret, StringToSign)) and StringToSign is \
@@ -61,7 +64,7 @@ must match it.";
         (name = "versions"), (name = "aliases"), (name = "layers"),
         (name = "async invoke configs"), (name = "invocation"), (name = "account"),
         (name = "HTTP triggers"),
-        (name = "wasm-fc", description = "wasm-fc's own routes: function logs and code downloads"),
+        (name = "wasm-fc", description = "wasm-fc's own routes: function logs, code downloads and bucket notifications"),
     ),
 )]
 pub struct Base;
@@ -79,6 +82,17 @@ impl utoipa::Modify for Security {
                 "Authorization",
                 SIGNATURE_DESCRIPTION,
             ))),
+        );
+        components.add_security_scheme(
+            NOTIFICATION_SCHEME,
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "hex(HMAC-SHA256(AccessKeySecret, \"wasm-fc/oss-notifications\")); `wasm-fc run --format json` prints it as ossNotifications.bearerToken",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -79,6 +79,7 @@ pub fn fc_routes() -> OpenApiRouter<Arc<Platform>> {
     router
         .routes(routes!(logs::read))
         .routes(routes!(functions::download))
+        .routes(routes!(crate::http::oss_notifications::receive))
 }
 
 /// Every FC route, without auth (the server adds it).
