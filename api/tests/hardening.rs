@@ -297,7 +297,14 @@ fn listening_on_every_address_the_code_url_uses_the_clients_host_name() {
     let dir = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wasm-fc"));
     command
-        .args(["run", "--listen", "0.0.0.0:0", "--data-dir"])
+        .args([
+            "run",
+            "--listen",
+            "0.0.0.0:0",
+            "--oss-listen",
+            "off",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .env("WASM_FC_NO_RUNTIMES", "1");
     let s = spawn(command, 0, dir.path());

@@ -6,40 +6,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn venv() -> PathBuf {
-    // One creation at a time: the tests in this binary run in parallel.
-    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = CREATING.lock().unwrap_or_else(|p| p.into_inner());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let venv = root.join("target").join("python-venv");
-    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/requirements.txt");
-    let stamp = venv.join("requirements.installed");
-    let wanted = std::fs::read_to_string(&requirements).unwrap();
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return venv;
-    }
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 is needed for the SDK tests");
-    assert!(status.success(), "creating the venv failed");
-    let status = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(&requirements)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "installing {} failed",
-        requirements.display()
-    );
-    std::fs::write(&stamp, wanted).unwrap();
-    venv
-}
 
 #[test]
 fn the_official_python_sdk_walks_the_api() {
@@ -80,7 +48,7 @@ fn the_official_python_sdk_walks_the_api_through_nginx_in_front_of_three_nodes()
 /// Runs `tests/python/test_fc2.py` (pytest, the official `aliyun-fc2` SDK)
 /// against `endpoint`.
 fn walk_the_api(endpoint: &str) {
-    let venv = venv();
+    let venv = common::python::venv();
     let nas = tempfile::tempdir().unwrap();
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_fc2.py");
     let output = Command::new(venv.join("bin/python"))

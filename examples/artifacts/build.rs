@@ -27,6 +27,12 @@ const GUESTS: &[(&str, &str, &str, &str)] = &[
     ),
     ("hostile", "wasm32-wasip2", "hostile.wasm", "HOSTILE"),
     (
+        "oss-handler",
+        "wasm32-wasip2",
+        "oss_handler.wasm",
+        "OSS_HANDLER",
+    ),
+    (
         "bench-hello",
         "wasm32-wasip2",
         "bench_hello.wasm",

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub mod nginx;
 pub mod postgres;
+pub mod python;
 
 pub const KEY_ID: &str = "TESTKEYID";
 pub const SECRET: &str = "test-secret-0123456789";
@@ -20,6 +21,8 @@ pub struct Server {
     pub child: Child,
     pub endpoint: String,
     pub data_dir: PathBuf,
+    /// The embedded object store's URL (tests run it on a free port).
+    pub oss_endpoint: Option<String>,
 }
 
 impl Drop for Server {
@@ -38,6 +41,8 @@ pub fn run_command(port: u16, data_dir: &Path) -> Command {
         "run",
         "--listen",
         &format!("127.0.0.1:{port}"),
+        "--oss-listen",
+        "127.0.0.1:0",
         "--data-dir",
     ])
     .arg(data_dir)
@@ -109,12 +114,16 @@ pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Server {
     let stdout = child.stdout.take().unwrap();
     // The banner names the address the server bound (port 0 is any free port).
     let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    let (oss_tx, oss_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some((_, endpoint)) = line.split_once(" serving FC 2.0 at ") {
                 // Bound to every address: connect on loopback.
                 let endpoint = endpoint.trim().replace("://0.0.0.0:", "://127.0.0.1:");
                 let _ = bound_tx.send(endpoint);
+            }
+            if let Some((_, endpoint)) = line.split_once(" serving OSS (S3) at ") {
+                let _ = oss_tx.send(endpoint.trim().to_string());
             }
         }
     });
@@ -128,10 +137,17 @@ pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Server {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if ureq::get(&format!("{endpoint}/healthz")).call().is_ok() {
+            // The banner prints the object store's line right after the API's.
+            let oss_endpoint = if port == 0 {
+                oss_rx.recv_timeout(Duration::from_secs(5)).ok()
+            } else {
+                None
+            };
             return Server {
                 child,
                 endpoint,
                 data_dir: data_dir.to_path_buf(),
+                oss_endpoint,
             };
         }
         std::thread::sleep(Duration::from_millis(50));
