@@ -148,8 +148,9 @@ class Node(soak.Server):
             "WASM_FC_NO_RUNTIMES": "1",
             "WASM_FC_LOG": env.get("WASM_FC_LOG", "warn"),
         })
+        # No object store: nodes on one host would share its default port.
         argv = [self.binary, "run", "--quiet", "--listen", f"{HOST}:{self.port}",
-                "--data-dir", self.data_dir]
+                "--oss-listen", "off", "--data-dir", self.data_dir]
         if self.store:
             argv += ["--store", self.store]
         logf = open(self.log_path, "ab")

@@ -110,6 +110,8 @@ class Server:
     def __init__(self, binary, port, data_dir, log_path):
         self.binary, self.port, self.data_dir, self.log_path = binary, port, data_dir, log_path
         self.proc = None
+        # The embedded object store's address; off unless a bench needs it.
+        self.oss_listen = "off"
 
     def start(self, ready_timeout):
         env = dict(os.environ)
@@ -122,7 +124,7 @@ class Server:
         logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "run", "--quiet", "--listen", f"{HOST}:{self.port}",
-             "--data-dir", self.data_dir],
+             "--oss-listen", self.oss_listen, "--data-dir", self.data_dir],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, env=env,
             preexec_fn=_die_with_parent)
         logf.close()

@@ -1,7 +1,8 @@
 //! OSS handler: what an OSS-triggered function does in the tests.
 //!
-//! - Logs the whole event it got (`event <json>`), so tests check FC's OSS
-//!   event field by field from the function log, and returns it.
+//! - Logs when it started (`start_us <µs since the epoch>`) and the whole
+//!   event it got (`event <json>`), so tests check FC's OSS event field by
+//!   field from the function log, and returns it.
 //! - `OSS_FAIL=1`: fails every time (retries, then the dead letter).
 //! - `OSS_SLEEP_MS=<n>`: takes n ms per event (a stream still in flight).
 //! - `OSS_PUT_URL=<presigned S3 PUT URL>`: writes an object there before
@@ -12,6 +13,12 @@
 use wasm_fc_guest::{Context, Error, log};
 
 fn handler(event: Vec<u8>, _ctx: &Context) -> Result<String, Error> {
+    // When the handler started, on the host's wall clock (benches/oss.py's lag).
+    let start_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    log::info!("start_us {start_us}");
     let text = String::from_utf8(event)?;
     log::info!("event {text}");
     if let Some(ms) = std::env::var("OSS_SLEEP_MS")
