@@ -127,27 +127,16 @@ fn boto3_and_the_aws_cli_work_against_the_embedded_store() {
     let data = tempfile::tempdir().unwrap();
     let s = common::start_with_args(data.path(), &["--oss-max-object-size", "12582912"]);
     let venv = common::python::venv();
-    let output = Command::new(venv.join("bin/python"))
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-        .arg(common::python::script("test_s3_store.py"))
-        .env("S3_ENDPOINT", s.oss_endpoint.as_deref().unwrap())
-        .env("S3_KEY_ID", common::KEY_ID)
-        .env("S3_SECRET", common::SECRET)
-        .env("S3_MAX_OBJECT_SIZE", "12582912")
-        .env("AWS_CLI", venv.join("bin/aws"))
-        .output()
-        .unwrap();
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{report}");
-    assert!(
-        output.status.success(),
-        "the S3 client suite failed:\n{report}"
-    );
-    assert!(report.contains(" passed"), "pytest ran tests:\n{report}");
+    let endpoint = s.oss_endpoint.clone().unwrap();
+    let aws = venv.join("bin/aws");
+    let env: [(&str, &std::ffi::OsStr); 5] = [
+        ("S3_ENDPOINT", endpoint.as_ref()),
+        ("S3_KEY_ID", common::KEY_ID.as_ref()),
+        ("S3_SECRET", common::SECRET.as_ref()),
+        ("S3_MAX_OBJECT_SIZE", "12582912".as_ref()),
+        ("AWS_CLI", aws.as_os_str()),
+    ];
+    common::python::pytest("test_s3_store.py", &env);
     // The objects live under the data dir.
     assert!(data.path().join("oss").is_dir());
 }

@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 #[test]
 fn the_official_python_sdk_walks_the_api() {
     let data = tempfile::tempdir().unwrap();
@@ -48,30 +45,17 @@ fn the_official_python_sdk_walks_the_api_through_nginx_in_front_of_three_nodes()
 /// Runs `tests/python/test_fc2.py` (pytest, the official `aliyun-fc2` SDK)
 /// against `endpoint`.
 fn walk_the_api(endpoint: &str) {
-    let venv = common::python::venv();
     let nas = tempfile::tempdir().unwrap();
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_fc2.py");
-    let output = Command::new(venv.join("bin/python"))
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-        .arg(&tests)
-        .env("WASM_FC_ENDPOINT", endpoint)
-        .env("WASM_FC_KEY_ID", common::KEY_ID)
-        .env("WASM_FC_KEY_SECRET", common::SECRET)
-        .env("GUEST_EVENT_HELLO", wasm_fc_test_guests::EVENT_HELLO)
-        .env("GUEST_HTTP_HELLO", wasm_fc_test_guests::HTTP_HELLO)
-        .env("GUEST_HOSTILE", wasm_fc_test_guests::HOSTILE)
-        .env("NAS_DIR", nas.path())
-        .output()
-        .unwrap();
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{report}");
-    assert!(
-        output.status.success(),
-        "the aliyun-fc2 suite failed:\n{report}"
-    );
-    assert!(report.contains(" passed"), "pytest ran tests:\n{report}");
+    let os = |s: &str| std::ffi::OsStr::new(s).to_os_string();
+    let env = [
+        ("WASM_FC_ENDPOINT", os(endpoint)),
+        ("WASM_FC_KEY_ID", os(common::KEY_ID)),
+        ("WASM_FC_KEY_SECRET", os(common::SECRET)),
+        ("GUEST_EVENT_HELLO", os(wasm_fc_test_guests::EVENT_HELLO)),
+        ("GUEST_HTTP_HELLO", os(wasm_fc_test_guests::HTTP_HELLO)),
+        ("GUEST_HOSTILE", os(wasm_fc_test_guests::HOSTILE)),
+        ("NAS_DIR", nas.path().as_os_str().to_os_string()),
+    ];
+    let env: Vec<(&str, &std::ffi::OsStr)> = env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    common::python::pytest("test_fc2.py", &env);
 }

@@ -195,6 +195,25 @@ impl Objects {
             .map(|m| m.len())
     }
 
+    /// Announces an object just created: its event, accepted by the sink.
+    async fn announce_created(
+        &self,
+        name: &'static str,
+        bucket: &str,
+        key: &str,
+        old_size: Option<u64>,
+        caller: &Caller,
+        request_id: &str,
+    ) -> S3Result<()> {
+        let event = self
+            .created(name, bucket, key, old_size, caller, request_id)
+            .await;
+        self.sink
+            .object_events(vec![event])
+            .await
+            .map_err(unavailable)
+    }
+
     /// The event for an object just created.
     async fn created(
         &self,
@@ -370,20 +389,15 @@ impl S3 for Objects {
             return Err(too_large());
         }
         if !key.ends_with('/') {
-            let event = self
-                .created(
-                    "ObjectCreated:PutObject",
-                    &bucket,
-                    &key,
-                    old_size,
-                    &caller,
-                    &request_id,
-                )
-                .await;
-            self.sink
-                .object_events(vec![event])
-                .await
-                .map_err(unavailable)?;
+            self.announce_created(
+                "ObjectCreated:PutObject",
+                &bucket,
+                &key,
+                old_size,
+                &caller,
+                &request_id,
+            )
+            .await?;
         }
         Ok(answered(response.output, &request_id))
     }
@@ -512,20 +526,15 @@ impl S3 for Objects {
         let old_size = self.size_of(&bucket, &key);
         let request_id = new_request_id();
         let response = self.fs.copy_object(req).await?;
-        let event = self
-            .created(
-                "ObjectCreated:CopyObject",
-                &bucket,
-                &key,
-                old_size,
-                &caller,
-                &request_id,
-            )
-            .await;
-        self.sink
-            .object_events(vec![event])
-            .await
-            .map_err(unavailable)?;
+        self.announce_created(
+            "ObjectCreated:CopyObject",
+            &bucket,
+            &key,
+            old_size,
+            &caller,
+            &request_id,
+        )
+        .await?;
         Ok(answered(response.output, &request_id))
     }
 
@@ -576,20 +585,15 @@ impl S3 for Objects {
         let old_size = self.size_of(&bucket, &key);
         let request_id = new_request_id();
         let response = self.fs.complete_multipart_upload(req).await?;
-        let event = self
-            .created(
-                "ObjectCreated:CompleteMultipartUpload",
-                &bucket,
-                &key,
-                old_size,
-                &caller,
-                &request_id,
-            )
-            .await;
-        self.sink
-            .object_events(vec![event])
-            .await
-            .map_err(unavailable)?;
+        self.announce_created(
+            "ObjectCreated:CompleteMultipartUpload",
+            &bucket,
+            &key,
+            old_size,
+            &caller,
+            &request_id,
+        )
+        .await?;
         Ok(answered(response.output, &request_id))
     }
 

@@ -39,6 +39,27 @@ pub fn venv() -> PathBuf {
     venv
 }
 
+/// Runs the pytest suite `tests/python/{suite}` with `env`, printing its
+/// report, and fails the test unless it ran tests and all of them passed.
+pub fn pytest(suite: &str, env: &[(&str, &std::ffi::OsStr)]) {
+    let mut command = Command::new(venv().join("bin/python"));
+    command
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(script(suite));
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("run pytest");
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{report}");
+    assert!(output.status.success(), "{suite} failed:\n{report}");
+    assert!(report.contains(" passed"), "pytest ran tests:\n{report}");
+}
+
 /// A file under `api/tests/python`.
 pub fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
