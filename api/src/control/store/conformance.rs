@@ -158,9 +158,34 @@ pub fn nodes_are_listed_by_heartbeat(s: &dyn Store) {
     );
 }
 
+/// An event source's origin (trigger, event time, loop depth) comes back
+/// with the invocation that carries it; others have none.
+pub fn an_event_origin_survives_the_queue(s: &dyn Store) {
+    let origin = super::EventOrigin {
+        trigger: "svc/fn/on-upload".into(),
+        event_ms: 1_700_000_000_123,
+        depth: 3,
+    };
+    let mut with = fire("o/f/t", 5_000).invocation;
+    with.not_before_ms = 0;
+    with.origin = Some(origin.clone());
+    let mut without = with.clone();
+    without.origin = None;
+    without.request_id = "plain".into();
+    let ids = s.enqueue_many(&[with, without], None).unwrap();
+    let claimed = s.claim("o", 10, 100, 1_000).unwrap();
+    let by_id = |id: i64| claimed.iter().find(|i| i.id == id).cloned().unwrap();
+    assert_eq!(by_id(ids[0]).origin, Some(origin));
+    assert_eq!(by_id(ids[1]).origin, None);
+    for id in ids {
+        s.complete(id).unwrap();
+    }
+}
+
 /// Every queue, claim and node check, for a backend's test.
 pub fn queue_claims_and_nodes(s: &dyn Store) {
     a_fire_is_enqueued_once(s);
     released_leases_are_due_for_anyone(s);
     nodes_are_listed_by_heartbeat(s);
+    an_event_origin_survives_the_queue(s);
 }
