@@ -210,7 +210,20 @@ fn run_f_examples_then_every_client_command() {
                 .filter(|v| v["endpoint"].is_string())
         })
         .expect("a JSON banner");
-    assert_eq!(banner["functions"].as_array().unwrap().len(), 5, "{banner}");
+    assert_eq!(banner["functions"].as_array().unwrap().len(), 6, "{banner}");
+    // Event-source triggers, with what each listens to; and the object store.
+    let source = &banner["eventTriggers"][0];
+    assert_eq!(source["trigger"], "uploads", "{banner}");
+    assert_eq!(
+        source["listensTo"],
+        "oss bucket uploads: oss:ObjectCreated:* on keys *"
+    );
+    assert!(
+        banner["ossEndpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
     let http = &banner["httpTriggers"][0];
     assert_eq!(
         http["url"],
@@ -375,7 +388,7 @@ fn run_f_examples_then_every_client_command() {
         r#"wasm_fc_cold_starts_total{service="examples",function="event-hello"}"#,
         r#"wasm_fc_invocation_duration_seconds_count{service="examples",function="event-hello"}"#,
         r#"wasm_fc_instances{state="idle"}"#,
-        "wasm_fc_compile_duration_seconds_count 5",
+        "wasm_fc_compile_duration_seconds_count 6",
         "wasm_fc_async_queue_depth 0",
         // The example's timer fires once a minute: its count depends on the test's pace.
         "wasm_fc_timer_fires_total ",
@@ -389,7 +402,7 @@ fn run_f_examples_then_every_client_command() {
     let list: Value =
         serde_json::from_str(&run_ok(p.cmd().args(["list", "--format", "json"]))).unwrap();
     let functions = list["services"][0]["functions"].as_array().unwrap();
-    assert_eq!(functions.len(), 5);
+    assert_eq!(functions.len(), 6);
     let described: Value = serde_json::from_str(&run_ok(
         p.cmd().args(["describe", "examples/http-hello/http"]),
     ))
@@ -399,6 +412,12 @@ fn run_f_examples_then_every_client_command() {
         serde_json::from_str(&run_ok(p.cmd().args(["describe", "examples/event-hello"]))).unwrap();
     assert_eq!(function["environmentVariables"]["GREETING"], "hello");
     assert_eq!(function["triggers"][0]["triggerName"], "every-minute");
+    let oss: Value =
+        serde_json::from_str(&run_ok(p.cmd().args(["describe", "examples/oss-handler"]))).unwrap();
+    assert_eq!(
+        oss["triggers"][0]["listensTo"],
+        "oss bucket uploads: oss:ObjectCreated:* on keys *"
+    );
     run_ok(p.cmd().args(["remove", "examples/hostile"]));
     let gone = p
         .cmd()
