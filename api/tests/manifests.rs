@@ -44,7 +44,7 @@ fn the_examples_manifest_parses() {
         .map(|f| f.name.as_str())
         .collect();
     assert_eq!(manifest.services.len(), 1, "one service, `examples`");
-    assert_eq!(functions.len(), 5, "{functions:?}");
+    assert_eq!(functions.len(), 6, "{functions:?}");
     assert!(manifest.warnings.is_empty(), "{:?}", manifest.warnings);
     insta::assert_snapshot!(
         render(&file, &examples.canonicalize().unwrap())
