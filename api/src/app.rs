@@ -49,6 +49,8 @@ pub struct ServerConfig {
     /// The largest object it accepts, in bytes (default
     /// [`wasm_fc_objectstore::objects::DEFAULT_MAX_OBJECT_SIZE`]).
     pub oss_max_object_size: u64,
+    /// The message brokers broker triggers name (`--broker NAME=URL`).
+    pub brokers: crate::triggers::brokers::Brokers,
 }
 
 impl ServerConfig {
@@ -66,6 +68,7 @@ impl ServerConfig {
             advertise_address: None,
             oss_listen: None,
             oss_max_object_size: DEFAULT_OSS_MAX_OBJECT_SIZE,
+            brokers: Default::default(),
         }
     }
 }
@@ -278,6 +281,7 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
     let _ = platform
         .notification_token
         .set(credentials.notification_token());
+    let _ = platform.brokers_config.set(config.brokers.clone());
     let object_store = match config.oss_listen {
         None => None,
         Some(oss_addr) => {
@@ -351,6 +355,7 @@ impl Bound {
                 },
             ))
         });
+        let streams = crate::triggers::eventbridge::streams::spawn(&self.platform, stop_rx.clone());
         let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);
         // Compile what is deployed now, off the request path: the first invoke
         // after a start (or on a node that joined later) loads, never compiles.
@@ -364,6 +369,9 @@ impl Bound {
         if let Some(timers) = timers {
             let _ = timers.await;
         }
+        // Broker streams finish their batch (and acknowledge it) before the
+        // queue drains: an asyncInvocationType batch is queued by then.
+        let _ = streams.await;
         if let Some(workers) = workers {
             let _ = workers.await;
         }

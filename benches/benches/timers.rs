@@ -248,6 +248,7 @@ async fn end_to_end(window: Duration) {
         advertise_address: None,
         oss_listen: None,
         oss_max_object_size: wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
+        brokers: Default::default(),
     })
     .await
     .unwrap();

@@ -57,7 +57,8 @@ pub fn collect(client: &Client, about: &About) -> anyhow::Result<Value> {
                             sources.push(json!({
                                 "service": s, "function": f, "trigger": t, "type": kind,
                                 "listensTo": listens_to,
-                                "enable": config["enable"] != false,
+                                "enable": config["enable"] != false
+                                    && config["triggerEnable"] != false,
                             }));
                         }
                     }
@@ -75,6 +76,10 @@ pub fn collect(client: &Client, about: &About) -> anyhow::Result<Value> {
         "ossEndpoint": about.oss_endpoint,
         "ossNotifications": {
             "url": format!("{endpoint}/_wasm-fc/oss/notifications"),
+            "bearerToken": about.notification_token,
+        },
+        "alertmanagerWebhook": {
+            "url": format!("{endpoint}/_wasm-fc/alerts/alertmanager"),
             "bearerToken": about.notification_token,
         },
     }))
@@ -120,6 +125,10 @@ pub fn print(banner: &Value, format: Format) {
     println!(
         "  MinIO/Ceph bucket notifications: POST {} with Authorization: Bearer <ossNotifications.bearerToken in --format json>",
         text(&banner["ossNotifications"]["url"])
+    );
+    println!(
+        "  Alertmanager webhook (CloudMonitor events): POST {} with the same bearer token",
+        text(&banner["alertmanagerWebhook"]["url"])
     );
     let section = |title: &str, key: &str, line: &dyn Fn(&Value) -> String| {
         let items = banner[key].as_array().cloned().unwrap_or_default();

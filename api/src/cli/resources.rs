@@ -102,6 +102,34 @@ pub fn listens_to(trigger: &Value) -> Option<String> {
             ))
         }
         "http" | "timer" => None,
+        "eventbridge" => {
+            let source = &config["eventSourceConfig"];
+            let params = &source["eventSourceParameters"];
+            Some(match source["eventSourceType"].as_str().unwrap_or("?") {
+                "RabbitMQ" => {
+                    let p = &params["sourceRabbitMQParameters"];
+                    format!(
+                        "RabbitMQ broker {} vhost {} queue {}",
+                        p["InstanceId"].as_str().unwrap_or("?"),
+                        p["VirtualHostName"].as_str().unwrap_or("/"),
+                        p["QueueName"].as_str().unwrap_or("?")
+                    )
+                }
+                "MQTT" => {
+                    let p = &params["sourceMQTTParameters"];
+                    format!(
+                        "MQTT broker {} topic {}",
+                        p["InstanceId"].as_str().unwrap_or("?"),
+                        p["Topic"].as_str().unwrap_or("?")
+                    )
+                }
+                "Default" => format!(
+                    "the platform's bus (Alertmanager alerts) matching {}",
+                    config["eventRuleFilterPattern"].as_str().unwrap_or("{}")
+                ),
+                other => format!("{other} (stored; no local source delivers it)"),
+            })
+        }
         other => Some(format!(
             "{other} {} (stored; no local source delivers it)",
             trigger["sourceArn"].as_str().unwrap_or_default()

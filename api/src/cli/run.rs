@@ -98,6 +98,18 @@ pub struct RunArgs {
           default_value_t = wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub oss_max_object_size: u64,
+    /// A message broker that `eventbridge` triggers consume from, as
+    /// NAME=URL (repeatable): `local=amqp://guest:guest@127.0.0.1:5672` for
+    /// RabbitMQ, `iot=mqtt://127.0.0.1:1883` for MQTT. A trigger names it in
+    /// `sourceRabbitMQParameters.InstanceId` (or `sourceMQTTParameters`); the
+    /// URL's credentials never appear in a trigger. Env: comma-separated.
+    #[arg(
+        long = "broker",
+        env = "WASM_FC_BROKERS",
+        value_delimiter = ',',
+        value_name = "NAME=URL"
+    )]
+    pub brokers: Vec<wasm_fc_api::triggers::brokers::Broker>,
 }
 
 /// `--oss-listen`: an address, or off.
@@ -141,6 +153,7 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         advertise_address: args.advertise_address.clone(),
         oss_listen: args.oss_listen.0,
         oss_max_object_size: args.oss_max_object_size,
+        brokers: wasm_fc_api::triggers::brokers::Brokers::new(args.brokers.clone()),
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);

@@ -3,6 +3,7 @@
 //! API routes and their OpenAPI document, the HTTP-trigger proxy with
 //! WebSocket and CORS, and the one mapping from error to response.
 
+pub mod alertmanager;
 pub mod connections;
 pub mod content_md5;
 pub mod cors;

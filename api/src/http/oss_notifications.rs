@@ -43,6 +43,19 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    check_bearer(&platform, &headers)?;
+    let events = notifications::parse(&body, crate::control::model::now_ms())
+        .map_err(|e| ApiError::InvalidArgument(e.to_string()))?;
+    let delivered = platform.oss_events.dispatch(&platform, &events).await?;
+    Ok(
+        axum::Json(serde_json::json!({ "records": events.len(), "delivered": delivered }))
+            .into_response(),
+    )
+}
+
+/// Checks `Authorization: Bearer <token>` against the platform's
+/// notification token (bucket notifications and Alertmanager's webhook).
+pub fn check_bearer(platform: &Platform, headers: &HeaderMap) -> ApiResult<()> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -55,11 +68,5 @@ pub async fn receive(
     if !constant_time_eq(token.trim().as_bytes(), expected.as_bytes()) {
         return Err(ApiError::Auth(AuthError::SignatureMismatch));
     }
-    let events = notifications::parse(&body, crate::control::model::now_ms())
-        .map_err(|e| ApiError::InvalidArgument(e.to_string()))?;
-    let delivered = platform.oss_events.dispatch(&platform, &events).await?;
-    Ok(
-        axum::Json(serde_json::json!({ "records": events.len(), "delivered": delivered }))
-            .into_response(),
-    )
+    Ok(())
 }

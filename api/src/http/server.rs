@@ -207,7 +207,10 @@ async fn authenticate(
     if request.uri().path().starts_with("/_wasm-fc/code/") {
         return next.run(request).await; // authorized by its own signed URL
     }
-    if request.uri().path() == "/_wasm-fc/oss/notifications" {
+    if matches!(
+        request.uri().path(),
+        "/_wasm-fc/oss/notifications" | "/_wasm-fc/alerts/alertmanager"
+    ) {
         return next.run(request).await; // authorized by its own bearer token
     }
     let signed = SignedRequest::from_http(&request);

@@ -697,6 +697,48 @@ async fn deliver(
     }
 }
 
+/// Sends FC's destination record of an event given up on after `attempts`
+/// tries (a broker trigger's batch) to the onFailure destination of the
+/// function's async config (the qualifier's, else LATEST's). Returns whether
+/// the function has such a destination; the record itself is queued like
+/// any destination's (a failure to queue it is logged).
+pub async fn dead_letter(
+    p: &Invoker,
+    target: (&str, &str, &str),
+    payload: Vec<u8>,
+    attempts: u32,
+    error: &str,
+) -> Result<bool, ApiError> {
+    let (service, qualifier, function) = target;
+    let now = now_ms();
+    let inv = QueuedInvocation {
+        id: 0,
+        request_id: crate::control::model::new_id(),
+        service: service.to_string(),
+        qualifier: qualifier.to_string(),
+        function: function.to_string(),
+        payload,
+        attempts: attempts.saturating_sub(1),
+        not_before_ms: now,
+        enqueued_ms: now,
+        origin: None,
+    };
+    let policy = policy(p, &inv).await?;
+    let Some(on_failure) = policy.on_failure else {
+        return Ok(false);
+    };
+    deliver(
+        p,
+        &inv,
+        Some(&on_failure),
+        "RetryExhausted",
+        None,
+        Some(error),
+    )
+    .await;
+    Ok(true)
+}
+
 /// FC's binary exponential backoff: 0.5 s, 1 s, 2 s, ... capped at 5 minutes.
 fn backoff_ms(attempt: u32) -> i64 {
     (500i64 << attempt.saturating_sub(1).min(20)).min(300_000)

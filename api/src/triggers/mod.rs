@@ -5,9 +5,13 @@
 //! - [`timer`]: the timer trigger and its scheduler;
 //! - [`oss`]: OSS triggers, fired by the embedded object store (and by MinIO or
 //!   Ceph RGW notifications), through the event-source core [`sources`];
+//! - [`eventbridge`]: FC's EventBridge triggers: RabbitMQ and MQTT brokers
+//!   (named in [`brokers`]) and Alertmanager's alerts as CloudMonitor events;
 //! - [`stored`]: event sources outside this machine (SLS, MNS, ...), kept with
 //!   their config so FC tools round-trip; nothing delivers their events locally.
 
+pub mod brokers;
+pub mod eventbridge;
 pub mod http;
 pub mod http_routes;
 pub mod oss;
@@ -35,6 +39,12 @@ pub trait TriggerType: Send + Sync {
 
     /// Checks a `triggerConfig` on create and update; the error tells the user what is wrong.
     fn validate(&self, config: &Value) -> Result<(), String>;
+
+    /// [`Self::validate`], plus what depends on this node's config (the
+    /// brokers a trigger names). Default: [`Self::validate`].
+    fn validate_with(&self, config: &Value, _brokers: &brokers::Brokers) -> Result<(), String> {
+        self.validate(config)
+    }
 
     /// Checks `sourceArn` on create (the error names the field). Default: any.
     fn validate_source_arn(&self, _source_arn: Option<&str>) -> Result<(), String> {
@@ -78,7 +88,7 @@ pub fn types() -> &'static [&'static dyn TriggerType] {
         &stored::StoredTrigger("cdn_events"),
         &stored::StoredTrigger("tablestore"),
         &stored::StoredTrigger("rds"),
-        &stored::StoredTrigger("eventbridge"),
+        &eventbridge::EventBridgeTrigger,
     ]
 }
 

@@ -26,6 +26,11 @@ pub struct Platform {
     /// The bearer token of `POST /_wasm-fc/oss/notifications` (derived from
     /// the platform's secret at start; see `Credentials::notification_token`).
     pub notification_token: std::sync::OnceLock<String>,
+    /// The message brokers this node consumes from (`wasm-fc run --broker`);
+    /// set once at start, empty until then.
+    pub brokers_config: std::sync::OnceLock<super::brokers::Brokers>,
+    /// The broker triggers' streams running on this node.
+    pub streams: super::eventbridge::streams::Streams,
     /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
     ready: AtomicBool,
 }
@@ -56,8 +61,18 @@ impl Platform {
             http_routes: HttpRoutes::default(),
             oss_events: super::oss::OssEvents::default(),
             notification_token: std::sync::OnceLock::new(),
+            brokers_config: std::sync::OnceLock::new(),
+            streams: Default::default(),
             ready: AtomicBool::new(false),
         }
+    }
+
+    /// The brokers of this node (none unless `--broker` named some).
+    pub fn brokers(&self) -> &super::brokers::Brokers {
+        static NONE: std::sync::OnceLock<super::brokers::Brokers> = std::sync::OnceLock::new();
+        self.brokers_config
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(Default::default))
     }
 
     /// Marks the platform ready (`/readyz` answers 200).

@@ -1,5 +1,5 @@
 //! Event sources that live outside this machine (SLS, MNS, CDN, TableStore,
-//! RDS, EventBridge). Their triggers are stored with their config, so FC tools and
+//! RDS). Their triggers are stored with their config, so FC tools and
 //! manifests round-trip, but no local source delivers events to them.
 
 use serde_json::Value;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine as _;
 use serde_json::Value;
 
+pub mod brokers;
 pub mod nginx;
 pub mod postgres;
 pub mod python;

@@ -4,6 +4,11 @@
 //!   event it got (`event <json>`), so tests check FC's OSS event field by
 //!   field from the function log, and returns it.
 //! - `OSS_FAIL=1`: fails every time (retries, then the dead letter).
+//! - `OSS_FAIL_ON=<text>`: fails for events that contain the text (a poison
+//!   message among good ones).
+//! - `SINK_URL=<http URL>`: PUTs the whole event there before returning, so a
+//!   test outside the platform counts what ran even if the platform is then
+//!   killed (the broker tests' crash and restart cases).
 //! - `OSS_SLEEP_MS=<n>`: takes n ms per event (a stream still in flight).
 //! - `OSS_PUT_URL=<presigned S3 PUT URL>`: writes an object there before
 //!   returning, so a trigger on that bucket fires again (the loop guard's
@@ -29,6 +34,20 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<String, Error> {
     }
     if std::env::var("OSS_FAIL").as_deref() == Ok("1") {
         return Err(Error::typed("Failed", "failing on purpose (OSS_FAIL=1)"));
+    }
+    if let Ok(poison) = std::env::var("OSS_FAIL_ON")
+        && text.contains(&poison)
+    {
+        return Err(Error::typed("Failed", "failing on purpose (OSS_FAIL_ON)"));
+    }
+    if let Ok(url) = std::env::var("SINK_URL") {
+        let status = put(&url, text.as_bytes());
+        if status != "status 200" {
+            return Err(Error::typed(
+                "Failed",
+                &format!("the sink answered {status}"),
+            ));
+        }
     }
     if let Ok(url) = std::env::var("OSS_PUT_URL") {
         let status = put(&url, b"written by the function");
@@ -65,8 +84,11 @@ fn put(url: &str, body: &[u8]) -> String {
         let Ok(stream) = outgoing.write() else {
             return "no body stream".into();
         };
-        if let Err(e) = stream.blocking_write_and_flush(body) {
-            return format!("write failed: {e:?}");
+        // blocking_write_and_flush takes at most 4096 bytes at a time.
+        for chunk in body.chunks(4096) {
+            if let Err(e) = stream.blocking_write_and_flush(chunk) {
+                return format!("write failed: {e:?}");
+            }
         }
     }
     if let Err(e) = types::OutgoingBody::finish(outgoing, None) {

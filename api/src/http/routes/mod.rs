@@ -80,6 +80,7 @@ pub fn fc_routes() -> OpenApiRouter<Arc<Platform>> {
         .routes(routes!(logs::read))
         .routes(routes!(functions::download))
         .routes(routes!(crate::http::oss_notifications::receive))
+        .routes(routes!(crate::http::alertmanager::receive))
 }
 
 /// Every FC route, without auth (the server adds it).

@@ -118,7 +118,8 @@ pub async fn create(
     })?;
     let config = trigger_config(&fields)?
         .ok_or_else(|| ApiError::InvalidArgument("triggerConfig is required".into()))?;
-    kind.validate(&config).map_err(ApiError::InvalidArgument)?;
+    kind.validate_with(&config, p.brokers())
+        .map_err(ApiError::InvalidArgument)?;
     let qualifier = optional_string(&fields, "qualifier")?;
     let scope = format!("{svc}/{func}");
     let now = model::now_timestamp();
@@ -232,6 +233,7 @@ pub async fn update(
     let fields = Fields::parse(&body)?;
     let trigger_key = key(&svc, &func, &name);
     let checked_key = trigger_key.clone();
+    let brokers = p.brokers().clone();
     let (kind, value) = p
         .store
         .transaction(move |tx| {
@@ -247,7 +249,8 @@ pub async fn update(
             let kind = triggers::type_named(&trigger_type)
                 .ok_or_else(|| ApiError::invariant("reading a stored trigger's type"))?;
             if let Some(config) = trigger_config(&fields)? {
-                kind.validate(&config).map_err(ApiError::InvalidArgument)?;
+                kind.validate_with(&config, &brokers)
+                    .map_err(ApiError::InvalidArgument)?;
                 trigger.insert("triggerConfig".into(), config);
             }
             if trigger_type == "http"

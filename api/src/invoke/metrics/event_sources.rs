@@ -6,14 +6,19 @@
 //!   is `service/function/trigger` and `outcome` is one of
 //!   [`EventOutcome::as_str`];
 //! - `wasm_fc_event_source_delivery_lag_seconds{trigger}`: from the event's
-//!   time (the object operation's completion) to the start of its first
-//!   invocation attempt.
+//!   time (the object operation's completion, a message's publish time) to
+//!   the start of its first invocation attempt;
+//! - `wasm_fc_event_source_connected{trigger}`: 1 while a broker trigger's
+//!   consumer is connected to its broker, else 0;
+//! - `wasm_fc_event_source_reconnects_total{trigger}`: connections to the
+//!   broker lost or refused, each followed by a reconnect after a backoff.
 
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -37,6 +42,9 @@ pub enum EventOutcome {
     Disabled,
     /// Not delivered: the loop guard stopped the chain it belongs to.
     LoopStopped,
+    /// Left in the broker after its retries: `errorsTolerance: NONE` with no
+    /// dead-letter queue stops the trigger's stream at the failing batch.
+    Blocked,
 }
 
 impl EventOutcome {
@@ -50,6 +58,7 @@ impl EventOutcome {
             Self::Dropped => "dropped",
             Self::Disabled => "disabled",
             Self::LoopStopped => "loop_stopped",
+            Self::Blocked => "blocked",
         }
     }
 }
@@ -76,6 +85,8 @@ fn lag_histogram() -> Histogram {
 pub struct EventSourceMetrics {
     events: Family<EventLabels, Counter>,
     lag: Family<TriggerLabels, Histogram, fn() -> Histogram>,
+    connected: Family<TriggerLabels, Gauge>,
+    reconnects: Family<TriggerLabels, Counter>,
 }
 
 impl EventSourceMetrics {
@@ -83,7 +94,7 @@ impl EventSourceMetrics {
         let events = Family::<EventLabels, Counter>::default();
         registry.register(
             "event_source_events",
-            "Events of event-source triggers by trigger and outcome (seen, queued, delivered, failed, dead_lettered, dropped, disabled, loop_stopped)",
+            "Events of event-source triggers by trigger and outcome (seen, queued, delivered, failed, dead_lettered, dropped, disabled, loop_stopped, blocked)",
             events.clone(),
         );
         let lag: Family<TriggerLabels, Histogram, fn() -> Histogram> =
@@ -93,7 +104,42 @@ impl EventSourceMetrics {
             "From an event's time to the start of its first invocation, by trigger",
             lag.clone(),
         );
-        Self { events, lag }
+        let connected = Family::<TriggerLabels, Gauge>::default();
+        registry.register(
+            "event_source_connected",
+            "1 while a broker trigger's consumer is connected to its broker, by trigger",
+            connected.clone(),
+        );
+        let reconnects = Family::<TriggerLabels, Counter>::default();
+        registry.register(
+            "event_source_reconnects",
+            "Broker connections lost or refused, each followed by a reconnect after a backoff, by trigger",
+            reconnects.clone(),
+        );
+        Self {
+            events,
+            lag,
+            connected,
+            reconnects,
+        }
+    }
+
+    /// Marks `trigger`'s broker connection up or down.
+    pub fn set_connected(&self, trigger: &str, connected: bool) {
+        self.connected
+            .get_or_create(&TriggerLabels {
+                trigger: trigger.to_string(),
+            })
+            .set(i64::from(connected));
+    }
+
+    /// Counts one lost or refused broker connection of `trigger`.
+    pub fn reconnecting(&self, trigger: &str) {
+        self.reconnects
+            .get_or_create(&TriggerLabels {
+                trigger: trigger.to_string(),
+            })
+            .inc();
     }
 
     /// Counts `n` events of `trigger` with `outcome`.
