@@ -1000,3 +1000,66 @@ fn a_prometheus_rule_on_wasm_fcs_metrics_runs_a_function_through_alertmanager() 
         "shop/f failed in the last minute"
     );
 }
+
+#[test]
+fn mqtt_kill_9_mid_stream_redelivers_from_the_persistent_session() {
+    if !brokers::available("Mosquitto (MQTT)", 1883, "mqtt_kill_9_mid_stream") {
+        return;
+    }
+    let sink = Sink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = format!("wasm-fc-test-crash-{}/readings", std::process::id());
+    let start = |first: bool| {
+        let s = common::start_with_args(dir.path(), &["--broker", MQTT_BROKER]);
+        if first {
+            deploy(
+                &s,
+                "iot",
+                json!({"SINK_URL": sink.url, "OSS_SLEEP_MS": "150"}),
+            );
+            ok(create_trigger(
+                &s,
+                "iot",
+                "f",
+                json!({
+                    "triggerName": "readings",
+                    "triggerType": "eventbridge",
+                    "triggerConfig": {
+                        "eventSourceConfig": {"eventSourceType": "MQTT", "eventSourceParameters": {
+                            "sourceMQTTParameters": {"InstanceId": "iot", "Topic": topic, "QoS": 1}}},
+                        "runOptions": {"mode": "event-streaming", "batchWindow": {"CountBasedWindow": 2, "TimeBasedWindow": 1}},
+                        "eventSinkConfig": {"deliveryOption": {"eventSchema": "RawData"}},
+                    }
+                }),
+            ));
+        }
+        wait_connected(&s, "iot/f/readings");
+        s
+    };
+    let mut s = start(true);
+    const N: u64 = 30;
+    for n in 0..N {
+        brokers::mqtt_publish(&topic, &json!({"n": n}).to_string());
+    }
+    eventually("a few readings", || counted(&sink).0.len() >= 4);
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    assert!(
+        (counted(&sink).0.len() as u64) < N,
+        "the stream finished before the kill"
+    );
+    // The same node (data dir) resumes its session; the broker sends again
+    // what was not acknowledged and what queued meanwhile.
+    let _s = start(false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (counted(&sink).0.len() as u64) < N {
+        assert!(
+            Instant::now() < deadline,
+            "after the restart, {} of {N} readings ran: {:?}",
+            counted(&sink).0.len(),
+            counted(&sink).0
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(counted(&sink).0, (0..N).collect::<BTreeSet<_>>());
+}

@@ -92,13 +92,13 @@ impl Connector for MqttConnector {
         }
         let (client, mut events) = AsyncClient::new(options, 64);
         let filter = format!("$share/{}/{}", self.group, self.topic);
+        let (tx, messages) = mpsc::channel(1024);
         tokio::time::timeout(
             CONNECT_TIMEOUT,
-            subscribe(&client, &mut events, &filter, self.qos),
+            subscribe(&client, &mut events, &filter, self.qos, &tx),
         )
         .await
         .map_err(|_| SourceError("connecting and subscribing timed out".into()))??;
-        let (tx, messages) = mpsc::channel(1024);
         let poller = tokio::spawn(poll(events, tx));
         Ok(MqttSource {
             connector: self.clone(),
@@ -109,12 +109,15 @@ impl Connector for MqttConnector {
     }
 }
 
-/// Connects, subscribes to `filter` and waits for the broker's SUBACK.
+/// Connects, subscribes to `filter` and waits for the broker's SUBACK. A
+/// resumed session's messages can come before it (what the last connection
+/// left unacknowledged, what queued meanwhile): they go to `tx` like any.
 async fn subscribe(
     client: &AsyncClient,
     events: &mut EventLoop,
     filter: &str,
     qos: u8,
+    tx: &mpsc::Sender<Result<rumqttc::Publish, String>>,
 ) -> Result<(), SourceError> {
     let mut subscribed = false;
     loop {
@@ -129,6 +132,11 @@ async fn subscribe(
                     .await
                     .map_err(|e| SourceError::of("subscribing", e))?;
                 subscribed = true;
+            }
+            MqttEvent::Incoming(Packet::Publish(publish)) => {
+                tx.send(Ok(publish))
+                    .await
+                    .map_err(|_| SourceError("the stream ended".into()))?;
             }
             MqttEvent::Incoming(Packet::SubAck(ack)) => {
                 if ack
