@@ -11,33 +11,13 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::brokers::{self, AMQP_BROKER, MQTT_BROKER, RABBIT, Sink, Vhost};
-use common::{P, Server, call, create_service, create_trigger, function_body, ok};
+use common::{P, Server, call, create_trigger, function_body, metric, ok};
 use serde_json::{Value, json};
 use wasm_fc_test_guests::OSS_HANDLER;
 
 /// The events (invocation payloads) `function` logged, in invocation order.
 fn payloads(s: &Server, svc: &str, function: &str) -> Vec<Value> {
-    let reply = ok(call(
-        s,
-        "GET",
-        &format!("/_wasm-fc/logs/{svc}/{function}"),
-        &[],
-        b"",
-    ));
-    reply.json()["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| {
-            r["log"]
-                .as_str()
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|line| line.split_once("event ").map(|(_, json)| json.to_string()))
-                .collect::<Vec<_>>()
-        })
-        .filter_map(|json| serde_json::from_str::<Value>(&json).ok())
-        .collect()
+    common::logged_events(s, svc, function)
 }
 
 /// Every event of every payload, flattened (streaming payloads are arrays).
@@ -51,29 +31,9 @@ fn events(s: &Server, svc: &str, function: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Waits up to 60 s for `check` to hold.
-fn eventually(what: &str, check: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
-}
+use common::eventually;
 
-/// A function `f` in service `svc` running the event logger with `env`.
-fn deploy(s: &Server, svc: &str, env: Value) {
-    create_service(s, svc, json!({}));
-    ok(call(
-        s,
-        "POST",
-        &format!("{P}/services/{svc}/functions"),
-        &[],
-        &function_body("f", OSS_HANDLER, json!({"environmentVariables": env})),
-    ));
-}
+use common::deploy_logger as deploy;
 
 fn rabbit_trigger(name: &str, vhost: &str, queue: &str, run: Value, schema: &str) -> Value {
     json!({
@@ -97,9 +57,7 @@ fn rabbit_trigger(name: &str, vhost: &str, queue: &str, run: Value, schema: &str
 /// Waits until `trigger`'s stream is connected (its consumer is registered).
 fn wait_connected(s: &Server, trigger: &str) {
     let line = format!("wasm_fc_event_source_connected{{trigger=\"{trigger}\"}}");
-    eventually(&format!("{trigger} to connect"), || {
-        brokers::metric(s, &line) == 1.0
-    });
+    eventually(&format!("{trigger} to connect"), || metric(s, &line) == 1.0);
 }
 
 fn bodies(n: std::ops::Range<usize>) -> Vec<String> {
@@ -207,7 +165,7 @@ fn rabbitmq_messages_reach_the_function_in_fcs_shape_in_order() {
         disabled.to_string().as_bytes(),
     ));
     eventually("the stream to stop", || {
-        brokers::metric(
+        metric(
             &s,
             "wasm_fc_event_source_connected{trigger=\"mq/f/orders\"}",
         ) == 0.0
@@ -377,7 +335,7 @@ fn failing_batches_are_retried_then_dead_lettered_and_a_poison_message_does_not_
     );
     eventually("the dead letter", || vhost.count("dead") == 1);
     assert_eq!(vhost.take("dead"), vec!["poison pill".to_string()]);
-    let dead = brokers::metric(
+    let dead = metric(
         &s,
         "wasm_fc_event_source_events_total{trigger=\"dl/f/work\",outcome=\"dead_lettered\"}",
     );
@@ -533,12 +491,9 @@ fn a_rabbitmq_restart_mid_stream_is_survived_and_loses_nothing() {
         .map(|o| !o.status.success())
         .unwrap_or(true)
     {
-        assert!(
-            std::env::var("WASM_FC_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "a_rabbitmq_restart_mid_stream: rabbitmqctl cannot manage the broker"
-        );
-        eprintln!(
-            "SKIPPED a_rabbitmq_restart_mid_stream: rabbitmqctl cannot manage the broker (WASM_FC_REQUIRE_SERVICES=1 makes this a failure)"
+        common::skip(
+            "a_rabbitmq_restart_mid_stream",
+            "rabbitmqctl cannot manage the broker",
         );
         return;
     }
@@ -561,7 +516,7 @@ fn a_rabbitmq_restart_mid_stream_is_survived_and_loses_nothing() {
             "the stream finished before the broker stopped"
         );
         eventually("the stream to notice", || {
-            brokers::metric(&s, "wasm_fc_event_source_connected{trigger=\"count/f/q\"}") == 0.0
+            metric(&s, "wasm_fc_event_source_connected{trigger=\"count/f/q\"}") == 0.0
         });
         std::thread::sleep(Duration::from_secs(2));
         // The platform stays up and answers while the broker is down.
@@ -569,13 +524,13 @@ fn a_rabbitmq_restart_mid_stream_is_survived_and_loses_nothing() {
     }
     eventually("every message", || counted(&sink).0.len() as u64 == N);
     assert_eq!(counted(&sink).0, (0..N).collect::<BTreeSet<_>>());
-    let reconnects = brokers::metric(
+    let reconnects = metric(
         &s,
         "wasm_fc_event_source_reconnects_total{trigger=\"count/f/q\"}",
     );
     assert!(reconnects >= 1.0, "reconnects: {reconnects}");
     eventually("the stream to be connected again", || {
-        brokers::metric(&s, "wasm_fc_event_source_connected{trigger=\"count/f/q\"}") == 1.0
+        metric(&s, "wasm_fc_event_source_connected{trigger=\"count/f/q\"}") == 1.0
     });
 }
 
@@ -628,377 +583,6 @@ fn mqtt_messages_reach_the_function_with_fcs_topic_props() {
         );
     }
     assert!(payloads(&s, "iot", "f").iter().all(Value::is_array));
-}
-
-/// The notification token of the test servers' key pair.
-fn notification_token() -> String {
-    wasm_fc_api::control::credentials::Credentials {
-        access_key_id: common::KEY_ID.into(),
-        access_key_secret: common::SECRET.into(),
-    }
-    .notification_token()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A real Alertmanager on free loopback ports, routing every alert to
-/// wasm-fc's webhook at once; killed on drop.
-struct Alertmanager {
-    child: std::process::Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn alertmanager_binary() -> Option<&'static str> {
-    ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-}
-
-impl Alertmanager {
-    fn start(binary: &str, webhook: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("alertmanager.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "route:\n  receiver: wasm-fc\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 4h\n\
-                 receivers:\n  - name: wasm-fc\n    webhook_configs:\n      - url: {webhook}\n        send_resolved: true\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: {}\n",
-                notification_token()
-            ),
-        )
-        .unwrap();
-        let port = free_port();
-        let child = std::process::Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        eventually("Alertmanager to be ready", || {
-            ureq::get(&format!("{url}/-/ready")).call().is_ok()
-        });
-        Alertmanager {
-            child,
-            url,
-            _dir: dir,
-        }
-    }
-
-    /// Posts alerts through Alertmanager's own API (v2).
-    fn post(&self, alerts: Value) {
-        let reply = ureq::post(&format!("{}/api/v2/alerts", self.url))
-            .header("content-type", "application/json")
-            .send(alerts.to_string())
-            .unwrap();
-        assert_eq!(reply.status().as_u16(), 200);
-    }
-}
-
-fn bus_trigger(name: &str, pattern: Value) -> Value {
-    json!({
-        "triggerName": name,
-        "triggerType": "eventbridge",
-        "triggerConfig": {
-            "triggerEnable": true,
-            "asyncInvocationType": true,
-            "eventRuleFilterPattern": pattern.to_string(),
-            "eventSourceConfig": {"eventSourceType": "Default"},
-            "runOptions": {"mode": "event-driven"},
-        }
-    })
-}
-
-#[test]
-fn alertmanager_alerts_run_the_matching_bus_triggers_as_cloudmonitor_events() {
-    let Some(binary) = alertmanager_binary() else {
-        assert!(
-            std::env::var("WASM_FC_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "Alertmanager (Debian's prometheus-alertmanager) is required (WASM_FC_REQUIRE_SERVICES=1)"
-        );
-        eprintln!(
-            "SKIPPED alertmanager_alerts_run: no Alertmanager (apt install prometheus-alertmanager) (WASM_FC_REQUIRE_SERVICES=1 makes this a failure)"
-        );
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let s = common::start(dir.path());
-    deploy(&s, "alarms", json!({}));
-    ok(call(
-        &s,
-        "POST",
-        &format!("{P}/services/alarms/functions"),
-        &[],
-        &function_body("quiet", OSS_HANDLER, json!({})),
-    ));
-    ok(create_trigger(
-        &s,
-        "alarms",
-        "f",
-        bus_trigger(
-            "errors",
-            json!({"source": ["acs.cms"], "type": [{"prefix": "cms:CloudMonitor:"}],
-                   "data": {"name": ["HighErrorRate"], "level": ["CRITICAL", "WARN"]}}),
-        ),
-    ));
-    ok(create_trigger(
-        &s,
-        "alarms",
-        "quiet",
-        bus_trigger("info-only", json!({"data": {"level": ["INFO"]}})),
-    ));
-    let am = Alertmanager::start(
-        binary,
-        &format!("{}/_wasm-fc/alerts/alertmanager", s.endpoint),
-    );
-    let starts = chrono::Utc::now() - chrono::Duration::seconds(5);
-    let alert = |ends: Option<chrono::DateTime<chrono::Utc>>| {
-        let mut a = json!({
-            "labels": {"alertname": "HighErrorRate", "severity": "critical", "instance": "alarms/f", "product": "FunctionCompute"},
-            "annotations": {"summary": "errors above 5% for 1m"},
-            "startsAt": starts.to_rfc3339(),
-        });
-        if let Some(ends) = ends {
-            a["endsAt"] = json!(ends.to_rfc3339());
-        }
-        json!([a])
-    };
-    am.post(alert(None));
-    eventually("the firing alert", || {
-        !payloads(&s, "alarms", "f").is_empty()
-    });
-    let firing = payloads(&s, "alarms", "f")[0].clone();
-    assert_eq!(firing["type"], "cms:CloudMonitor:AlertWebHook");
-    assert_eq!(firing["source"], "acs.cms");
-    assert_eq!(firing["aliyuneventbusname"], "default");
-    let data = &firing["data"];
-    assert_eq!(data["status"], "firing");
-    assert_eq!(data["level"], "CRITICAL");
-    assert_eq!(data["name"], "HighErrorRate");
-    assert_eq!(data["product"], "FunctionCompute");
-    assert_eq!(data["instanceName"], "alarms/f");
-    assert_eq!(data["content"]["summary"], "errors above 5% for 1m");
-    assert!(
-        data["resourceId"]
-            .as_str()
-            .unwrap()
-            .ends_with(":instance/alarms/f")
-    );
-    assert!(data["regionId"].is_string());
-    // Resolved: a second notification, with status resolved.
-    am.post(alert(Some(
-        chrono::Utc::now() - chrono::Duration::seconds(1),
-    )));
-    eventually("the resolved alert", || {
-        payloads(&s, "alarms", "f").len() >= 2
-    });
-    std::thread::sleep(Duration::from_secs(3));
-    let got = payloads(&s, "alarms", "f");
-    assert_eq!(got.len(), 2, "one invocation per notification: {got:#?}");
-    assert_eq!(got[1]["data"]["status"], "resolved");
-    // The trigger whose pattern does not match got nothing.
-    assert!(payloads(&s, "alarms", "quiet").is_empty());
-}
-
-#[test]
-fn the_alertmanager_webhook_refuses_bad_tokens_and_bodies() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = common::start(dir.path());
-    let post = |auth: &str, body: &[u8]| {
-        common::raw(
-            &s,
-            "POST",
-            "/_wasm-fc/alerts/alertmanager",
-            &[("authorization".to_string(), auth.to_string())],
-            body,
-        )
-    };
-    let reply = post("Bearer wrong", b"{\"alerts\": []}");
-    assert_eq!(reply.status, 403, "{}", reply.text());
-    assert!(reply.json()["ErrorCode"].is_string());
-    let token = format!("Bearer {}", notification_token());
-    let reply = post(&token, b"not json");
-    assert_eq!(reply.status, 400, "{}", reply.text());
-    assert_eq!(reply.json()["ErrorCode"], "InvalidArgument");
-    let reply = post(&token, br#"{"alerts": [{"status": "maybe"}]}"#);
-    assert_eq!(reply.status, 400, "{}", reply.text());
-    let reply = post(
-        &token,
-        br#"{"version": "4", "status": "firing", "alerts": []}"#,
-    );
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.json()["delivered"], 0);
-}
-
-/// A real Prometheus on a free port, scraping `target` with the checked-in
-/// `examples/alerting` files (intervals cut to 1 s); killed on drop.
-struct Prometheus {
-    child: std::process::Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Prometheus {
-    fn start(target: &str, alertmanager: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let examples =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/alerting");
-        let config = std::fs::read_to_string(examples.join("prometheus.yml"))
-            .unwrap()
-            .replace("15s", "1s")
-            .replace("127.0.0.1:9000", target)
-            .replace("127.0.0.1:9093", alertmanager);
-        std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
-        std::fs::copy(examples.join("rules.yml"), dir.path().join("rules.yml")).unwrap();
-        let port = free_port();
-        let child = std::process::Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        eventually("Prometheus to be ready", || {
-            ureq::get(&format!("{url}/-/ready")).call().is_ok()
-        });
-        Prometheus {
-            child,
-            url,
-            _dir: dir,
-        }
-    }
-
-    /// Whether the instant query `q` has a result.
-    fn has(&self, q: &str) -> bool {
-        let body = ureq::get(&format!("{}/api/v1/query", self.url))
-            .query("query", q)
-            .call()
-            .and_then(|r| r.into_body().read_to_string());
-        body.ok()
-            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
-            .is_some_and(|v| {
-                v["data"]["result"]
-                    .as_array()
-                    .is_some_and(|r| !r.is_empty())
-            })
-    }
-}
-
-#[test]
-fn a_prometheus_rule_on_wasm_fcs_metrics_runs_a_function_through_alertmanager() {
-    let Some(alertmanager) = alertmanager_binary() else {
-        assert!(
-            std::env::var("WASM_FC_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "Alertmanager (Debian's prometheus-alertmanager) is required (WASM_FC_REQUIRE_SERVICES=1)"
-        );
-        eprintln!(
-            "SKIPPED a_prometheus_rule: no Alertmanager (WASM_FC_REQUIRE_SERVICES=1 makes this a failure)"
-        );
-        return;
-    };
-    if std::process::Command::new("prometheus")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("WASM_FC_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "Prometheus (Debian's prometheus) is required (WASM_FC_REQUIRE_SERVICES=1)"
-        );
-        eprintln!(
-            "SKIPPED a_prometheus_rule: no Prometheus (WASM_FC_REQUIRE_SERVICES=1 makes this a failure)"
-        );
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let s = common::start(dir.path());
-    // The seed's "when a function's errors are too high, run a function".
-    deploy(&s, "shop", json!({"OSS_FAIL": "1"}));
-    ok(call(
-        &s,
-        "POST",
-        &format!("{P}/services/shop/functions"),
-        &[],
-        &function_body("on-alarm", OSS_HANDLER, json!({})),
-    ));
-    ok(create_trigger(
-        &s,
-        "shop",
-        "on-alarm",
-        bus_trigger(
-            "function-errors",
-            json!({"source": ["acs.cms"], "data": {"name": ["FunctionErrors"], "status": ["firing"]}}),
-        ),
-    ));
-    let fail = || {
-        call(
-            &s,
-            "POST",
-            &format!("{P}/services/shop/functions/f/invocations"),
-            &[],
-            b"{}",
-        );
-    };
-    fail();
-    let am = Alertmanager::start(
-        alertmanager,
-        &format!("{}/_wasm-fc/alerts/alertmanager", s.endpoint),
-    );
-    let target = s.endpoint.trim_start_matches("http://").to_string();
-    let prometheus = Prometheus::start(&target, am.url.trim_start_matches("http://"));
-    eventually("Prometheus to scrape wasm-fc", || {
-        prometheus.has("wasm_fc_invocations_total{function=\"f\"}")
-    });
-    std::thread::sleep(Duration::from_secs(2));
-    fail();
-    eventually("the alarm function to run", || {
-        !payloads(&s, "shop", "on-alarm").is_empty()
-    });
-    let event = &payloads(&s, "shop", "on-alarm")[0];
-    assert_eq!(event["type"], "cms:CloudMonitor:AlertWebHook");
-    assert_eq!(event["data"]["name"], "FunctionErrors");
-    assert_eq!(event["data"]["level"], "CRITICAL");
-    assert_eq!(event["data"]["product"], "FunctionCompute");
-    assert_eq!(event["data"]["content"]["labels"]["function"], "f");
-    assert_eq!(
-        event["data"]["content"]["summary"],
-        "shop/f failed in the last minute"
-    );
 }
 
 #[test]
@@ -1062,4 +646,113 @@ fn mqtt_kill_9_mid_stream_redelivers_from_the_persistent_session() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(counted(&sink).0, (0..N).collect::<BTreeSet<_>>());
+}
+
+#[test]
+fn two_nodes_on_postgresql_share_a_queue_and_run_each_message_once() {
+    if !brokers::available("RabbitMQ", 5672, "two_nodes_share_a_queue") {
+        return;
+    }
+    let Some(db) = common::postgres::Database::create("brokers_two_nodes") else {
+        return;
+    };
+    let _shared = RABBIT.read().unwrap_or_else(|p| p.into_inner());
+    let vhost = Vhost::new("nodes");
+    vhost.declare(&["shared"]);
+    let sink = Sink::start();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--store", db.url.as_str(), "--broker", AMQP_BROKER];
+    let a = common::start_with_args(dir_a.path(), &args);
+    let b = common::start_with_args(dir_b.path(), &args);
+    deploy(
+        &a,
+        "count",
+        json!({"SINK_URL": sink.url, "OSS_SLEEP_MS": "20"}),
+    );
+    // Created on one node; the other starts consuming through the store's change notices.
+    ok(create_trigger(
+        &a,
+        "count",
+        "f",
+        rabbit_trigger(
+            "q",
+            &vhost.0,
+            "shared",
+            json!({"batchWindow": {"CountBasedWindow": 5, "TimeBasedWindow": 1}}),
+            "RawData",
+        ),
+    ));
+    wait_connected(&a, "count/f/q");
+    wait_connected(&b, "count/f/q");
+    const N: u64 = 200;
+    vhost.publish("shared", &bodies(0..N as usize));
+    eventually("every message", || counted(&sink).0.len() as u64 == N);
+    std::thread::sleep(Duration::from_secs(1));
+    let (distinct, all) = counted(&sink);
+    assert_eq!(distinct, (0..N).collect::<BTreeSet<_>>());
+    assert_eq!(all as u64, N, "a message ran twice");
+    let delivered =
+        "wasm_fc_event_source_events_total{trigger=\"count/f/q\",outcome=\"delivered\"}";
+    let (on_a, on_b) = (metric(&a, delivered), metric(&b, delivered));
+    assert_eq!(on_a + on_b, N as f64);
+    assert!(
+        on_a > 0.0 && on_b > 0.0,
+        "both nodes consumed: {on_a} and {on_b}"
+    );
+}
+
+#[test]
+fn errors_tolerance_none_stops_at_a_spent_batch_and_keeps_it_in_the_broker() {
+    if !brokers::available("RabbitMQ", 5672, "errors_tolerance_none") {
+        return;
+    }
+    let _shared = RABBIT.read().unwrap_or_else(|p| p.into_inner());
+    let vhost = Vhost::new("tolerance");
+    vhost.declare(&["strict"]);
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::start_with_args(dir.path(), &["--broker", AMQP_BROKER]);
+    deploy(&s, "strict", json!({"OSS_FAIL_ON": "poison"}));
+    let trigger = |tolerance: &str| {
+        rabbit_trigger(
+            "strict",
+            &vhost.0,
+            "strict",
+            json!({"mode": "event-driven", "errorsTolerance": tolerance,
+                   "retryStrategy": {"PushRetryStrategy": "EXPONENTIAL_DECAY_RETRY", "MaximumRetryAttempts": 0}}),
+            "RawData",
+        )
+    };
+    ok(create_trigger(&s, "strict", "f", trigger("NONE")));
+    wait_connected(&s, "strict/f/strict");
+    vhost.publish("strict", &["poison".to_string(), "after".to_string()]);
+    let blocked =
+        "wasm_fc_event_source_events_total{trigger=\"strict/f/strict\",outcome=\"blocked\"}";
+    eventually("the stream to block", || metric(&s, blocked) == 1.0);
+    std::thread::sleep(Duration::from_secs(1));
+    let bodies = |s: &Server| -> Vec<String> {
+        payloads(s, "strict", "f")
+            .iter()
+            .map(|p| p["body"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(bodies(&s), ["poison"]);
+    // Updating the trigger restarts the stream: with ALL the poison message is
+    // dropped after its try (no destination), and the queue moves on.
+    let mut update = trigger("ALL");
+    update.as_object_mut().unwrap().remove("triggerName");
+    update.as_object_mut().unwrap().remove("triggerType");
+    ok(call(
+        &s,
+        "PUT",
+        &format!("{P}/services/strict/functions/f/triggers/strict"),
+        &[],
+        update.to_string().as_bytes(),
+    ));
+    eventually("the message after the poison", || {
+        bodies(&s).contains(&"after".to_string())
+    });
+    assert_eq!(bodies(&s), ["poison", "poison", "after"]);
+    let dropped =
+        "wasm_fc_event_source_events_total{trigger=\"strict/f/strict\",outcome=\"dropped\"}";
+    assert_eq!(metric(&s, dropped), 1.0);
 }

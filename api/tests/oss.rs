@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{P, Server, call, create_service, create_trigger, function_body, ok};
+use common::{P, Server, call, create_service, create_trigger, function_body, metric, ok};
 use serde_json::{Value, json};
 
 /// Runs one `s3_client.py` action (boto3) against `s`'s object store.
@@ -37,26 +37,8 @@ fn s3(s: &Server, args: &[&str]) -> Value {
 
 /// The OSS event records `function` logged, in invocation order.
 fn delivered(s: &Server, svc: &str, function: &str) -> Vec<Value> {
-    let reply = ok(call(
-        s,
-        "GET",
-        &format!("/_wasm-fc/logs/{svc}/{function}"),
-        &[],
-        b"",
-    ));
-    reply.json()["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| {
-            r["log"]
-                .as_str()
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|line| line.split_once("event ").map(|(_, json)| json.to_string()))
-                .collect::<Vec<_>>()
-        })
-        .filter_map(|json| serde_json::from_str::<Value>(&json).ok())
+    common::logged_events(s, svc, function)
+        .into_iter()
         .filter_map(|event| event["events"][0].as_object().cloned().map(Value::Object))
         .collect()
 }
@@ -101,21 +83,6 @@ fn oss_trigger(name: &str, bucket: &str, events: &[&str], prefix: &str, suffix: 
         "invocationRole": "acs:ram::1234567890123456:role/aliyunosseventnotificationrole",
         "triggerConfig": { "events": events, "filter": { "key": { "prefix": prefix, "suffix": suffix } } },
     })
-}
-
-/// A `/metrics` sample's value (0 when absent).
-fn metric(s: &Server, series: &str) -> f64 {
-    let text = ureq::get(&format!("{}/metrics", s.endpoint))
-        .call()
-        .unwrap()
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    text.lines()
-        .find(|l| l.starts_with(series))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
 }
 
 fn events_metric(trigger: &str, outcome: &str) -> String {
@@ -554,7 +521,9 @@ fn a_restart_mid_stream_loses_no_event_and_repeats_none_that_completed() {
     let data = tempfile::tempdir().unwrap();
     let mut s = common::start(data.path());
     create_service(&s, "stream", json!({}));
-    create_handler(&s, "stream", "f", json!({"OSS_SLEEP_MS": "50"}));
+    // 150 events at 200 ms over the queue's 8 workers: ~4 s of stream, well
+    // past the uploads (at 50 ms a loaded machine once saw it end first).
+    create_handler(&s, "stream", "f", json!({"OSS_SLEEP_MS": "200"}));
     s3(&s, &["mb", "stream"]);
     ok(create_trigger(
         &s,

@@ -59,19 +59,7 @@ fn log_of(reply: &Reply) -> String {
 }
 
 fn function_log(s: &Server, svc: &str, name: &str) -> String {
-    let reply = ok(call(
-        s,
-        "GET",
-        &format!("/_wasm-fc/logs/{svc}/{name}"),
-        &[],
-        b"",
-    ));
-    reply.json()["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["log"].as_str().unwrap_or_default().to_string())
-        .collect()
+    common::invocation_logs(s, svc, name).concat()
 }
 
 #[test]

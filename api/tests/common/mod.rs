@@ -308,6 +308,95 @@ pub fn function_body(name: &str, guest: &str, extra: Value) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap()
 }
 
+/// The log of each invocation of `function`, oldest first (`/_wasm-fc/logs`).
+pub fn invocation_logs(s: &Server, svc: &str, function: &str) -> Vec<String> {
+    let reply = ok(call(
+        s,
+        "GET",
+        &format!("/_wasm-fc/logs/{svc}/{function}"),
+        &[],
+        b"",
+    ));
+    reply.json()["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["log"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The JSON after `event ` on each log line of `function`, oldest first: what
+/// the event-logging guests (`OSS_HANDLER`) got, one per invocation.
+pub fn logged_events(s: &Server, svc: &str, function: &str) -> Vec<Value> {
+    invocation_logs(s, svc, function)
+        .iter()
+        .flat_map(|log| {
+            log.lines()
+                .filter_map(|line| line.split_once("event ").map(|(_, json)| json.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|json| serde_json::from_str::<Value>(&json).ok())
+        .collect()
+}
+
+/// A `/metrics` sample's value, by the start of its line (0 when absent).
+pub fn metric(s: &Server, series: &str) -> f64 {
+    let text = ureq::get(&format!("{}/metrics", s.endpoint))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Polls `check` every 100 ms for up to 60 s (event delivery, brokers).
+pub fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// A test that needs `what` and cannot have it: one loud skip line, or a
+/// failure under `WASM_FC_REQUIRE_SERVICES=1` (CI).
+pub fn skip(test: &str, what: &str) {
+    assert!(
+        std::env::var("WASM_FC_REQUIRE_SERVICES").as_deref() != Ok("1"),
+        "{test}: {what}, and WASM_FC_REQUIRE_SERVICES=1 requires it"
+    );
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {what} (WASM_FC_REQUIRE_SERVICES=1 makes this a failure)"
+    );
+}
+
+/// Service `svc` with a function `f` running the event logger
+/// (`OSS_HANDLER`: logs `event <json>`, returns it) with `env`.
+pub fn deploy_logger(s: &Server, svc: &str, env: Value) {
+    create_service(s, svc, serde_json::json!({}));
+    ok(call(
+        s,
+        "POST",
+        &format!("{P}/services/{svc}/functions"),
+        &[],
+        &function_body(
+            "f",
+            wasm_fc_test_guests::OSS_HANDLER,
+            serde_json::json!({ "environmentVariables": env }),
+        ),
+    ));
+}
+
 /// Polls `check` every 50 ms for up to 30 s.
 pub fn wait_for(check: impl Fn() -> bool, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);

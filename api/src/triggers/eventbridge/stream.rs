@@ -319,7 +319,7 @@ async fn handle(stream: &Stream, events: &[Event], stop: &mut watch::Receiver<bo
         let age = Duration::from_millis((envelope::now_ms() - oldest_ms).max(0) as u64);
         if attempts > config.retry.max_attempts || age > config.retry.max_event_age {
             tracing::warn!(trigger = %path, attempts, error = %error, events = events.len(), "a batch failed for good");
-            return spent(stream, payload, attempts, &error).await;
+            return spent(stream, payload, (attempts, events.len()), &error, stop).await;
         }
         let wait = config.retry.delay(attempts, fastrand::f64());
         tracing::info!(trigger = %path, attempt = attempts, error = %error, retry_in_ms = wait.as_millis() as u64, "a batch failed; retrying");
@@ -331,35 +331,49 @@ async fn handle(stream: &Stream, events: &[Event], stop: &mut watch::Receiver<bo
 
 /// A batch whose retries are spent: the dead-letter queue, else the
 /// function's onFailure destination, else dropped or blocked.
-async fn spent(stream: &Stream, payload: Vec<u8>, attempts: u32, error: &str) -> Verdict {
+/// `tries` is (invocations made, events in the batch).
+async fn spent(
+    stream: &Stream,
+    payload: Vec<u8>,
+    tries: (u32, usize),
+    error: &str,
+    stop: &mut watch::Receiver<bool>,
+) -> Verdict {
+    let (attempts, events) = tries;
     let config = &stream.config;
     if let DeadLetter::RabbitMq { .. } = &config.dead_letter {
         return Verdict::DeadLetter(config.dead_letter.clone());
     }
     let p = &stream.platform;
     let key = &stream.key;
-    match crate::invoke::queue::dead_letter(
-        &p.invoker,
-        (&key.service, &stream.qualifier, &key.function),
-        payload,
-        attempts,
-        error,
-    )
-    .await
-    {
-        Ok(true) => {
-            count(stream, EventOutcome::DeadLettered, 1);
-            return Verdict::Ack;
+    let mut failures = 0u32;
+    let dead_lettered = loop {
+        match crate::invoke::queue::dead_letter(
+            &p.invoker,
+            (&key.service, &stream.qualifier, &key.function),
+            payload.clone(),
+            attempts,
+            error,
+        )
+        .await
+        {
+            Ok(done) => break done,
+            Err(e) => {
+                // Unknown whether a destination exists: the batch stays in the
+                // broker while the store is asked again.
+                failures = failures.saturating_add(1);
+                tracing::warn!(trigger = %key.path(), error = %e.chain(), "cannot read the function's async config to dead-letter a batch; trying again");
+                if !sleep_unless_stopped(reconnect_backoff(failures), stop).await {
+                    return Verdict::Stopped;
+                }
+            }
         }
-        Ok(false) => {}
-        Err(e) => {
-            // Unknown whether a destination exists: keep the batch in the broker.
-            tracing::error!(trigger = %key.path(), error = %e.chain(), "cannot read the function's async config to dead-letter a batch; it stays in the broker");
-            return Verdict::Blocked;
-        }
-    }
-    if config.tolerate_errors {
-        count(stream, EventOutcome::Dropped, 1);
+    };
+    if dead_lettered {
+        count(stream, EventOutcome::DeadLettered, events);
+        Verdict::Ack
+    } else if config.tolerate_errors {
+        count(stream, EventOutcome::Dropped, events);
         Verdict::Ack
     } else {
         Verdict::Blocked

@@ -5,10 +5,12 @@
 //! broker it has defined: the broker spreads a queue's messages over the
 //! nodes' consumers (and an MQTT shared subscription does the same), so each
 //! message runs on one node. The set is reconciled at start, after every
-//! trigger change on this node, and whenever the store's generation moves (a
-//! change made on another node), checked every [`RECONCILE_EVERY`]. A
-//! trigger whose config or qualifier changed is stopped and started again;
-//! stopping lets a running batch finish and be acknowledged.
+//! trigger change on this node ([`Streams::poke`], from the trigger type's
+//! `apply`), and after another node's write reaches this one (the shared
+//! store's change notices, within its 1 s coherence bound). A trigger whose
+//! config or qualifier changed is stopped and started again; stopping lets a
+//! running batch finish and be acknowledged. Nothing is read from the store
+//! otherwise, so warm invocations never share it with this task.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,8 +29,11 @@ use crate::control::store::Kind;
 use crate::triggers::TriggerKey;
 use crate::triggers::platform::Platform;
 
-/// How often the store's generation is checked for changes made elsewhere: 250 ms.
-pub const RECONCILE_EVERY: Duration = Duration::from_millis(250);
+/// How long a reconcile waits after another node's change for more to
+/// arrive: 50 ms (a deploy of many triggers is one reconcile).
+const SETTLE: Duration = Duration::from_millis(50);
+/// How soon a reconcile that could not read the store is tried again: 1 s.
+const RETRY: Duration = Duration::from_secs(1);
 /// How long stopping waits for running batches: 30 s.
 const STOP_GRACE: Duration = Duration::from_secs(30);
 
@@ -74,20 +79,30 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     let p = p.clone();
     tokio::spawn(async move {
-        let mut seen = None;
+        let mut remote = p.store.subscribe_remote();
+        let mut remote_open = true;
+        let mut pending = true;
         loop {
-            let generation = p.store.generation();
-            if seen != Some(generation) {
+            if pending {
                 match reconcile(&p).await {
-                    Ok(()) => seen = Some(generation),
+                    Ok(()) => pending = false,
                     Err(e) => {
                         tracing::warn!(error = %e.chain(), "cannot read the broker triggers; trying again")
                     }
                 }
             }
             tokio::select! {
-                _ = tokio::time::sleep(RECONCILE_EVERY) => {}
-                _ = p.streams.changed.notified() => seen = None,
+                changed = remote.changed(), if remote_open => {
+                    if changed.is_err() {
+                        remote_open = false;
+                        continue;
+                    }
+                    tokio::time::sleep(SETTLE).await;
+                    remote.borrow_and_update();
+                    pending = true;
+                }
+                _ = p.streams.changed.notified() => pending = true,
+                _ = tokio::time::sleep(RETRY), if pending => {}
                 _ = shutdown.changed() => break,
             }
         }
