@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! broker-bench publish --uri amqp://guest:guest@127.0.0.1:5672/vh --queue q --count N [--rate R]
-//! broker-bench floor   --uri … --queue q --count N [--prefetch P]
+//! broker-bench floor   --uri … --queue q --count N [--prefetch P] [--ack-every K]
 //! ```
 //!
 //! Messages are `{"seq": i, "sent_us": <µs since the epoch when sent>}`. The
@@ -53,6 +53,10 @@ enum Command {
         count: u64,
         #[arg(long, default_value_t = 200)]
         prefetch: u16,
+        /// Acknowledge every Nth message with `multiple` (1: each message
+        /// on its own, the plain consumer); the rest of a batch is acknowledged with it.
+        #[arg(long, default_value_t = 1)]
+        ack_every: u64,
     },
 }
 
@@ -115,7 +119,13 @@ async fn publish(uri: &str, queue: &str, count: u64, rate: Option<f64>) -> anyho
     Ok(())
 }
 
-async fn floor(uri: &str, queue: &str, count: u64, prefetch: u16) -> anyhow::Result<()> {
+async fn floor(
+    uri: &str,
+    queue: &str,
+    count: u64,
+    prefetch: u16,
+    ack_every: u64,
+) -> anyhow::Result<()> {
     let connection = Connection::connect(uri, ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;
     channel
@@ -139,8 +149,14 @@ async fn floor(uri: &str, queue: &str, count: u64, prefetch: u16) -> anyhow::Res
         if let Some(sent) = body["sent_us"].as_u64() {
             lags.push(arrived.saturating_sub(sent));
         }
-        delivery.ack(BasicAckOptions::default()).await?;
         seen += 1;
+        if seen % ack_every.max(1) == 0 || seen == count {
+            delivery
+                .ack(BasicAckOptions {
+                    multiple: ack_every > 1,
+                })
+                .await?;
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     lags.sort_unstable();
@@ -172,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
             queue,
             count,
             prefetch,
-        } => floor(&uri, &queue, count, prefetch).await,
+            ack_every,
+        } => floor(&uri, &queue, count, prefetch, ack_every).await,
     }
 }

@@ -45,7 +45,7 @@ fn handler(event: Vec<u8>, _ctx: &Context) -> Result<String, Error> {
         if status != "status 200" {
             return Err(Error::typed(
                 "Failed",
-                &format!("the sink answered {status}"),
+                format!("the sink answered {status}"),
             ));
         }
     }

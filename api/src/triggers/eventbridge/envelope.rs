@@ -138,7 +138,7 @@ mod tests {
             data: json!({"body": "x"}),
         };
         let v: Value = serde_json::from_slice(&payload(
-            &[e.clone()],
+            std::slice::from_ref(&e),
             &bus,
             Schema::CloudEvents,
             Mode::Streaming,
