@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub oss_max_object_size: u64,
     /// The message brokers broker triggers name (`--broker NAME=URL`).
     pub brokers: crate::triggers::brokers::Brokers,
+    /// The databases TableStore triggers read (`--table-instance NAME=URL`).
+    pub table_instances: crate::triggers::tablestore::instances::TableInstances,
 }
 
 impl ServerConfig {
@@ -69,6 +71,7 @@ impl ServerConfig {
             oss_listen: None,
             oss_max_object_size: DEFAULT_OSS_MAX_OBJECT_SIZE,
             brokers: Default::default(),
+            table_instances: Default::default(),
         }
     }
 }
@@ -282,6 +285,9 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, StartError> {
         .notification_token
         .set(credentials.notification_token());
     let _ = platform.brokers_config.set(config.brokers.clone());
+    let _ = platform
+        .table_instances_config
+        .set(config.table_instances.clone());
     let object_store = match config.oss_listen {
         None => None,
         Some(oss_addr) => {
@@ -356,6 +362,16 @@ impl Bound {
             ))
         });
         let streams = crate::triggers::eventbridge::streams::spawn(&self.platform, stop_rx.clone());
+        let (logstores_stop, logstores_stopped) = tokio::sync::watch::channel(false);
+        let logstore_writer = self
+            .platform
+            .invoker
+            .logstore_writer
+            .spawn(self.platform.store.clone(), logstores_stopped);
+        let log_triggers = crate::triggers::log::runner::spawn(&self.platform, stop_rx.clone());
+        let retention =
+            crate::logstores::retention::spawn(self.platform.store.clone(), stop_rx.clone());
+        let table_triggers = crate::triggers::tablestore::spawn(&self.platform, stop_rx.clone());
         let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);
         // Compile what is deployed now, off the request path: the first invoke
         // after a start (or on a node that joined later) loads, never compiles.
@@ -374,6 +390,16 @@ impl Bound {
         let _ = streams.await;
         if let Some(workers) = workers {
             let _ = workers.await;
+        }
+        let _ = log_triggers.await;
+        let _ = retention.await;
+        let _ = table_triggers.await;
+        // Invocation logs bound for logstores are appended before the store
+        // closes: the writer drains its queue once everything that invokes
+        // has stopped.
+        let _ = logstores_stop.send(true);
+        if let Some(writer) = logstore_writer {
+            let _ = writer.await;
         }
         let _ = heartbeat.await;
         if let Some(object_store) = object_store {

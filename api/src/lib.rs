@@ -19,4 +19,5 @@ pub mod client;
 pub mod control;
 pub mod http;
 pub mod invoke;
+pub mod logstores;
 pub mod triggers;

@@ -41,7 +41,7 @@ enum Command {
     Deploy(cli::deploy::DeployArgs),
     /// Invoke a function and print its log and result.
     Invoke(cli::invoke::InvokeArgs),
-    /// Read a function's logs.
+    /// Read a function's logs, or a logstore's (--project P --logstore L).
     Logs(cli::logs::LogsArgs),
     /// List the live nodes sharing this platform's store (`*` marks the one answering).
     Nodes {
@@ -69,6 +69,9 @@ enum Command {
     },
     /// Create a function project from a built-in template.
     New(cli::new::NewArgs),
+    /// Logstores (the local Log Service): create, list, describe, remove.
+    #[command(subcommand)]
+    Logstores(cli::logstores::LogstoresCommand),
     /// The Python and Node.js runtimes: install (build once, precompile) or list.
     #[command(subcommand)]
     Runtimes(cli::runtimes::RuntimesCommand),
@@ -118,6 +121,7 @@ fn main() -> std::process::ExitCode {
         Command::Remove { target, client } => cli::resources::remove(&client, &target, format),
         Command::New(args) => cli::new::new(&args, format),
         Command::Runtimes(command) => cli::runtimes::run(&command, format),
+        Command::Logstores(command) => cli::logstores::run(&command, format),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

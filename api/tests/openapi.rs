@@ -52,6 +52,8 @@ fn filled(template: &str) -> String {
         ),
         ("{file}", "00.zip"),
         ("{path}", "x"),
+        ("{projectName}", "proj"),
+        ("{logstoreName}", "ls"),
     ] {
         path = path.replace(name, value);
     }

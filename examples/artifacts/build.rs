@@ -33,6 +33,12 @@ const GUESTS: &[(&str, &str, &str, &str)] = &[
         "OSS_HANDLER",
     ),
     (
+        "table-handler",
+        "wasm32-wasip2",
+        "table_handler.wasm",
+        "TABLE_HANDLER",
+    ),
+    (
         "bench-hello",
         "wasm32-wasip2",
         "bench_hello.wasm",

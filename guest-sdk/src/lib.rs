@@ -58,6 +58,12 @@
 //! stderr, which wasm-fc captures into the function's log and the
 //! `X-Fc-Log-Result` tail, exactly like FC's runtime loggers. Plain `println!`
 //! and `eprintln!` output lands in the log too, unprefixed.
+//!
+//! # TableStore triggers
+//!
+//! FC's TableStore trigger delivers its event CBOR-encoded;
+//! [`tablestore::decode`] turns it into typed records:
+//! `let batch = wasm_fc_guest::tablestore::decode(&event)?;`.
 
 mod context;
 mod error;
@@ -66,6 +72,7 @@ pub mod event;
 #[doc(hidden)]
 pub mod http;
 pub mod log;
+pub mod tablestore;
 
 pub use context::{Context, Credentials, FunctionMeta, ServiceMeta};
 pub use error::Error;

@@ -1,8 +1,10 @@
-// The Node.js built-in modules a sandboxed function can use. Anything else
-// (fs, net, child_process, ...) is refused by `require` with a clear error.
+// The Node.js built-in modules a sandboxed function can use, and wasm-fc's own
+// (`wasm-fc/...`). Anything else (fs, net, child_process, ...) is refused by
+// `require` with a clear error.
 
 import { Buffer } from './buffer.js';
 import { format } from './console.js';
+import { CborError, decode as decodeTablestore, loads as loadsCbor } from './tablestore.js';
 
 function normalize(path) {
   const absolute = path.startsWith('/');
@@ -125,4 +127,7 @@ export const builtins = {
   util,
   querystring,
   url: { URL, URLSearchParams },
+  // wasm-fc's own helper for the TableStore trigger's CBOR event. Like the
+  // built-ins above, it is found before any node_modules.
+  'wasm-fc/tablestore': { decode: decodeTablestore, loads: loadsCbor, CborError },
 };

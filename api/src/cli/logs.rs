@@ -1,4 +1,5 @@
-//! `wasm-fc logs svc/fn`: the function logs the server keeps, once or followed.
+//! `wasm-fc logs svc/fn`: the function logs the server keeps, once or followed;
+//! `wasm-fc logs --project P --logstore L`: a logstore ([`super::logstores`]).
 
 use std::time::Duration;
 
@@ -8,8 +9,15 @@ use super::{ClientArgs, Format, FunctionPath};
 
 #[derive(Debug, clap::Args)]
 pub struct LogsArgs {
-    /// The function, as `service/function`.
-    pub target: FunctionPath,
+    /// The function, as `service/function` (or give --project and --logstore).
+    #[arg(required_unless_present = "logstore")]
+    pub target: Option<FunctionPath>,
+    /// Read a logstore of this project instead of a function's logs.
+    #[arg(long, requires = "logstore", conflicts_with = "target")]
+    pub project: Option<String>,
+    /// The logstore to read (with --project).
+    #[arg(long, requires = "project")]
+    pub logstore: Option<String>,
     /// Keep printing new invocations' logs as they arrive (Ctrl-C to stop).
     #[arg(long)]
     pub tail: bool,
@@ -85,20 +93,33 @@ fn print_record(record: &Value, format: Format) {
 }
 
 pub fn logs(args: &LogsArgs, format: Format) -> anyhow::Result<()> {
-    let client = args.client.client()?;
-    // The cursor: the newest record's millisecond. Later polls re-read that
-    // millisecond (records finishing in the same ms may arrive in different polls)
-    // and skip the request ids already printed at it.
-    let mut since = match &args.since {
+    let since_arg = match &args.since {
         Some(text) => {
             Some(since_ms(text, wasm_fc_api::invoke::queue::now_ms()).map_err(anyhow::Error::msg)?)
         }
         None => None,
     };
-    let base = format!(
-        "/_wasm-fc/logs/{}/{}",
-        args.target.service, args.target.function
-    );
+    let target = match (&args.target, &args.project, &args.logstore) {
+        (_, Some(project), Some(logstore)) => {
+            return super::logstores::logs(
+                &args.client,
+                project,
+                logstore,
+                since_arg,
+                args.limit,
+                args.tail,
+                format,
+            );
+        }
+        (Some(target), ..) => target,
+        _ => anyhow::bail!("give service/function, or --project and --logstore"),
+    };
+    let client = args.client.client()?;
+    // The cursor: the newest record's millisecond. Later polls re-read that
+    // millisecond (records finishing in the same ms may arrive in different polls)
+    // and skip the request ids already printed at it.
+    let mut since = since_arg;
+    let base = format!("/_wasm-fc/logs/{}/{}", target.service, target.function);
     let mut printed_at_cursor: std::collections::HashSet<String> = Default::default();
     let mut first = true;
     loop {
@@ -122,10 +143,7 @@ pub fn logs(args: &LogsArgs, format: Format) -> anyhow::Result<()> {
             .cloned()
             .unwrap_or_default();
         if first && records.is_empty() && !args.tail && format == Format::Text {
-            println!(
-                "no logs for {}/{} yet",
-                args.target.service, args.target.function
-            );
+            println!("no logs for {}/{} yet", target.service, target.function);
         }
         for record in &records {
             let time = record["timeMs"].as_i64();

@@ -5,6 +5,7 @@ pub mod banner;
 pub mod deploy;
 pub mod invoke;
 pub mod logs;
+pub mod logstores;
 pub mod new;
 pub mod nodes;
 pub mod resources;

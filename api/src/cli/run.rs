@@ -110,6 +110,17 @@ pub struct RunArgs {
         value_name = "NAME=URL"
     )]
     pub brokers: Vec<wasm_fc_api::triggers::brokers::Broker>,
+    /// A PostgreSQL database whose tables `tablestore` triggers read, as
+    /// NAME=postgres://user:password@host:5432/db (repeatable). A trigger
+    /// names it in its sourceArn (`…:instance/NAME/table/TABLE`); the URL's
+    /// password never appears in a trigger. Env: comma-separated.
+    #[arg(
+        long = "table-instance",
+        env = "WASM_FC_TABLE_INSTANCES",
+        value_delimiter = ',',
+        value_name = "NAME=URL"
+    )]
+    pub table_instances: Vec<wasm_fc_api::triggers::tablestore::instances::TableInstance>,
 }
 
 /// `--oss-listen`: an address, or off.
@@ -154,6 +165,9 @@ pub async fn run(args: RunArgs, format: Format) -> anyhow::Result<()> {
         oss_listen: args.oss_listen.0,
         oss_max_object_size: args.oss_max_object_size,
         brokers: wasm_fc_api::triggers::brokers::Brokers::new(args.brokers.clone()),
+        table_instances: wasm_fc_api::triggers::tablestore::instances::TableInstances::new(
+            args.table_instances.clone(),
+        ),
     };
     let mut bound = bind(config).await.context("starting wasm-fc")?;
     bound.platform.logs.set_echo(!args.quiet);

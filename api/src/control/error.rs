@@ -24,6 +24,12 @@ pub enum ApiError {
     AlreadyExists { kind: Kind, name: String },
     #[error("{0}")]
     Conflict(String),
+    /// No logstore `{project}/{logstore}` (Log Service's `LogStoreNotExist`).
+    #[error("logstore {0} does not exist")]
+    LogstoreNotFound(String),
+    /// A logstore `{project}/{logstore}` exists (`LogStoreAlreadyExist`).
+    #[error("logstore {0} already exists")]
+    LogstoreAlreadyExists(String),
     #[error("the etag '{0}' does not match the resource's current etag")]
     PreconditionFailed(String),
     #[error("{0}")]
@@ -111,6 +117,8 @@ impl ApiError {
                 },
             ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflict"),
+            Self::LogstoreNotFound(_) => (StatusCode::NOT_FOUND, "LogStoreNotExist"),
+            Self::LogstoreAlreadyExists(_) => (StatusCode::CONFLICT, "LogStoreAlreadyExist"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "PreconditionFailed"),
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "ResourceThrottled"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
@@ -208,6 +216,9 @@ mod tests {
         (405, "MethodNotAllowed"),
         (500, "InternalServerError"),
         (502, "FunctionNotHttpHandler"),
+        // Log Service's own codes, for the logstore routes (docs/logstores.md).
+        (404, "LogStoreNotExist"),
+        (409, "LogStoreAlreadyExist"),
     ];
 
     fn every_error() -> Vec<(ApiError, u16, &'static str)> {
@@ -249,6 +260,12 @@ mod tests {
             ),
             (ApiError::BadGateway(text()), 502, "FunctionNotHttpHandler"),
             (ApiError::invariant("x"), 500, "InternalServerError"),
+            (ApiError::LogstoreNotFound(text()), 404, "LogStoreNotExist"),
+            (
+                ApiError::LogstoreAlreadyExists(text()),
+                409,
+                "LogStoreAlreadyExist",
+            ),
         ];
         for (kind, missing, exists) in [
             (Kind::Service, "ServiceNotFound", "ServiceAlreadyExists"),

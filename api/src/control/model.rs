@@ -25,6 +25,15 @@ pub fn now_timestamp() -> String {
     format_timestamp(secs)
 }
 
+/// Unix ms as RFC 3339 UTC with milliseconds (`2024-01-02T03:04:05.678Z`),
+/// the time of FC's log lines.
+pub fn timestamp_of_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 pub fn format_timestamp(secs: u64) -> String {
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let z = days as i64 + 719_468;
@@ -82,6 +91,19 @@ fn set(map: &mut Map<String, Value>, key: &str, value: Value) {
 
 // ---------------------------------------------------------------- services
 
+/// A `logConfig` as stored: both names checked (a bad one is a 400 naming
+/// it), or both empty (no logging).
+fn log_config(log: &Fields) -> ApiResult<Value> {
+    let config = json!({
+        "project": log.string("project")?.unwrap_or_default(),
+        "logstore": log.string("logstore")?.unwrap_or_default(),
+        "enableRequestMetrics": log.bool("enableRequestMetrics")?.unwrap_or(false),
+        "enableInstanceMetrics": log.bool("enableInstanceMetrics")?.unwrap_or(false),
+    });
+    crate::logstores::target_of(&config, "logConfig")?;
+    Ok(config)
+}
+
 /// Applies create/update fields to a service object (partial update semantics).
 pub fn apply_service(mut service: Map<String, Value>, f: &Fields) -> ApiResult<Map<String, Value>> {
     if let Some(d) = f.string("description")? {
@@ -94,16 +116,7 @@ pub fn apply_service(mut service: Map<String, Value>, f: &Fields) -> ApiResult<M
         set(&mut service, "internetAccess", json!(b));
     }
     if let Some(log) = f.object("logConfig")? {
-        set(
-            &mut service,
-            "logConfig",
-            json!({
-                "project": log.string("project")?.unwrap_or_default(),
-                "logstore": log.string("logstore")?.unwrap_or_default(),
-                "enableRequestMetrics": log.bool("enableRequestMetrics")?.unwrap_or(false),
-                "enableInstanceMetrics": log.bool("enableInstanceMetrics")?.unwrap_or(false),
-            }),
-        );
+        set(&mut service, "logConfig", log_config(&log)?);
     }
     if let Some(vpc) = f.object("vpcConfig")? {
         set(
@@ -191,6 +204,10 @@ pub fn apply_function(
     mut function: Map<String, Value>,
     f: &Fields,
 ) -> ApiResult<Map<String, Value>> {
+    // FC 3.0 keeps logConfig on the function; it wins over the service's.
+    if let Some(log) = f.object("logConfig")? {
+        set(&mut function, "logConfig", log_config(&log)?);
+    }
     if let Some(runtime) = f.get("runtime") {
         let Value::String(runtime) = runtime else {
             return Err(ApiError::InvalidArgument(

@@ -8,6 +8,7 @@ pub mod connections;
 pub mod content_md5;
 pub mod cors;
 pub mod error_response;
+pub mod logstores;
 pub mod openapi;
 pub mod oss_notifications;
 pub mod peer_logs;

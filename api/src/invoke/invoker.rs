@@ -43,6 +43,8 @@ pub struct Invoker {
     pub metrics: Metrics,
     /// Every invocation's guest log, per function (and echoed by `wasm-fc run`).
     pub logs: FunctionLogs,
+    /// Invocation logs bound for a `logConfig`'s logstore.
+    pub logstore_writer: crate::logstores::writer::LogstoreWriter,
     /// Invocations an instance serves before it is retired (1: fresh per request).
     max_instance_reuse: u64,
     /// This node's id (random per process start): the owner of its queue leases.
@@ -75,6 +77,7 @@ impl Invoker {
         let (handoff, handoff_receiver) = tokio::sync::mpsc::channel(HANDOFF_CAPACITY);
         Self {
             logs: FunctionLogs::start(&control.data_dir),
+            logstore_writer: Default::default(),
             control,
             engine,
             queue_wakeup: tokio::sync::Notify::new(),

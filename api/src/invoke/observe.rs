@@ -11,6 +11,7 @@ use crate::control::resolve::Resolved;
 use crate::invoke::function_logs::LogRecord;
 use crate::invoke::invoker::Invoker;
 use crate::invoke::metrics::prometheus::{InvocationSeries, Status};
+use crate::logstores::writer::{InvocationLog, LogTarget};
 
 /// The `trigger` label of a sync InvokeFunction.
 pub const SYNC_INVOKE: &str = "invoke";
@@ -35,6 +36,9 @@ pub struct Observer {
     function: Arc<str>,
     qualifier: Arc<str>,
     trigger: Arc<str>,
+    version_id: Arc<str>,
+    /// The `logConfig` logstore its logs also go to, if any.
+    log_target: Option<Arc<LogTarget>>,
     series: InvocationSeries,
 }
 
@@ -48,6 +52,8 @@ impl Observer {
             function: function.into(),
             qualifier: resolved.qualifier.as_str().into(),
             trigger: trigger.into(),
+            version_id: resolved.version_id.as_str().into(),
+            log_target: log_target(resolved),
         }
     }
 
@@ -56,8 +62,25 @@ impl Observer {
         let status = status_of(outcome);
         self.series
             .invocation(status, Some(outcome.duration), outcome.cold_start);
+        let log = String::from_utf8_lossy(&outcome.log).into_owned();
+        let time_ms = crate::invoke::queue::now_ms();
+        if let Some(target) = &self.log_target {
+            p.logstore_writer.record(
+                target,
+                &InvocationLog {
+                    service: &self.service,
+                    function: &self.function,
+                    qualifier: &self.qualifier,
+                    version_id: &self.version_id,
+                    instance_id: &outcome.instance_id,
+                    request_id,
+                    time_ms,
+                    log: &log,
+                },
+            );
+        }
         p.logs.record(LogRecord {
-            time_ms: crate::invoke::queue::now_ms(),
+            time_ms,
             request_id: request_id.to_string(),
             service: self.service.clone(),
             function: self.function.clone(),
@@ -67,7 +90,7 @@ impl Observer {
             duration_ms: outcome.duration.as_secs_f64() * 1e3,
             max_memory_mb: outcome.max_memory_bytes as f64 / f64::from(1 << 20),
             cold_start: outcome.cold_start,
-            log: String::from_utf8_lossy(&outcome.log).into_owned(),
+            log,
         });
     }
 
@@ -75,6 +98,31 @@ impl Observer {
     pub fn throttled(&self) {
         self.series.invocation(Status::Throttled, None, false);
     }
+}
+
+/// Where a resolved function's logs also go: the function's own `logConfig`
+/// (FC 3.0 keeps it there), else its service's; `None` when neither names a
+/// project and logstore.
+fn log_target(resolved: &Resolved) -> Option<Arc<LogTarget>> {
+    let own = resolved.function_row.get("logConfig");
+    let (project, logstore) = own
+        .map(|c| {
+            (
+                c["project"].as_str().unwrap_or(""),
+                c["logstore"].as_str().unwrap_or(""),
+            )
+        })
+        .filter(|(p, l)| !p.is_empty() && !l.is_empty())
+        .unwrap_or((
+            resolved.service.log_config.project.as_str(),
+            resolved.service.log_config.logstore.as_str(),
+        ));
+    (!project.is_empty() && !logstore.is_empty()).then(|| {
+        Arc::new(LogTarget {
+            project: project.to_string(),
+            logstore: logstore.to_string(),
+        })
+    })
 }
 
 /// Accounts for a finished invocation: metrics, then the function's log.

@@ -7,19 +7,23 @@
 //!   Ceph RGW notifications), through the event-source core [`sources`];
 //! - [`eventbridge`]: FC's EventBridge triggers: RabbitMQ and MQTT brokers
 //!   (named in [`brokers`]) and Alertmanager's alerts as CloudMonitor events;
-//! - [`stored`]: event sources outside this machine (SLS, MNS, ...), kept with
+//! - [`log`]: Log triggers on the platform's logstores ([`crate::logstores`]);
+//! - [`stored`]: event sources outside this machine (MNS, CDN, ...), kept with
 //!   their config so FC tools round-trip; nothing delivers their events locally.
 
 pub mod brokers;
 pub mod eventbridge;
 pub mod http;
 pub mod http_routes;
+pub mod jobs;
+pub mod log;
 pub mod oss;
 pub mod platform;
 pub mod schedule;
 pub mod scheduler;
 pub mod sources;
 mod stored;
+pub mod tablestore;
 pub mod timer;
 
 pub use http_routes::HttpRoutes;
@@ -60,7 +64,27 @@ pub trait TriggerType: Send + Sync {
     /// Brings the running trigger in line with its stored row (`None`: deleted).
     /// Called after every change and, for every stored trigger, at start-up.
     fn apply(&self, _platform: &Platform, _key: &TriggerKey, _trigger: Option<&Trigger>) {}
+
+    /// Sets up what the trigger needs outside the store (TableStore's change
+    /// capture), once CreateTrigger has written its row; an error undoes the
+    /// create and is the API's answer. Default: nothing.
+    fn prepare<'a>(
+        &'a self,
+        _platform: &'a Platform,
+        _key: &'a TriggerKey,
+        _row: &'a Value,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Cleans up after a deleted trigger (`row`: what it was): checkpoints,
+    /// change capture. Called once, on the node that deleted it, inside the
+    /// runtime. Default: nothing.
+    fn removed(&self, _platform: &Platform, _key: &TriggerKey, _row: &Value) {}
 }
+
+/// A boxed future, for the trait's async hooks.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Which trigger a row is: service, function and trigger name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,10 +107,10 @@ pub fn types() -> &'static [&'static dyn TriggerType] {
         &http::HttpTrigger,
         &timer::TimerTrigger,
         &oss::OssTrigger,
-        &stored::StoredTrigger("log"),
+        &log::LogTrigger,
         &stored::StoredTrigger("mns_topic"),
         &stored::StoredTrigger("cdn_events"),
-        &stored::StoredTrigger("tablestore"),
+        &tablestore::TableStoreTrigger,
         &stored::StoredTrigger("rds"),
         &eventbridge::EventBridgeTrigger,
     ]
@@ -159,6 +183,7 @@ pub fn stop_all(platform: &Platform, service: &str, function: &str, rows: &[Valu
         };
         if let Some(kind) = type_named(str_of(row, "triggerType")) {
             kind.apply(platform, &key, None);
+            kind.removed(platform, &key, row);
         }
     }
 }

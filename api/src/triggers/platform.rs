@@ -29,8 +29,15 @@ pub struct Platform {
     /// The message brokers this node consumes from (`wasm-fc run --broker`);
     /// set once at start, empty until then.
     pub brokers_config: std::sync::OnceLock<super::brokers::Brokers>,
+    /// The PostgreSQL databases TableStore triggers read (`wasm-fc run
+    /// --table-instance`); set once at start.
+    pub table_instances_config: std::sync::OnceLock<super::tablestore::instances::TableInstances>,
     /// The broker triggers' streams running on this node.
     pub streams: super::eventbridge::streams::Streams,
+    /// The Log trigger jobs running on this node.
+    pub log_jobs: super::jobs::TriggerJobs,
+    /// The TableStore trigger jobs running on this node.
+    pub table_jobs: super::jobs::TriggerJobs,
     /// `/readyz`: set once the platform serves (and its manifest, if any, is deployed).
     ready: AtomicBool,
 }
@@ -62,9 +69,22 @@ impl Platform {
             oss_events: super::oss::OssEvents::default(),
             notification_token: std::sync::OnceLock::new(),
             brokers_config: std::sync::OnceLock::new(),
+            table_instances_config: std::sync::OnceLock::new(),
             streams: Default::default(),
+            log_jobs: super::jobs::TriggerJobs::new("Log trigger"),
+            table_jobs: super::jobs::TriggerJobs::new("TableStore trigger"),
             ready: AtomicBool::new(false),
         }
+    }
+
+    /// The TableStore instances of this node (none unless `--table-instance`
+    /// named some).
+    pub fn table_instances(&self) -> &super::tablestore::instances::TableInstances {
+        static NONE: std::sync::OnceLock<super::tablestore::instances::TableInstances> =
+            std::sync::OnceLock::new();
+        self.table_instances_config
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(Default::default))
     }
 
     /// The brokers of this node (none unless `--broker` named some).

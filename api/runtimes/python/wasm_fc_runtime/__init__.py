@@ -17,6 +17,7 @@ from wit_world.imports.http_types import HttpResponse
 
 from . import preload  # noqa: F401  (standard library kept in the memory image)
 from . import stdlib
+from . import tablestore  # the TableStore trigger's CBOR event decoder, in the image
 from .context import Context
 from .errors import report
 from .loader import Loader
@@ -26,6 +27,8 @@ from .wsgi import call_wsgi
 
 install_logging()
 stdlib.install()
+# User code may also write `import fc_tablestore` (sys.modules survives into the image).
+sys.modules["fc_tablestore"] = tablestore
 # The build's mounts (/python, /0, /bundled, ...) do not exist at run time; the
 # loader puts /code and the layers on the path when the first call comes.
 sys.path.clear()

@@ -51,6 +51,10 @@ const PYTHON: &[(&str, &str)] = &[
         include_str!("../../../runtimes/python/wasm_fc_runtime/stdlib.py"),
     ),
     (
+        "tablestore.py",
+        include_str!("../../../runtimes/python/wasm_fc_runtime/tablestore.py"),
+    ),
+    (
         "wsgi.py",
         include_str!("../../../runtimes/python/wasm_fc_runtime/wsgi.py"),
     ),
@@ -85,6 +89,10 @@ const NODEJS: &[(&str, &str)] = &[
     (
         "runtime.js",
         include_str!("../../../runtimes/nodejs/runtime.js"),
+    ),
+    (
+        "tablestore.js",
+        include_str!("../../../runtimes/nodejs/tablestore.js"),
     ),
 ];
 

@@ -102,6 +102,15 @@ impl StoreHandle {
         self.counts.queue.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Runs one logstore or cursor call ([`super::logs::LogBackend`]) on the
+    /// blocking pool.
+    pub async fn logs<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&dyn super::logs::LogBackend) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.blocking(move |store| call(store.logs())).await
+    }
+
     /// Operations made so far.
     pub fn counts(&self) -> &StoreCounts {
         &self.counts

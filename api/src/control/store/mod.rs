@@ -16,8 +16,11 @@ pub mod change_notices;
 #[cfg(test)]
 mod conformance;
 mod handle;
+pub mod logs;
 pub mod postgres;
+mod postgres_logs;
 pub mod sqlite;
+mod sqlite_logs;
 
 pub use handle::{StoreCounts, StoreHandle};
 
@@ -268,7 +271,10 @@ pub trait Tx: Reader {
 pub type TxBody<'a> = &'a mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>;
 
 /// A store backend. Only [`StoreHandle`] calls it, and only on the blocking pool.
-pub trait Store: Reader + Send + Sync + 'static {
+pub trait Store: Reader + logs::LogBackend + Send + Sync + 'static {
+    /// The logstores and cursors ([`logs`]).
+    fn logs(&self) -> &dyn logs::LogBackend;
+
     /// Runs `body` in one serializable write transaction: committed when it
     /// returns `Ok`, rolled back when it returns `Err`.
     fn transaction(&self, body: TxBody<'_>) -> Result<(), StoreError>;

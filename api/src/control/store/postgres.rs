@@ -72,7 +72,7 @@ impl std::fmt::Debug for PostgresStore {
 /// reached (no pooled connection, a closed connection, an I/O error, or the
 /// server shutting down or not yet accepting) is [`StoreError::Unavailable`];
 /// any other is a backend failure.
-fn failed<E: std::error::Error + Send + Sync + 'static>(
+pub(super) fn failed<E: std::error::Error + Send + Sync + 'static>(
     operation: &'static str,
 ) -> impl Fn(E) -> StoreError {
     move |e| {
@@ -137,7 +137,7 @@ impl PostgresStore {
     }
 
     /// A pooled connection for a store call (on the blocking pool).
-    fn client(&self) -> Result<Connection, StoreError> {
+    pub(super) fn client(&self) -> Result<Connection, StoreError> {
         debug_assert!(
             super::handle::backend_call_allowed(),
             "a store call on a runtime worker thread"
@@ -516,6 +516,10 @@ impl Store for PostgresStore {
         {
             tracing::error!("cannot start the PostgreSQL listener: {e}");
         }
+    }
+
+    fn logs(&self) -> &dyn super::logs::LogBackend {
+        self
     }
 
     fn transaction(&self, body: TxBody<'_>) -> Result<(), StoreError> {

@@ -67,7 +67,7 @@ const LEGACY_MIGRATIONS: &[&str] = &[
     "ALTER TABLE async_queue ADD COLUMN lease_owner TEXT;",
 ];
 
-fn backend(operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+pub(super) fn backend(operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| StoreError::Backend {
         operation,
         source: Box::new(e),
@@ -109,7 +109,7 @@ impl SqliteStore {
         })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn writer(&self) -> MutexGuard<'_, Connection> {
         debug_assert!(
             super::handle::backend_call_allowed(),
             "a store call on a runtime worker thread"
@@ -121,7 +121,7 @@ impl SqliteStore {
     }
 
     /// A free read connection, else the next one in turn (waiting for it).
-    fn reader(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn reader(&self) -> MutexGuard<'_, Connection> {
         debug_assert!(
             super::handle::backend_call_allowed(),
             "a store call on a runtime worker thread"
@@ -418,6 +418,10 @@ fn queued(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueuedInvocation> {
 }
 
 impl Store for SqliteStore {
+    fn logs(&self) -> &dyn super::logs::LogBackend {
+        self
+    }
+
     fn transaction(&self, body: TxBody<'_>) -> Result<(), StoreError> {
         let failed = backend("running a write transaction");
         let mut conn = self.writer();

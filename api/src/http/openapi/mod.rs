@@ -18,6 +18,7 @@ pub mod common;
 pub mod functions;
 pub mod invoke;
 pub mod layers;
+pub mod logstores;
 pub mod proxy;
 pub mod services;
 pub mod triggers;

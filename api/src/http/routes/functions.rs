@@ -146,6 +146,7 @@ pub async fn create(
             Ok::<_, ApiError>(value)
         })
         .await?;
+    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -224,6 +225,7 @@ pub async fn update(
         })
         .await?;
     p.forget(&forget, Some(&func));
+    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 

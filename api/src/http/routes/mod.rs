@@ -81,6 +81,18 @@ pub fn fc_routes() -> OpenApiRouter<Arc<Platform>> {
         .routes(routes!(functions::download))
         .routes(routes!(crate::http::oss_notifications::receive))
         .routes(routes!(crate::http::alertmanager::receive))
+        .routes(routes!(
+            crate::http::logstores::list,
+            crate::http::logstores::create
+        ))
+        .routes(routes!(
+            crate::http::logstores::get,
+            crate::http::logstores::delete
+        ))
+        .routes(routes!(
+            crate::http::logstores::read,
+            crate::http::logstores::append
+        ))
 }
 
 /// Every FC route, without auth (the server adds it).

@@ -59,6 +59,7 @@ pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Re
         .insert(Kind::Service, "", &name, &value)
         .await
         .map_err(store_error(Kind::Service, &name))?;
+    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -119,6 +120,7 @@ pub async fn update(
         })
         .await?;
     p.forget(&svc, None);
+    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 

@@ -165,6 +165,14 @@ pub async fn create(
             Ok(value)
         })
         .await?;
+    if let Err(e) = kind.prepare(&p, &trigger_key, &value).await {
+        let (scope, name) = (
+            format!("{}/{}", trigger_key.service, trigger_key.function),
+            trigger_key.trigger.clone(),
+        );
+        p.store.delete(Kind::Trigger, &scope, &name).await?;
+        return Err(e);
+    }
     kind.apply(&p, &trigger_key, Some(&from_row::<StoredTrigger>(&value)?));
     Ok(resource(StatusCode::OK, value))
 }
@@ -308,6 +316,7 @@ pub async fn delete(
         .await?;
     if let Some(kind) = triggers::type_named(trigger["triggerType"].as_str().unwrap_or_default()) {
         kind.apply(&p, &trigger_key, None);
+        kind.removed(&p, &trigger_key, &trigger);
     }
     Ok(deleted())
 }
