@@ -369,8 +369,10 @@ impl Bound {
             .logstore_writer
             .spawn(self.platform.store.clone(), logstores_stopped);
         let log_triggers = crate::triggers::log::runner::spawn(&self.platform, stop_rx.clone());
-        let retention =
-            crate::logstores::retention::spawn(self.platform.store.clone(), stop_rx.clone());
+        let retention = crate::control::logstores::retention::spawn(
+            self.platform.store.clone(),
+            stop_rx.clone(),
+        );
         let table_triggers = crate::triggers::tablestore::spawn(&self.platform, stop_rx.clone());
         let workers = crate::invoke::queue::spawn_workers(&self.platform.invoker, stop_rx);
         // Compile what is deployed now, off the request path: the first invoke

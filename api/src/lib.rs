@@ -19,5 +19,4 @@ pub mod client;
 pub mod control;
 pub mod http;
 pub mod invoke;
-pub mod logstores;
 pub mod triggers;

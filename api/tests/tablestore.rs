@@ -57,7 +57,12 @@ fn trigger(table: &str) -> Value {
 
 /// Every record the function logged, oldest first.
 fn records(s: &Server) -> Vec<Value> {
-    invocation_logs(s, "tbl", "f")
+    records_of(s, "f")
+}
+
+/// Every record `function` of `tbl` logged, oldest first.
+fn records_of(s: &Server, function: &str) -> Vec<Value> {
+    invocation_logs(s, "tbl", function)
         .iter()
         .flat_map(|log| {
             log.lines()
@@ -301,4 +306,122 @@ fn a_failed_batch_is_retried_and_kill_9_mid_stream_loses_no_change() {
         .filter(|r| r["status"] != "success")
         .count();
     assert!(failed >= 1, "{runs}");
+}
+
+#[test]
+fn python_and_nodejs_handlers_decode_the_event_in_one_line() {
+    let Some(db) = Database::create("tablestore runtimes") else {
+        return;
+    };
+    psql(
+        &db,
+        "CREATE TABLE events (id BIGINT PRIMARY KEY, body TEXT)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = common::run_command(0, dir.path());
+    command
+        .env_remove("WASM_FC_NO_RUNTIMES")
+        .env("WASM_FC_RUNTIMES_DIR", common::runtimes_dir())
+        .args(["--table-instance", &format!("ots={}", db.url)]);
+    let s = common::spawn(command, 0, dir.path());
+    create_service(&s, "tbl", json!({}));
+    for (name, runtime, fixture) in [
+        ("py", "python3.10", "python/tablestore"),
+        ("js", "nodejs18", "nodejs/tablestore"),
+    ] {
+        let files = common::files_of(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/runtimes")
+                .join(fixture),
+        );
+        let body = json!({
+            "functionName": name, "runtime": runtime, "handler": "index.handler",
+            "code": {"zipFile": common::zip_files(&files)},
+        });
+        ok(call(
+            &s,
+            "POST",
+            &format!("{P}/services/tbl/functions"),
+            &[],
+            body.to_string().as_bytes(),
+        ));
+        let mut t = trigger("events");
+        t["triggerName"] = json!(format!("t-{name}"));
+        ok(create_trigger(&s, "tbl", name, t));
+    }
+    psql(
+        &db,
+        "INSERT INTO events VALUES (9007199254740993, 'big'), (2, 'small')",
+    );
+    for name in ["py", "js"] {
+        common::eventually(&format!("{name} records"), || {
+            records_of(&s, name).len() >= 2
+        });
+        let got = records_of(&s, name);
+        assert!(
+            got.iter()
+                .all(|r| r["version"] == "Sync-v1" && r["type"] == "PutRow"),
+            "{name}: {got:?}"
+        );
+        assert_eq!(got[1]["pk"], json!([{"name": "id", "value": 2}]), "{name}");
+        // 2^53 + 1 keeps every digit: an int in Python, a BigInt in Node.js.
+        let big = if name == "py" {
+            json!(9007199254740993i64)
+        } else {
+            json!("9007199254740993")
+        };
+        assert_eq!(
+            got[0]["pk"],
+            json!([{"name": "id", "value": big}]),
+            "{name}"
+        );
+    }
+    // Two triggers share the table's capture: removing one keeps it for the other.
+    let reply = call(
+        &s,
+        "DELETE",
+        &format!("{P}/services/tbl/functions/py/triggers/t-py"),
+        &[],
+        b"",
+    );
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        psql(
+            &db,
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'wasm_fc_capture'"
+        ),
+        "1"
+    );
+    psql(&db, "INSERT INTO events VALUES (3, 'later')");
+    common::eventually("js gets the later row", || records_of(&s, "js").len() >= 3);
+}
+
+#[test]
+fn the_decoders_pass_their_host_tests() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (tool, args) in [
+        (
+            "python3",
+            vec!["-m", "unittest", "tests/python/test_tablestore_decode.py"],
+        ),
+        ("node", vec!["--test", "tests/node/"]),
+    ] {
+        let out = match Command::new(tool).args(&args).current_dir(root).output() {
+            Ok(out) => out,
+            Err(e) => {
+                common::skip(
+                    "the_decoders_pass_their_host_tests",
+                    &format!("{tool} cannot run ({e})"),
+                );
+                continue;
+            }
+        };
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -79,6 +79,7 @@ fn api_path(c: &mut Criterion) {
             oss_listen: None,
             oss_max_object_size: wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
             brokers: Default::default(),
+            table_instances: Default::default(),
         }))
         .unwrap();
     let platform = bound.platform.clone();

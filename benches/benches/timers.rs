@@ -249,6 +249,7 @@ async fn end_to_end(window: Duration) {
         oss_listen: None,
         oss_max_object_size: wasm_fc_api::app::DEFAULT_OSS_MAX_OBJECT_SIZE,
         brokers: Default::default(),
+        table_instances: Default::default(),
     })
     .await
     .unwrap();

@@ -170,7 +170,7 @@ pub fn logs(
         let end = shard["endCursor"].as_str().unwrap_or_default().to_string();
         ends.insert(
             id,
-            wasm_fc_api::logstores::cursor::decode(&end, "endCursor").unwrap_or(i64::MAX),
+            wasm_fc_api::control::logstores::cursor::decode(&end, "endCursor").unwrap_or(i64::MAX),
         );
         cursors.insert(id, end);
     }
@@ -187,7 +187,7 @@ pub fn logs(
         let shard = entry["__shard__"].as_u64().unwrap_or(0);
         let seq = entry["__cursor__"]
             .as_str()
-            .and_then(|c| wasm_fc_api::logstores::cursor::decode(c, "cursor").ok())
+            .and_then(|c| wasm_fc_api::control::logstores::cursor::decode(c, "cursor").ok())
             .unwrap_or(0);
         if tail && seq >= ends.get(&shard).copied().unwrap_or(i64::MAX) {
             continue;

@@ -151,6 +151,10 @@ const GUEST_SDK: &[(&str, &str)] = &[
     ),
     ("src/log.rs", include_str!("../../../guest-sdk/src/log.rs")),
     (
+        "src/tablestore.rs",
+        include_str!("../../../guest-sdk/src/tablestore.rs"),
+    ),
+    (
         "wit/fc-function.wit",
         include_str!("../../../engine/wit/fc-function.wit"),
     ),

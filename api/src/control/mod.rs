@@ -10,6 +10,7 @@ pub mod code;
 pub mod credentials;
 pub mod data_dir_lock;
 pub mod error;
+pub mod logstores;
 pub mod model;
 pub mod names;
 pub mod packages;

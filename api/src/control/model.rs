@@ -100,7 +100,7 @@ fn log_config(log: &Fields) -> ApiResult<Value> {
         "enableRequestMetrics": log.bool("enableRequestMetrics")?.unwrap_or(false),
         "enableInstanceMetrics": log.bool("enableInstanceMetrics")?.unwrap_or(false),
     });
-    crate::logstores::target_of(&config, "logConfig")?;
+    crate::control::logstores::target_of(&config, "logConfig")?;
     Ok(config)
 }
 

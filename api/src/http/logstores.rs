@@ -19,12 +19,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::control::error::{ApiError, ApiResult};
+use crate::control::logstores::{cursor, entries, names};
 use crate::control::store::StoreError;
 use crate::control::store::logs::LogstoreSpec;
 use crate::http::openapi::common::ErrorBody;
 use crate::http::openapi::logstores::{CreateLogstore, LogstorePath, ProjectPath, ReadParams};
 use crate::invoke::queue::now_ms;
-use crate::logstores::{cursor, entries, names};
 use crate::triggers::platform::Platform;
 
 /// Entries a read returns by default: 100; at most 1,000.
@@ -72,7 +72,7 @@ pub async fn create(
         .ok_or_else(|| ApiError::InvalidArgument("logstoreName is required".into()))?
         .to_string();
     names::check(&project, &logstore)?;
-    let spec = crate::logstores::spec_from(&body, now_ms())?;
+    let spec = crate::control::logstores::spec_from(&body, now_ms())?;
     let (pr, ls) = (project.clone(), logstore.clone());
     if !p
         .store

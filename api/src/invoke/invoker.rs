@@ -44,7 +44,7 @@ pub struct Invoker {
     /// Every invocation's guest log, per function (and echoed by `wasm-fc run`).
     pub logs: FunctionLogs,
     /// Invocation logs bound for a `logConfig`'s logstore.
-    pub logstore_writer: crate::logstores::writer::LogstoreWriter,
+    pub logstore_writer: crate::invoke::logstore_writer::LogstoreWriter,
     /// Invocations an instance serves before it is retired (1: fresh per request).
     max_instance_reuse: u64,
     /// This node's id (random per process start): the owner of its queue leases.

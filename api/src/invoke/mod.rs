@@ -6,6 +6,7 @@
 pub mod fires;
 pub mod function_logs;
 pub mod invoker;
+pub mod logstore_writer;
 pub mod metrics;
 pub mod nodes;
 pub mod observe;

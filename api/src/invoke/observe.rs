@@ -10,8 +10,8 @@ use wasm_fc_engine::{ErrorKind, Outcome};
 use crate::control::resolve::Resolved;
 use crate::invoke::function_logs::LogRecord;
 use crate::invoke::invoker::Invoker;
+use crate::invoke::logstore_writer::{InvocationLog, LogTarget};
 use crate::invoke::metrics::prometheus::{InvocationSeries, Status};
-use crate::logstores::writer::{InvocationLog, LogTarget};
 
 /// The `trigger` label of a sync InvokeFunction.
 pub const SYNC_INVOKE: &str = "invoke";

@@ -7,7 +7,7 @@
 //!   Ceph RGW notifications), through the event-source core [`sources`];
 //! - [`eventbridge`]: FC's EventBridge triggers: RabbitMQ and MQTT brokers
 //!   (named in [`brokers`]) and Alertmanager's alerts as CloudMonitor events;
-//! - [`log`]: Log triggers on the platform's logstores ([`crate::logstores`]);
+//! - [`log`]: Log triggers on the platform's logstores ([`crate::control::logstores`]);
 //! - [`stored`]: event sources outside this machine (MNS, CDN, ...), kept with
 //!   their config so FC tools round-trip; nothing delivers their events locally.
 

@@ -30,7 +30,6 @@ const SERVICE_FIELDS: &[(&str, FieldType)] = &[
     ("description", FieldType::Text),
     ("internetAccess", FieldType::Bool),
     ("role", FieldType::Text),
-    ("logConfig", FieldType::Map),
     ("tracingConfig", FieldType::Map),
 ];
 
@@ -143,7 +142,7 @@ fn read_service(
     let known: Vec<&str> = SERVICE_FIELDS
         .iter()
         .map(|f| f.0)
-        .chain(["name", "nasConfig", "vpcConfig"])
+        .chain(["name", "nasConfig", "vpcConfig", "logConfig"])
         .collect();
     service.unknown_keys(&known, warnings);
     let name = service.required("name")?.as_str()?.to_string();
@@ -159,12 +158,32 @@ fn read_service(
     if let Some(nas) = service.get("nasConfig") {
         body.insert("nasConfig".into(), nas_config(&nas)?);
     }
+    if let Some(log) = service.get("logConfig") {
+        body.insert("logConfig".into(), log_config(&log)?);
+    }
     Ok(ServiceSpec {
         name,
         body: Value::Object(body),
         functions: Vec::new(),
         at: service.location(),
     })
+}
+
+/// The project and logstore `logConfig: auto` names, as Serverless Devs
+/// creates one for it (the platform creates a missing logstore).
+pub const AUTO_LOG_PROJECT: &str = "serverless-logs";
+pub const AUTO_LOG_STORE: &str = "default-logs";
+
+/// `logConfig`: FC's map as it is, or `auto` (a project and logstore the
+/// platform creates on first use, docs/logstores.md).
+fn log_config(log: &Cursor<'_>) -> Result<Value, ManifestError> {
+    match log.value.as_str() {
+        Some("auto" | "Auto") => Ok(json!({
+            "project": AUTO_LOG_PROJECT,
+            "logstore": AUTO_LOG_STORE,
+        })),
+        _ => typed(log, FieldType::Map),
+    }
 }
 
 /// s.yaml's NAS form `{serverAddr, nasDir, fcDir}` as FC's `{serverAddr: "host:/dir", mountDir}`.

@@ -4,7 +4,7 @@
 //!
 //! A logstore `{project}/{logstore}` has N shards. A shard is append-only:
 //! its entries are numbered 1, 2, 3, … in commit order, and a cursor is such a
-//! number (FC shows it base64-encoded, [`crate::logstores::cursor`]). An
+//! number (FC shows it base64-encoded, [`crate::control::logstores::cursor`]). An
 //! entry is kept until it is older than the logstore's `ttl_days` or its
 //! shard holds more than `max_shard_bytes`, whichever comes first
 //! ([`LogBackend::trim_logs`]).

@@ -146,7 +146,7 @@ pub async fn create(
             Ok::<_, ApiError>(value)
         })
         .await?;
-    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
+    crate::control::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -225,7 +225,7 @@ pub async fn update(
         })
         .await?;
     p.forget(&forget, Some(&func));
-    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
+    crate::control::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 

@@ -59,7 +59,7 @@ pub async fn create(State(p): State<Arc<Platform>>, body: Bytes) -> ApiResult<Re
         .insert(Kind::Service, "", &name, &value)
         .await
         .map_err(store_error(Kind::Service, &name))?;
-    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
+    crate::control::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 
@@ -120,7 +120,7 @@ pub async fn update(
         })
         .await?;
     p.forget(&svc, None);
-    crate::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
+    crate::control::logstores::ensure_for(&p.store, &value["logConfig"]).await?;
     Ok(resource(StatusCode::OK, value))
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::logstores::names;
+use crate::control::logstores::names;
 
 /// `jobConfig.maxRetryTime` when absent: 3.
 pub const DEFAULT_MAX_RETRY_TIME: u32 = 3;
@@ -75,8 +75,10 @@ impl LogTriggerConfig {
             ranged("triggerInterval", 3, 600, DEFAULT_TRIGGER_INTERVAL as i64)? as u64;
         let log_target = match object.get("logConfig") {
             None | Some(Value::Null) => None,
-            Some(c) if c.is_object() => crate::logstores::target_of(c, "triggerConfig.logConfig")
-                .map_err(|e| e.to_string())?,
+            Some(c) if c.is_object() => {
+                crate::control::logstores::target_of(c, "triggerConfig.logConfig")
+                    .map_err(|e| e.to_string())?
+            }
             Some(_) => return Err("triggerConfig.logConfig must be an object".into()),
         };
         let enabled = match object.get("enable") {

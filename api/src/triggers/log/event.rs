@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
+use crate::control::logstores::cursor;
 use crate::control::store::logs::StoredEntry;
-use crate::logstores::cursor;
 
 /// The event key holding the range's entries: `"logs"`, a list of each
 /// entry's fields plus `__time__` (Unix s), `__shard__` and `__cursor__`.
@@ -49,7 +49,7 @@ pub fn build(range: &Range<'_>, parameter: &Value, entries: &[StoredEntry]) -> V
     let cursor_time = entries.last().map_or(0, |e| e.time_ms / 1000);
     let logs: Vec<Value> = entries
         .iter()
-        .map(crate::logstores::entries::shown)
+        .map(crate::control::logstores::entries::shown)
         .collect();
     json!({
         "parameter": parameter,

@@ -20,11 +20,11 @@ use tokio::sync::watch;
 use super::config::LogTriggerConfig;
 use super::event::{self, Range};
 use crate::control::error::ApiError;
+use crate::control::logstores::cursor;
 use crate::control::store::StoreError;
 use crate::control::store::logs::{NewEntry, ShardHead, StoredEntry};
 use crate::invoke::metrics::event_sources::EventOutcome;
 use crate::invoke::queue::now_ms;
-use crate::logstores::cursor;
 use crate::triggers::TriggerKey;
 use crate::triggers::platform::Platform;
 
@@ -90,7 +90,7 @@ impl Job {
     /// One pass over every shard.
     async fn pass(&self, stop: &mut watch::Receiver<bool>) -> Result<(), ApiError> {
         let store = &self.platform.store;
-        crate::logstores::ensure(
+        crate::control::logstores::ensure(
             store,
             &self.project,
             &self.config.logstore,
@@ -98,7 +98,7 @@ impl Job {
         )
         .await?;
         if let Some((p, l)) = &self.config.log_target {
-            crate::logstores::ensure(store, p, l, "a Log trigger's logConfig").await?;
+            crate::control::logstores::ensure(store, p, l, "a Log trigger's logConfig").await?;
         }
         let (project, logstore) = (self.project.clone(), self.config.logstore.clone());
         let heads = store

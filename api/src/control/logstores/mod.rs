@@ -4,7 +4,7 @@
 //! addressed by cursors, kept in the platform's store (so every node sees the
 //! same ones) under a retention of age and size
 //! ([`crate::control::store::logs`]). What writes into them: a service's or
-//! function's `logConfig` ([`writer`]), the signed append endpoint
+//! function's `logConfig` ([`crate::invoke::logstore_writer`]), the signed append endpoint
 //! (`crate::http::logstores`), and Log triggers' own `logConfig`
 //! ([`crate::triggers::log`]). What reads them: `wasm-fc logs --project P
 //! --logstore L`, the read endpoint, and Log triggers.
@@ -13,7 +13,6 @@ pub mod cursor;
 pub mod entries;
 pub mod names;
 pub mod retention;
-pub mod writer;
 
 use serde_json::Value;
 
@@ -93,7 +92,7 @@ pub async fn ensure(
 ) -> ApiResult<()> {
     names::check(project, logstore)?;
     let (p, l) = (project.to_string(), logstore.to_string());
-    let spec = default_spec(crate::invoke::queue::now_ms());
+    let spec = default_spec(crate::control::model::now_ms());
     let created = store
         .logs(move |b| match b.logstore(&p, &l)? {
             Some(_) => Ok(false),

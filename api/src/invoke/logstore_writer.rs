@@ -137,8 +137,13 @@ async fn append(
     }
     for (target, entries) in groups {
         if !known.contains(&target) {
-            if let Err(e) =
-                super::ensure(store, &target.project, &target.logstore, "a logConfig").await
+            if let Err(e) = crate::control::logstores::ensure(
+                store,
+                &target.project,
+                &target.logstore,
+                "a logConfig",
+            )
+            .await
             {
                 tracing::warn!(project = %target.project, logstore = %target.logstore, error = %e.chain(), "cannot create the logConfig's logstore; its entries are dropped");
                 continue;

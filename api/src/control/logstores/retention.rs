@@ -17,7 +17,7 @@ pub const TRIM_EVERY: Duration = Duration::from_secs(60);
 pub fn spawn(store: StoreHandle, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let now = crate::invoke::queue::now_ms();
+            let now = crate::control::model::now_ms();
             match store.logs(move |b| b.trim_logs(now)).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(entries = n, "logstore retention removed old entries"),
