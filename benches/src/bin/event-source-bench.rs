@@ -12,7 +12,7 @@
 //!   and against an ideal poller's (half and 99% of the interval).
 //!
 //! ```text
-//! event-source-bench --bin target/release/wasm-fc [--records 20000] [--entries 60] [--smoke]
+//! event-source-bench --bin target/release/wasm-fc [--records 100000] [--entries 60] [--smoke]
 //! ```
 
 use std::io::{BufRead, BufReader};
@@ -36,7 +36,7 @@ struct Args {
     #[arg(long)]
     bin: String,
     /// Rows for the records/s run.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 100_000)]
     records: i64,
     /// Log entries for the lag run (one every ~1.5 s).
     #[arg(long, default_value_t = 60)]
@@ -314,6 +314,8 @@ fn log_run(c: &Client, entries: usize) -> anyhow::Result<((f64, f64), (f64, f64)
             format!("{{\"n\":{n},\"floor\":true}}").as_bytes(),
         )?;
     }
+    // The function log reaches its file within the writer's 20 ms batch.
+    std::thread::sleep(Duration::from_millis(500));
     for (start, event) in starts(c, "bench", "direct")? {
         if event["floor"] == true
             && let Some(n) = event["n"].as_u64()

@@ -287,15 +287,10 @@ pub async fn claim(
         .map(|r| r.get(0)))
 }
 
-/// The table's primary key columns and up to `max` changes after `position`.
-pub async fn read(
-    client: &Client,
-    table: &str,
-    position: i64,
-    max: i64,
-) -> Result<(Vec<String>, Vec<Change>), CaptureError> {
+/// The table's primary key columns (empty when the table is not captured).
+pub async fn primary_key(client: &Client, table: &str) -> Result<Vec<String>, CaptureError> {
     let (_, key) = qualified(table);
-    let pk: Vec<String> = client
+    Ok(client
         .query_opt(
             "SELECT pk FROM wasm_fc_capture.tables WHERE tbl = $1",
             &[&key],
@@ -303,11 +298,24 @@ pub async fn read(
         .await
         .map_err(sql("reading the primary key"))?
         .map(|r| r.get(0))
-        .unwrap_or_default();
-    let changes = client
+        .unwrap_or_default())
+}
+
+/// Up to `max` changes after `position`, oldest first. Numbers have no gaps
+/// (an aborted change rolls its number back), so the range is bounded above
+/// too: with stale statistics PostgreSQL would otherwise fetch every row past
+/// `position` and sort them, once per batch.
+pub async fn read(
+    client: &Client,
+    table: &str,
+    position: i64,
+    max: i64,
+) -> Result<Vec<Change>, CaptureError> {
+    let (_, key) = qualified(table);
+    Ok(client
         .query(
             "SELECT seq, op, ts_us, old, new FROM wasm_fc_capture.changes
-             WHERE tbl = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+             WHERE tbl = $1 AND seq > $2 AND seq <= $2 + $3 ORDER BY seq LIMIT $3",
             &[&key, &position, &max],
         )
         .await
@@ -320,35 +328,49 @@ pub async fn read(
             old: r.get(3),
             new: r.get(4),
         })
-        .collect();
-    Ok((pk, changes))
+        .collect())
+}
+
+/// What [`advance`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advanced {
+    /// `false` when `owner` lost the lease (the position did not move).
+    pub moved: bool,
+    /// Changes up to here are removed (every consumer has passed them).
+    pub pruned_to: i64,
 }
 
 /// Moves `consumer` to `position` if `owner` still holds it, and removes the
-/// changes every consumer has passed. `false` when the lease was lost.
+/// changes every consumer has passed, from `pruned_from` on (the last
+/// call's `pruned_to`: deleting from the start each time would walk the
+/// index over every dead row not yet vacuumed).
 pub async fn advance(
     client: &Client,
     table: &str,
     consumer: &str,
     owner: &str,
     position: i64,
-) -> Result<bool, CaptureError> {
+    pruned_from: i64,
+) -> Result<Advanced, CaptureError> {
     let (_, key) = qualified(table);
-    let moved = client
-        .execute(
-            "UPDATE wasm_fc_capture.consumers SET position = $4 WHERE tbl = $1 AND consumer = $2 AND owner = $3",
-            &[&key, &consumer, &owner, &position],
+    // One statement, one commit. The DELETE sees the positions as they were
+    // before this UPDATE, so pruning trails by one batch.
+    let row = client
+        .query_one(
+            "WITH moved AS (
+                 UPDATE wasm_fc_capture.consumers SET position = $4
+                 WHERE tbl = $1 AND consumer = $2 AND owner = $3 RETURNING 1),
+             floor AS (SELECT min(position) AS m FROM wasm_fc_capture.consumers WHERE tbl = $1),
+             gone AS (
+                 DELETE FROM wasm_fc_capture.changes WHERE tbl = $1
+                 AND seq > $5 AND seq <= (SELECT m FROM floor))
+             SELECT (SELECT count(*) FROM moved), COALESCE((SELECT m FROM floor), $5)",
+            &[&key, &consumer, &owner, &position, &pruned_from],
         )
         .await
-        .map_err(sql("moving the consumer"))?
-        == 1;
-    client
-        .execute(
-            "DELETE FROM wasm_fc_capture.changes WHERE tbl = $1
-             AND seq <= (SELECT min(position) FROM wasm_fc_capture.consumers WHERE tbl = $1)",
-            &[&key],
-        )
-        .await
-        .map_err(sql("removing delivered changes"))?;
-    Ok(moved)
+        .map_err(sql("moving the consumer"))?;
+    Ok(Advanced {
+        moved: row.get::<_, i64>(0) == 1,
+        pruned_to: row.get::<_, i64>(1).max(pruned_from),
+    })
 }

@@ -99,30 +99,50 @@ impl TableJob {
         let owner = self.owner();
         let (notices, mut noticed) = tokio::sync::mpsc::unbounded_channel();
         let client = capture::connect(&self.instance.url, Some(notices)).await?;
+        // A position write lost in a database crash only means a batch is
+        // delivered again (at least once either way), so this session's
+        // commits do not wait for the disk: one fsync fewer per batch.
         client
-            .batch_execute(&format!("LISTEN {}", capture::CHANNEL))
+            .batch_execute(&format!(
+                "SET synchronous_commit TO off; LISTEN {}",
+                capture::CHANNEL
+            ))
             .await?;
+        let pk = capture::primary_key(&client, &self.table).await?;
         self.platform
             .metrics
             .prometheus
             .event_sources
             .set_connected(&path, true);
+        let lease_ms = LEASE.as_millis() as i64;
+        let mut held_until = 0i64;
+        let mut position = 0i64;
+        let mut pruned_to = 0i64;
         loop {
             if *stop.borrow() {
                 return Ok(());
             }
+            // The lease is renewed (and the position read back) once half of
+            // it has run; in between, this node's own position is current.
             let now = now_ms();
-            let until = now + LEASE.as_millis() as i64;
-            let Some(position) =
-                capture::claim(&client, &self.table, &path, &owner, now, until).await?
-            else {
-                // Another node holds it (or the trigger is being removed).
-                tokio::select! {
-                    _ = tokio::time::sleep(LEASE / 6) => continue,
-                    _ = stop.wait_for(|s| *s) => return Ok(()),
+            if now >= held_until - lease_ms / 2 {
+                let until = now + lease_ms;
+                match capture::claim(&client, &self.table, &path, &owner, now, until).await? {
+                    Some(at) => {
+                        position = at;
+                        held_until = until;
+                    }
+                    None => {
+                        // Another node holds it (or the trigger is being removed).
+                        held_until = 0;
+                        tokio::select! {
+                            _ = tokio::time::sleep(LEASE / 6) => continue,
+                            _ = stop.wait_for(|s| *s) => return Ok(()),
+                        }
+                    }
                 }
-            };
-            let (pk, changes) = capture::read(&client, &self.table, position, BATCH).await?;
+            }
+            let changes = capture::read(&client, &self.table, position, BATCH).await?;
             let Some(last) = changes.last().map(|c| c.seq) else {
                 tokio::select! {
                     _ = noticed.recv() => while noticed.try_recv().is_ok() {},
@@ -144,8 +164,14 @@ impl TableJob {
             {
                 return Ok(());
             }
-            if !capture::advance(&client, &self.table, &path, &owner, last).await? {
+            let advanced =
+                capture::advance(&client, &self.table, &path, &owner, last, pruned_to).await?;
+            pruned_to = advanced.pruned_to;
+            if advanced.moved {
+                position = last;
+            } else {
                 tracing::warn!(trigger = %path, "another node took the table's stream over; this batch may arrive twice");
+                held_until = 0;
             }
         }
     }
