@@ -452,6 +452,22 @@ fn bad_names_and_configs_get_400s_naming_the_field() {
         (again.status, again.json()["ErrorCode"].as_str()),
         (409, Some("LogStoreAlreadyExist"))
     );
+    let bad_path = call(
+        &s,
+        "GET",
+        &format!("{LOGS}/Proj_C/logstores/ls/entries"),
+        &[],
+        b"",
+    );
+    assert_eq!(bad_path.status, 404, "{}", bad_path.text());
+    let far_future = call(
+        &s,
+        "POST",
+        &format!("{LOGS}/proj-c/logstores/ls/entries"),
+        &[],
+        br#"{"logs":[{"__time__":9223372036854775807}]}"#,
+    );
+    assert_eq!(far_future.status, 400, "{}", far_future.text());
     let missing = call(
         &s,
         "GET",

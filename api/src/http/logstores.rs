@@ -41,6 +41,16 @@ fn not_found(project: &str, logstore: &str) -> impl Fn(StoreError) -> ApiError {
     }
 }
 
+/// A logstore the path names, or 404: a name Log Service would refuse
+/// cannot name one (and never reaches the store).
+fn named(project: &str, logstore: &str) -> ApiResult<()> {
+    if names::project_ok(project) && names::logstore_ok(logstore) {
+        Ok(())
+    } else {
+        Err(ApiError::LogstoreNotFound(format!("{project}/{logstore}")))
+    }
+}
+
 fn view(project: &str, logstore: &str, spec: &LogstoreSpec) -> Value {
     json!({
         "projectName": project,
@@ -118,6 +128,7 @@ pub async fn get(
     State(p): State<Arc<Platform>>,
     Path((project, logstore)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    named(&project, &logstore)?;
     let (pr, ls) = (project.clone(), logstore.clone());
     let (spec, heads) = p
         .store
@@ -141,6 +152,7 @@ pub async fn delete(
     State(p): State<Arc<Platform>>,
     Path((project, logstore)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    named(&project, &logstore)?;
     let (pr, ls) = (project.clone(), logstore.clone());
     p.store
         .logs(move |b| b.delete_logstore(&pr, &ls))
@@ -161,6 +173,7 @@ pub async fn append(
     Path((project, logstore)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
+    named(&project, &logstore)?;
     let (new, shard) = entries::parse_append(&body, now_ms())?;
     let count = new.len() as i64;
     let (pr, ls) = (project.clone(), logstore.clone());
@@ -205,6 +218,7 @@ pub async fn read(
     Path((project, logstore)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
+    named(&project, &logstore)?;
     let number = |name: &str| -> ApiResult<Option<i64>> {
         q.get(name)
             .map(|v| {

@@ -66,7 +66,7 @@ pub fn parse_append(body: &[u8], now_ms: i64) -> ApiResult<(Vec<NewEntry>, Optio
                 Some(t) => t
                     .as_i64()
                     .filter(|t| *t >= 0)
-                    .map(|t| t * 1000)
+                    .and_then(|t| t.checked_mul(1000))
                     .ok_or_else(|| {
                         ApiError::InvalidArgument(format!(
                             "logs[{i}].__time__ must be Unix seconds, got {t}"
@@ -113,5 +113,6 @@ mod tests {
         assert!(parse_append(br#"{"logs":[]}"#, 0).is_err());
         assert!(parse_append(b"nope", 0).is_err());
         assert!(parse_append(br#"{"logs":[{"__time__":"x"}]}"#, 0).is_err());
+        assert!(parse_append(br#"{"logs":[{"__time__":9223372036854775807}]}"#, 0).is_err());
     }
 }
