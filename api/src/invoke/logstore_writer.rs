@@ -10,7 +10,7 @@
 //! ([`QUEUE_CAPACITY`]) to one task that appends them in batches (at most
 //! every [`BATCH_WINDOW`], spreading batches over the shards in turn). When
 //! the channel is full, entries are dropped and counted
-//! (`wasm_fc_logstore_entries_dropped_total`), never blocking a function. A
+//! ([`LogstoreWriter::dropped`]; not yet on `/metrics`), never blocking a function. A
 //! logstore that does not exist yet is created with the defaults.
 
 use std::collections::{HashMap, HashSet};

@@ -1,5 +1,6 @@
-//! The event-source core that every event-source trigger shares (OSS now;
-//! brokers, logstores and table streams build on it).
+//! The event-source core that every event-source trigger shares: OSS and
+//! broker events through [`deliver`], and the pull sources (Log and
+//! TableStore triggers) through [`invoke_once`].
 //!
 //! A source turns what happened into FC's event bytes and calls [`deliver`]
 //! with the triggers that matched. The platform then owns the rest:
@@ -97,4 +98,48 @@ pub async fn deliver(p: &Platform, deliveries: Vec<Delivery>) -> Result<(), Stor
         metrics.count(&path, EventOutcome::Queued, 1);
     }
     Ok(())
+}
+
+/// Why one synchronous invocation by a pull source (Log and TableStore
+/// triggers) did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvokeFailure {
+    /// The function is at its concurrency limit: wait, it is not a retry.
+    Throttled,
+    /// The function (or resolving it) failed, with its message.
+    Failed(String),
+}
+
+/// Runs `trigger`'s function (at `qualifier`) once, synchronously, with
+/// `payload`, accounted to the trigger like any other invocation.
+pub async fn invoke_once(
+    p: &Platform,
+    trigger: &TriggerKey,
+    qualifier: &str,
+    payload: bytes::Bytes,
+    request_id: &str,
+    attempt: u32,
+) -> Result<(), InvokeFailure> {
+    let resolved = p
+        .resolve(&trigger.service, Some(qualifier), &trigger.function)
+        .await
+        .map_err(|e| InvokeFailure::Failed(e.to_string()))?;
+    match crate::invoke::run(
+        &p.invoker,
+        &resolved,
+        &trigger.trigger,
+        payload,
+        request_id,
+        attempt,
+        None,
+    )
+    .await
+    {
+        Ok(outcome) => outcome
+            .result
+            .map(|_| ())
+            .map_err(|e| InvokeFailure::Failed(e.message)),
+        Err(crate::control::error::ApiError::Throttled(_)) => Err(InvokeFailure::Throttled),
+        Err(e) => Err(InvokeFailure::Failed(e.to_string())),
+    }
 }

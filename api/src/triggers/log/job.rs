@@ -27,6 +27,7 @@ use crate::invoke::metrics::event_sources::EventOutcome;
 use crate::invoke::queue::now_ms;
 use crate::triggers::TriggerKey;
 use crate::triggers::platform::Platform;
+use crate::triggers::sources::{self, InvokeFailure};
 
 /// How long a node's hold on a shard lasts past its last renewal: the
 /// trigger's interval twice, plus 10 minutes for a slow invocation. (A
@@ -255,20 +256,29 @@ impl Job {
                 return Ok(Handled::Stopped);
             }
             let request_id = crate::control::model::new_id();
-            let error = match self.invoke(payload.clone(), &request_id, attempt).await {
+            let error = match sources::invoke_once(
+                &self.platform,
+                &self.key,
+                &self.qualifier,
+                payload.clone(),
+                &request_id,
+                attempt,
+            )
+            .await
+            {
                 Ok(()) => {
                     metrics.count(&path, EventOutcome::Delivered, 1);
                     self.record(&range, attempt, &request_id, None).await;
                     return Ok(Handled::Done);
                 }
-                Err(None) => {
+                Err(InvokeFailure::Throttled) => {
                     // Throttled: the function is at its concurrency limit; not a retry.
                     tokio::select! {
                         _ = tokio::time::sleep(THROTTLED_WAIT) => continue,
                         _ = stop.wait_for(|s| *s) => return Ok(Handled::Stopped),
                     }
                 }
-                Err(Some(error)) => error,
+                Err(InvokeFailure::Failed(error)) => error,
             };
             metrics.count(&path, EventOutcome::Failed, 1);
             self.record(&range, attempt, &request_id, Some(&error))
@@ -284,36 +294,6 @@ impl Job {
                 _ = stop.wait_for(|s| *s) => return Ok(Handled::Stopped),
             }
             wait = (wait * 2).min(MAX_RETRY_WAIT);
-        }
-    }
-
-    /// One synchronous invocation: `Err(None)` when throttled.
-    async fn invoke(
-        &self,
-        payload: Bytes,
-        request_id: &str,
-        attempt: u32,
-    ) -> Result<(), Option<String>> {
-        let p = &self.platform;
-        let key = &self.key;
-        let resolved = p
-            .resolve(&key.service, Some(&self.qualifier), &key.function)
-            .await
-            .map_err(|e| Some(e.to_string()))?;
-        match crate::invoke::run(
-            &p.invoker,
-            &resolved,
-            &key.trigger,
-            payload,
-            request_id,
-            attempt,
-            None,
-        )
-        .await
-        {
-            Ok(outcome) => outcome.result.map(|_| ()).map_err(|e| Some(e.message)),
-            Err(ApiError::Throttled(_)) => Err(None),
-            Err(e) => Err(Some(e.to_string())),
         }
     }
 

@@ -22,11 +22,11 @@ use tokio::sync::watch;
 use super::capture::{self, CaptureError};
 use super::instances::TableInstance;
 use super::records;
-use crate::control::error::ApiError;
 use crate::invoke::metrics::event_sources::EventOutcome;
 use crate::invoke::queue::now_ms;
 use crate::triggers::TriggerKey;
 use crate::triggers::platform::Platform;
+use crate::triggers::sources::{self, InvokeFailure};
 
 /// Most changes in one invocation: 100.
 pub const BATCH: i64 = 100;
@@ -199,7 +199,14 @@ impl TableJob {
             let request_id = crate::control::model::new_id();
             let error = match tokio::time::timeout(
                 MAX_RUN,
-                self.invoke(payload.clone(), &request_id, attempt),
+                sources::invoke_once(
+                    &self.platform,
+                    &self.key,
+                    &self.qualifier,
+                    payload.clone(),
+                    &request_id,
+                    attempt,
+                ),
             )
             .await
             {
@@ -207,13 +214,13 @@ impl TableJob {
                     metrics.count(&path, EventOutcome::Delivered, count);
                     return Ok(true);
                 }
-                Ok(Err(None)) => {
+                Ok(Err(InvokeFailure::Throttled)) => {
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
                         _ = stop.wait_for(|s| *s) => return Ok(false),
                     }
                 }
-                Ok(Err(Some(error))) => error,
+                Ok(Err(InvokeFailure::Failed(error))) => error,
                 Err(_) => format!(
                     "the run exceeded a TableStore trigger's {} s cap",
                     MAX_RUN.as_secs()
@@ -241,36 +248,6 @@ impl TableJob {
             {
                 return Ok(false);
             }
-        }
-    }
-
-    /// One synchronous invocation: `Err(None)` when throttled.
-    async fn invoke(
-        &self,
-        payload: Bytes,
-        request_id: &str,
-        attempt: u32,
-    ) -> Result<(), Option<String>> {
-        let p = &self.platform;
-        let key = &self.key;
-        let resolved = p
-            .resolve(&key.service, Some(&self.qualifier), &key.function)
-            .await
-            .map_err(|e| Some(e.to_string()))?;
-        match crate::invoke::run(
-            &p.invoker,
-            &resolved,
-            &key.trigger,
-            payload,
-            request_id,
-            attempt,
-            None,
-        )
-        .await
-        {
-            Ok(outcome) => outcome.result.map(|_| ()).map_err(|e| Some(e.message)),
-            Err(ApiError::Throttled(_)) => Err(None),
-            Err(e) => Err(Some(e.to_string())),
         }
     }
 }
