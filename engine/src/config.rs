@@ -113,7 +113,8 @@ pub struct FunctionConfig {
     /// A Wasm instance runs one call at a time, so this multiplies the number of
     /// Wasm instances the function may use. Default 1.
     pub instance_concurrency: u32,
-    /// Maximum FC instances for this function. Default 100.
+    /// Maximum FC instances for this function. Default 100. 0 admits no call
+    /// at all (FC 3.0's `reservedConcurrency: 0` switches a function off).
     pub max_instances: u32,
     /// An idle instance is dropped after this long. Default 60 s.
     pub idle_timeout: Duration,
@@ -150,7 +151,6 @@ impl FunctionConfig {
     /// How many Wasm instances may run this function at once.
     pub(crate) fn max_concurrency(&self) -> u32 {
         self.max_instances
-            .max(1)
             .saturating_mul(self.instance_concurrency.max(1))
     }
 }

@@ -12,7 +12,7 @@ use crate::client::manifest::package::{PackageError, package};
 use crate::client::manifest::{
     Build, CodeSource, FunctionSpec, Location, Manifest, ServiceSpec, TriggerSpec,
 };
-use crate::client::{Client, ClientError};
+use crate::client::{API_PREFIX, Client, ClientError, FC3_PREFIX};
 
 /// Why a deploy stopped, and where in the manifest.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,10 @@ pub fn deploy(
     progress: &dyn Progress,
 ) -> Result<(), DeployError> {
     for service in &manifest.services {
-        deploy_service(client, service, progress)?;
+        // An FC 3.0 function brings its service along (CreateFunction of 2023-03-30).
+        if !service.fc3 {
+            deploy_service(client, service, progress)?;
+        }
         for function in &service.functions {
             deploy_function(client, service, function, progress)?;
         }
@@ -83,6 +86,7 @@ pub fn deploy_service(
     };
     let outcome = upsert(
         client,
+        API_PREFIX,
         "/services",
         &format!("/services/{}", service.name),
         &service.body,
@@ -99,7 +103,11 @@ pub fn deploy_function(
     function: &FunctionSpec,
     progress: &dyn Progress,
 ) -> Result<(), DeployError> {
-    let step = format!("function {}/{}", service.name, function.name);
+    let step = if service.fc3 {
+        format!("function {}", function.name)
+    } else {
+        format!("function {}/{}", service.name, function.name)
+    };
     if let Some(build) = &function.build {
         let build_step = format!("build {}/{}", service.name, function.name);
         progress.start(&build_step);
@@ -126,13 +134,12 @@ pub fn deploy_function(
         body["code"] = serde_json::json!({ "zipFile": base64::engine::general_purpose::STANDARD.encode(&zip) });
         format!("{} KB of code", zip.len().div_ceil(1024))
     };
-    let base = format!("/services/{}/functions", service.name);
+    let (prefix, base) = function_collection(service);
+    let item = format!("{base}/{}", function.name);
     let outcome =
-        upsert(client, &base, &format!("{base}/{}", function.name), &body).map_err(|source| {
-            DeployError::Api {
-                at: Box::new(function.at.clone()),
-                error: Box::new(source),
-            }
+        upsert(client, prefix, &base, &item, &body).map_err(|source| DeployError::Api {
+            at: Box::new(function.at.clone()),
+            error: Box::new(source),
         })?;
     progress.done(
         &step,
@@ -162,30 +169,41 @@ fn deploy_trigger(
         at: Box::new(trigger.at.clone()),
         error: Box::new(source),
     };
-    let base = format!(
-        "/services/{}/functions/{}/triggers",
-        service.name, function.name
-    );
+    let (prefix, functions) = function_collection(service);
+    let base = format!("{functions}/{}/triggers", function.name);
     let path = format!("{base}/{}", trigger.name);
     // A trigger's type cannot change in place: replace it.
-    if let Ok(existing) = client.json("GET", &path, None)
+    if let Ok(existing) = client.json_under(prefix, "GET", &path, None)
         && existing["triggerType"] != trigger.body["triggerType"]
     {
-        client.json("DELETE", &path, None).map_err(api)?;
+        client
+            .json_under(prefix, "DELETE", &path, None)
+            .map_err(api)?;
     }
-    let outcome = upsert(client, &base, &path, &trigger.body).map_err(api)?;
+    let outcome = upsert(client, prefix, &base, &path, &trigger.body).map_err(api)?;
     progress.done(&step, outcome, started.elapsed());
     Ok(())
 }
 
-/// POST to `collection`; when it exists (409), PUT to `item`.
+/// The API prefix and path of the functions a manifest service deploys to:
+/// FC 2.0's service, or FC 3.0's top-level functions.
+fn function_collection(service: &ServiceSpec) -> (&'static str, String) {
+    if service.fc3 {
+        (FC3_PREFIX, "/functions".to_string())
+    } else {
+        (API_PREFIX, format!("/services/{}/functions", service.name))
+    }
+}
+
+/// POST to `collection`; when it exists (409), PUT to `item` (both under `prefix`).
 fn upsert(
     client: &Client,
+    prefix: &str,
     collection: &str,
     item: &str,
     body: &Value,
 ) -> Result<&'static str, ClientError> {
-    match client.json("POST", collection, Some(body)) {
+    match client.json_under(prefix, "POST", collection, Some(body)) {
         Ok(_) => Ok("created"),
         Err(ClientError::Api { status: 409, .. }) => {
             let mut update = body.clone();
@@ -194,7 +212,7 @@ fn upsert(
                     fields.remove(key);
                 }
             }
-            client.json("PUT", item, Some(&update))?;
+            client.json_under(prefix, "PUT", item, Some(&update))?;
             Ok("updated")
         }
         Err(err) => Err(err),

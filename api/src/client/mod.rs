@@ -15,6 +15,9 @@ use crate::control::credentials::Credentials;
 /// The API version the client speaks.
 pub const API_PREFIX: &str = "/2016-08-15";
 
+/// The FC 3.0 API's prefix (s.yaml 3.0.0 deploys through it).
+pub const FC3_PREFIX: &str = "/2023-03-30";
+
 /// Largest response body read (a function result is capped at 32 MB; code zips at 100 MB
 /// are not fetched through this client).
 const MAX_RESPONSE: u64 = 64 << 20;
@@ -189,9 +192,20 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, ClientError> {
+        self.json_under(API_PREFIX, method, path, body)
+    }
+
+    /// A JSON call under `prefix` (an API version's path prefix).
+    pub fn json_under(
+        &self,
+        prefix: &str,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ClientError> {
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         Ok(self
-            .call(method, &format!("{API_PREFIX}{path}"), &[], &bytes)?
+            .call(method, &format!("{prefix}{path}"), &[], &bytes)?
             .json())
     }
 

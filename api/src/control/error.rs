@@ -40,6 +40,9 @@ pub enum ApiError {
     /// No FC route takes this method on this path (FC: 400 `PathNotSupported`).
     #[error("'{method}' against '{path}' is not supported")]
     PathNotSupported { method: String, path: String },
+    /// An FC operation or option wasm-fc does not implement (501 `NotImplemented`).
+    #[error("{0}")]
+    NotImplemented(String),
     /// The function cannot answer an HTTP trigger (e.g. it is an event handler).
     #[error("{0}")]
     BadGateway(String),
@@ -123,6 +126,7 @@ impl ApiError {
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "ResourceThrottled"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "FunctionNotHttpHandler"),
+            Self::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, "NotImplemented"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),
             Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
         }

@@ -4,15 +4,18 @@
 //! the signing scheme and secrets the platform keeps. It imports no other layer.
 
 pub mod auth;
+pub mod auth_acs;
 pub mod blocking;
 pub mod body;
 pub mod code;
 pub mod credentials;
 pub mod data_dir_lock;
 pub mod error;
+pub mod fc3_names;
 pub mod logstores;
 pub mod model;
 pub mod names;
+pub mod nonces;
 pub mod packages;
 pub mod plane;
 pub mod resolve;

@@ -117,6 +117,9 @@ impl ControlPlane {
         weighted: bool,
     ) -> ApiResult<Resolved> {
         let svc = self.existing(Kind::Service, "", service).await?;
+        // An FC 3.0 function's Python or Node.js handler is an event handler
+        // even with an HTTP trigger: FC 3.0 passes HTTP requests as events.
+        let fc3_model = crate::control::fc3_names::is_fc3_service(&svc);
         let (service_row, function_row) = if version_id.is_empty() {
             let func = self.existing(Kind::Function, service, function).await?;
             (svc, func)
@@ -134,9 +137,10 @@ impl ControlPlane {
                 .ok_or_else(|| ApiError::not_found(Kind::Function, function))?;
             (version["_service"].clone(), func)
         };
-        let interpreted_http = self
-            .is_interpreted_http_function(service, &function_row)
-            .await?;
+        let interpreted_http = !fc3_model
+            && self
+                .is_interpreted_http_function(service, &function_row)
+                .await?;
         Ok(Resolved {
             service: from_row(&service_row)?,
             function: from_row(&function_row)?,

@@ -49,6 +49,32 @@ pub async fn check(request: Request, limit: usize) -> Result<Request, ApiError> 
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
+/// Checks the body of a request signed with ACS3 against its
+/// `x-acs-content-sha256` (hex SHA-256), which the signature covers: a
+/// mismatch is a signature failure (403 `SignatureNotMatch`). Requests without
+/// the header pass unchanged.
+pub async fn check_sha256(request: Request, limit: usize) -> Result<Request, ApiError> {
+    use sha2::{Digest as _, Sha256};
+    let Some(sent) = request.headers().get("x-acs-content-sha256") else {
+        return Ok(request);
+    };
+    let sent = sent
+        .to_str()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::EntityTooLarge(limit))?;
+    if hex::encode(Sha256::digest(&bytes)) != sent {
+        return Err(ApiError::Auth(
+            crate::control::auth::AuthError::SignatureMismatch,
+        ));
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,7 +62,17 @@ const RESERVED_RESPONSE: [HeaderName; 8] = [
     header::TRAILER,
 ];
 
-pub(super) struct ProxyState {
+/// Marks a request whose signature was already checked on the URL it came
+/// in by (an FC 3.0 trigger URL, rewritten to this proxy's path).
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureChecked;
+
+/// The `x-fc-base-path` a request rewritten from another URL shape (FC 3.0's
+/// trigger URLs) reports to the function: the prefix the client used.
+#[derive(Debug, Clone)]
+pub struct BasePathOverride(pub String);
+
+pub(crate) struct ProxyState {
     pub platform: Arc<Platform>,
     pub keys: Arc<Credentials>,
 }
@@ -73,11 +83,21 @@ pub fn proxy_router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
     for prefix in API_PREFIXES {
         router = router.route(&format!("{prefix}/proxy/{{*target}}"), any(proxy));
     }
+    // FC 3.0's per-trigger URLs (super::fc3::http_trigger).
+    router = router.route(
+        &format!("{}/proxy/{{*target}}", super::fc3::PREFIX),
+        any(super::fc3::http_trigger::proxy),
+    );
     router.with_state(Arc::new(ProxyState { platform, keys }))
 }
 
 async fn proxy(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
-    handle(&state, request)
+    handle_request(&state, request).await
+}
+
+/// Serves one HTTP-trigger request on an FC 2.0 proxy path.
+pub(crate) async fn handle_request(state: &ProxyState, request: Request) -> Response {
+    handle(state, request)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -115,7 +135,7 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     }
     // A signed request's Content-MD5 binds its body, as on the API (the body is
     // then buffered, up to the sync payload limit, to be checked).
-    let request = if config.anonymous {
+    let request = if config.anonymous || request.extensions().get::<SignatureChecked>().is_some() {
         request
     } else {
         authenticate(&state.keys, &request)?;
@@ -147,6 +167,13 @@ async fn handle(state: &ProxyState, request: Request) -> ApiResult<Response> {
     let client_ip = client_ip(&request);
     let origin = request.headers().get(header::ORIGIN).cloned();
     let mut ctx = context(&target, &request_id, Vec::new());
+    if let Some(BasePathOverride(base)) = request.extensions().get::<BasePathOverride>() {
+        for (name, value) in &mut ctx.http_headers {
+            if name == "x-fc-base-path" {
+                value.clone_from(base);
+            }
+        }
+    }
     ctx.request_url = request.uri().to_string();
     let guest_request = to_guest(request, &target.path)?;
     let mut response = match invoke_observed(p, &target, guest_request, &ctx, client_ip).await? {
@@ -243,7 +270,7 @@ fn request_id_of(request: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-pub(super) fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
+pub(crate) fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

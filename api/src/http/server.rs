@@ -15,9 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::connections::ConnectionLimits;
-use crate::control::auth::{SignedRequest, verify};
+use crate::control::auth::{SignedRequest, verify_api};
 use crate::control::credentials::Credentials;
 use crate::control::error::ApiError;
+use crate::control::nonces::NonceCache;
 use crate::triggers::platform::Platform;
 
 /// The id of the current request (`X-Fc-Request-Id`).
@@ -72,7 +73,17 @@ impl HttpServer {
 fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
     Router::new()
         .merge(super::routes::api_router(platform.clone()))
-        .route_layer(middleware::from_fn_with_state(keys.clone(), authenticate))
+        .merge(super::fc3::router(
+            platform.clone(),
+            super::routes::api_router(platform.clone()),
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            Authenticator {
+                keys: keys.clone(),
+                nonces: Arc::new(NonceCache::default()),
+            },
+            authenticate,
+        ))
         .merge(super::proxy::proxy_router(platform.clone(), keys))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(platform.clone()))
@@ -81,6 +92,7 @@ fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
         .route("/openapi.json", get(super::openapi::serve))
         .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
         .route("/_wasm-fc/nodes", get(nodes).with_state(platform))
+        .layer(middleware::from_fn(super::tea_compat::tea_shape))
         .layer(middleware::from_fn(request_id))
 }
 
@@ -198,9 +210,18 @@ async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Verifies FC's signature on every API request (fc-api.md §2.10).
+/// What [`authenticate`] checks requests with: the key pair, and the nonces
+/// the OpenAPI SDKs' signatures used.
+#[derive(Clone)]
+struct Authenticator {
+    keys: Arc<Credentials>,
+    nonces: Arc<NonceCache>,
+}
+
+/// Verifies the signature on every API request (fc-api.md §2.10, §2.8), and
+/// binds the body to it (`Content-MD5`, `x-acs-content-sha256`).
 async fn authenticate(
-    State(keys): State<Arc<Credentials>>,
+    State(Authenticator { keys, nonces }): State<Authenticator>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -214,10 +235,20 @@ async fn authenticate(
         return next.run(request).await; // authorized by its own bearer token
     }
     let signed = SignedRequest::from_http(&request);
-    if let Err(err) = verify(&signed, |id| keys.secret_for(id), SystemTime::now()) {
+    if let Err(err) = verify_api(
+        &signed,
+        |id| keys.secret_for(id),
+        SystemTime::now(),
+        &nonces,
+    ) {
         return ApiError::Auth(err).into_response();
     }
-    match crate::http::content_md5::check(request, crate::http::routes::MAX_BODY).await {
+    let limit = crate::http::routes::MAX_BODY;
+    let checked = match crate::http::content_md5::check(request, limit).await {
+        Ok(request) => crate::http::content_md5::check_sha256(request, limit).await,
+        Err(err) => Err(err),
+    };
+    match checked {
         Ok(request) => next.run(request).await,
         Err(err) => err.into_response(),
     }

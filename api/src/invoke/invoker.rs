@@ -247,6 +247,17 @@ impl Invoker {
         config.initialization_timeout = Duration::from_secs(function.initialization_timeout);
         config.memory_size_mb = function.memory_size;
         config.instance_concurrency = function.instance_concurrency;
+        // FC 3.0's PutConcurrencyConfig: at most this many requests at once,
+        // as an instance cap (0 throttles every call).
+        if let Some(reserved) = function
+            .extra
+            .get("_reservedConcurrency")
+            .and_then(serde_json::Value::as_u64)
+        {
+            let per_instance = u64::from(function.instance_concurrency.max(1));
+            config.max_instances =
+                u32::try_from(reserved.div_ceil(per_instance)).unwrap_or(u32::MAX);
+        }
         config.internet_access = service.internet_access;
         config.max_reuse = self.max_instance_reuse.max(1);
         config.fresh_instance_per_call = self.max_instance_reuse <= 1;

@@ -385,6 +385,11 @@ impl Function {
 
     /// Waits (bounded) for one of the function's concurrency permits.
     async fn admit(&self) -> Result<OwnedSemaphorePermit, InvokeError> {
+        if self.inner.config.max_instances == 0 {
+            return Err(self.throttled(
+                "the function admits no calls (its reserved concurrency is 0)".to_string(),
+            ));
+        }
         let semaphore = self.inner.pool.concurrency.clone();
         if let Ok(permit) = semaphore.clone().try_acquire_owned() {
             return Ok(permit);

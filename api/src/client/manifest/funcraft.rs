@@ -179,6 +179,7 @@ fn read_service(
         body: Value::Object(body),
         functions,
         at: resource.location(),
+        fc3: false,
     })
 }
 

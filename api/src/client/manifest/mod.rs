@@ -1,10 +1,11 @@
-//! FC manifests: Serverless Devs `s.yaml` (edition 1.0.0) and funcraft
+//! FC manifests: Serverless Devs `s.yaml` (editions 1.0.0 and 3.0.0) and funcraft
 //! `template.yml`, read into one model of services, functions (with where their
 //! code is and an optional build command) and triggers, as FC API bodies.
 //!
 //! Every error names the file, line and field (`s.yaml:14:7: services.app.props.function.timeout: ...`).
 
 mod cursor;
+mod fc3;
 mod funcraft;
 pub mod package;
 mod sdevs;
@@ -21,7 +22,7 @@ use yaml::{Document, Position};
 /// Which manifest format a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Flavor {
-    /// Serverless Devs `s.yaml`, edition 1.0.0.
+    /// Serverless Devs `s.yaml`, edition 1.0.0 (`fc`) or 3.0.0 (`fc3`).
     ServerlessDevs,
     /// funcraft `template.yml` (`Aliyun::Serverless`).
     Funcraft,
@@ -44,6 +45,9 @@ pub struct ServiceSpec {
     pub body: Value,
     pub functions: Vec<FunctionSpec>,
     pub at: Location,
+    /// An FC 3.0 function (`s.yaml` 3.0.0): deployed through the FC 3.0 API,
+    /// whose one function is named in full (`name` or `service$function`).
+    pub fc3: bool,
 }
 
 /// A function, its code and its triggers.

@@ -37,15 +37,10 @@ pub(super) fn read(root: Cursor<'_>, env: EnvLookup<'_>) -> Result<Manifest, Man
     let edition = root.required("edition")?;
     match edition.as_text()?.as_str() {
         "1.0.0" => {}
-        "3.0.0" => {
-            return Err(edition.error(
-                "edition 3.0.0 is Serverless Devs' FC 3.0 (fc3) format; wasm-fc speaks FC 2.0 for now: \
-                 use edition 1.0.0 with `component: fc`",
-            ));
-        }
+        "3.0.0" => return super::fc3::read(root, env),
         other => {
             return Err(edition.error(format!(
-                "edition {other} is not an s.yaml edition wasm-fc reads (1.0.0)"
+                "edition {other} is not an s.yaml edition wasm-fc reads (1.0.0, 3.0.0)"
             )));
         }
     }
@@ -71,9 +66,9 @@ pub(super) fn read(root: Cursor<'_>, env: EnvLookup<'_>) -> Result<Manifest, Man
         match component_name {
             "fc" | "devsapp/fc" => {}
             c if c.starts_with("fc@") || c.starts_with("devsapp/fc@") => {}
-            "fc3" => {
+            "fc3" | "devsapp/fc3" => {
                 return Err(component.error(
-                    "the fc3 component is FC 3.0; wasm-fc speaks FC 2.0 (`component: fc`)",
+                    "the fc3 component is FC 3.0 and belongs in edition 3.0.0; edition 1.0.0 uses `component: fc`",
                 ));
             }
             other => {
@@ -166,6 +161,7 @@ fn read_service(
         body: Value::Object(body),
         functions: Vec::new(),
         at: service.location(),
+        fc3: false,
     })
 }
 
@@ -176,7 +172,7 @@ pub const AUTO_LOG_STORE: &str = "default-logs";
 
 /// `logConfig`: FC's map as it is, or `auto` (a project and logstore the
 /// platform creates on first use, docs/logstores.md).
-fn log_config(log: &Cursor<'_>) -> Result<Value, ManifestError> {
+pub(super) fn log_config(log: &Cursor<'_>) -> Result<Value, ManifestError> {
     match log.value.as_str() {
         Some("auto" | "Auto") => Ok(json!({
             "project": AUTO_LOG_PROJECT,
@@ -187,7 +183,7 @@ fn log_config(log: &Cursor<'_>) -> Result<Value, ManifestError> {
 }
 
 /// s.yaml's NAS form `{serverAddr, nasDir, fcDir}` as FC's `{serverAddr: "host:/dir", mountDir}`.
-fn nas_config(nas: &Cursor<'_>) -> Result<Value, ManifestError> {
+pub(super) fn nas_config(nas: &Cursor<'_>) -> Result<Value, ManifestError> {
     if nas.value.as_str() == Some("auto") || nas.value.as_str() == Some("Auto") {
         return Err(nas.error(
             "nasConfig: auto creates cloud NAS; give mountPoints with serverAddr, nasDir and fcDir",
@@ -318,7 +314,7 @@ fn read_trigger(
 }
 
 /// Substitutes `${env.X}`/`${env(X)}` and `${vars.x}` in every string, `vars` first.
-fn interpolate_document(
+pub(super) fn interpolate_document(
     document: &mut Document,
     file: &std::path::Path,
     env: EnvLookup<'_>,

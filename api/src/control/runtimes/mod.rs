@@ -79,7 +79,13 @@ pub enum RuntimeKind {
 }
 
 /// FC runtime names wasm-fc accepts.
-pub const WASM_RUNTIMES: &[&str] = &["custom", "custom.debian10", "wasm"];
+pub const WASM_RUNTIMES: &[&str] = &[
+    "custom",
+    "custom.debian10",
+    "custom.debian11",
+    "custom.debian12",
+    "wasm",
+];
 pub const PYTHON_RUNTIMES: &[&str] = &[
     "python3",
     "python3.6",

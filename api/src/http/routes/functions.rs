@@ -305,7 +305,7 @@ pub async fn list(
 /// `Host` without one, as `@alicloud/fc2` does, may not be on port 80); else the
 /// address the server listens on (with the client's host name when it listens on
 /// every address).
-fn public_base(p: &Platform, headers: &HeaderMap) -> String {
+pub(crate) fn public_base(p: &Platform, headers: &HeaderMap) -> String {
     if let Some(endpoint) = &p.identity.public_endpoint {
         return endpoint.trim_end_matches('/').to_string();
     }

@@ -72,7 +72,7 @@ pub async fn publish(
     Ok(resource(StatusCode::OK, value))
 }
 
-async fn get_version(p: &Platform, layer: &str, version: &str) -> ApiResult<Value> {
+pub(crate) async fn get_version(p: &Platform, layer: &str, version: &str) -> ApiResult<Value> {
     p.store
         .get(Kind::Layer, layer, &version_key(version))
         .await

@@ -2,9 +2,9 @@
 
 mod aliases;
 pub mod async_config;
-mod functions;
+pub(crate) mod functions;
 mod invoke;
-mod layers;
+pub(crate) mod layers;
 mod logs;
 mod services;
 mod triggers;
