@@ -5,7 +5,8 @@
 //!   `alibabacloud_tea_openapi` parses, so an exception names the real code and
 //!   message rather than `None` (`ErrorCode`/`ErrorMessage` stay);
 //! - an operation wasm-fc does not serve is a 501 `NotImplemented` naming it
-//!   (from the SDK's `x-acs-action` header), not a 400 about the path;
+//!   (from the SDK's `x-acs-action` header), not a 400 about the path (a
+//!   request that names no operation keeps FC's 400 `PathNotSupported`);
 //! - `triggerConfig` goes back as a JSON string, as those APIs' models expect
 //!   (the 2016-08-15 paths keep the object).
 
@@ -64,9 +65,11 @@ pub async fn tea_shape(request: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::from(bytes));
     };
     if is_error {
-        if value["ErrorCode"] == "PathNotSupported" {
+        // Only an SDK names the operation it meant; without one, FC's 400 stays.
+        if value["ErrorCode"] == "PathNotSupported"
+            && let Some(operation) = action
+        {
             parts.status = StatusCode::NOT_IMPLEMENTED;
-            let operation = action.unwrap_or_else(|| "this operation".to_string());
             value["ErrorCode"] = Value::from("NotImplemented");
             value["ErrorMessage"] = Value::from(format!(
                 "wasm-fc does not implement {operation} ({method} {path}); see docs/fc3.md for the operations it serves"
