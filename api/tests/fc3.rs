@@ -302,6 +302,32 @@ fn an_fc3_name_taken_by_an_fc2_service_is_a_conflict_and_its_functions_are_dolla
             .map(|f| f["functionName"].as_str().unwrap().to_string())
             .collect();
     assert_eq!(names, ["legacy$worker"]);
+    // An FC 3.0 function deleted by its `name$name` form takes its service along,
+    // and the name can be used again.
+    let own = json!({
+        "functionName": "own", "runtime": "custom", "handler": "index.handler",
+        "code": { "zipFile": zip_base64(wasm_fc_test_guests::EVENT_HELLO, "index.wasm") },
+    });
+    ok(call(
+        &s,
+        "POST",
+        &format!("{F3}/functions"),
+        &[],
+        own.to_string().as_bytes(),
+    ));
+    let gone = call(&s, "DELETE", &format!("{F3}/functions/own$own"), &[], b"");
+    assert_eq!(gone.status, 204, "{}", gone.text());
+    assert_eq!(
+        call(&s, "GET", &format!("{P}/services/own"), &[], b"").status,
+        404
+    );
+    ok(call(
+        &s,
+        "POST",
+        &format!("{F3}/functions"),
+        &[],
+        own.to_string().as_bytes(),
+    ));
 }
 
 /// An `s.yaml` edition 3.0.0 the way `s init` writes it, around the event guest.

@@ -235,7 +235,8 @@ pub fn verify(
     Err(AuthError::Missing)
 }
 
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+/// The query's `name=value` pairs, form-decoded (`+` is a space).
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or_default()
         .split('&')

@@ -26,6 +26,35 @@ pub struct Fc2Place {
     pub migrated: bool,
 }
 
+/// What [`segment`] encodes: all but RFC 3986's unreserved characters, so FC's
+/// names (letters, digits, `_`, `-`) pass as they are.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A path segment, percent-encoded for a URI.
+pub fn segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+impl Fc2Place {
+    /// `/services/{service}`, encoded: FC 2.0's path of the service.
+    pub fn service_path(&self) -> String {
+        format!("/services/{}", segment(&self.service))
+    }
+
+    /// `/services/{service}/functions/{function}`, encoded.
+    pub fn function_path(&self) -> String {
+        format!(
+            "{}/functions/{}",
+            self.service_path(),
+            segment(&self.function)
+        )
+    }
+}
+
 /// Where the FC 3.0 function `name` lives. `None` for a name FC 3.0 cannot
 /// have (empty, or an empty side of `$`).
 pub fn place(name: &str) -> Option<Fc2Place> {

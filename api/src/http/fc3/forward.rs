@@ -167,15 +167,4 @@ impl Fc2 {
     }
 }
 
-/// What [`seg`] encodes: all but RFC 3986's unreserved characters, so FC's
-/// names (letters, digits, `_`, `-`) pass as they are.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// A path segment percent-encoded for a URI.
-pub fn seg(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
-}
+pub use crate::control::fc3_names::segment as seg;

@@ -72,7 +72,10 @@ pub async fn create(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
     function_part.insert("functionName".into(), Value::from(at.function.clone()));
     let fc2 = &fc3.fc2;
     let id = &call.request_id;
-    if !at.migrated {
+    // A service FC 3.0 made whose function is gone (a crash between the two
+    // writes) is taken over rather than left blocking the name.
+    let orphan = !at.migrated && orphaned_fc3_service(fc3, &name).await?;
+    if !at.migrated && !orphan {
         let mut service_body = service_part;
         service_body.insert("serviceName".into(), Value::from(name.clone()));
         if let Some(d) = function_part.get("description") {
@@ -91,18 +94,38 @@ pub async fn create(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
         }
         mark_fc3(fc3, &name).await?;
     }
-    let path = format!("/services/{}/functions", seg(&at.service));
+    let path = format!("{}/functions", at.service_path());
     let made = fc2
         .json(Method::POST, &path, Some(&Value::Object(function_part)), id)
         .await?;
     if !made.ok() && !at.migrated {
-        let service = format!("/services/{}", seg(&at.service));
+        let service = at.service_path();
         let undone = fc2.json(Method::DELETE, &service, None, id).await?;
         if !undone.ok() {
             tracing::warn!(function = %name, "could not remove the service of a function that failed to be created");
         }
     }
     shape::function_answer(fc3, made, &name, &at.service).await
+}
+
+/// Whether `name` is a service FC 3.0 made that holds no function `name`.
+async fn orphaned_fc3_service(fc3: &Fc3, name: &str) -> ApiResult<bool> {
+    let store = &fc3.platform.store;
+    let Some(service) = store
+        .get(Kind::Service, "", name)
+        .await
+        .map_err(|e| ApiError::internal("reading a service", e))?
+    else {
+        return Ok(false);
+    };
+    if !is_fc3_service(&service) {
+        return Ok(false);
+    }
+    let function = store
+        .get(Kind::Function, name, name)
+        .await
+        .map_err(|e| ApiError::internal("reading a function", e))?;
+    Ok(function.is_none())
 }
 
 /// Marks the new service `name` as made by FC 3.0.
@@ -123,11 +146,7 @@ async fn mark_fc3(fc3: &Fc3, name: &str) -> ApiResult<()> {
 /// GetFunction (`?qualifier=` for a version or alias).
 pub async fn get(fc3: &Fc3, call: &Call, name: &str) -> ApiResult<Response> {
     let at = located(fc3, name).await?;
-    let path = format!(
-        "/services/{}/functions/{}",
-        seg(&at.service),
-        seg(&at.function)
-    );
+    let path = at.function_path();
     let answer = fc3
         .fc2
         .call(
@@ -157,7 +176,7 @@ pub async fn update(fc3: &Fc3, call: &Call, name: &str) -> ApiResult<Response> {
                 at.service
             )));
         }
-        let path = format!("/services/{}", seg(&at.service));
+        let path = at.service_path();
         let answer = fc3
             .fc2
             .json(Method::PUT, &path, Some(&Value::Object(service_part)), id)
@@ -166,11 +185,7 @@ pub async fn update(fc3: &Fc3, call: &Call, name: &str) -> ApiResult<Response> {
             return Ok(answer.fc3_error(name));
         }
     }
-    let path = format!(
-        "/services/{}/functions/{}",
-        seg(&at.service),
-        seg(&at.function)
-    );
+    let path = at.function_path();
     let answer = fc3
         .fc2
         .json(Method::PUT, &path, Some(&Value::Object(function_part)), id)
@@ -183,11 +198,7 @@ pub async fn update(fc3: &Fc3, call: &Call, name: &str) -> ApiResult<Response> {
 pub async fn delete(fc3: &Fc3, call: &Call, name: &str) -> ApiResult<Response> {
     let at = located(fc3, name).await?;
     let id = &call.request_id;
-    let path = format!(
-        "/services/{}/functions/{}",
-        seg(&at.service),
-        seg(&at.function)
-    );
+    let path = at.function_path();
     let answer = fc3.fc2.json(Method::DELETE, &path, None, id).await?;
     if !answer.ok() {
         return Ok(answer.fc3_error(name));

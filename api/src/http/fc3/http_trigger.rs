@@ -294,20 +294,7 @@ pub fn http_event(
         headers.insert(key, Value::from(joined));
     }
     let mut query: Map<String, Value> = Map::new();
-    for pair in parts
-        .uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        let (k, v) = (decode(k), decode(v));
+    for (k, v) in crate::control::auth::query_pairs(parts.uri.query()) {
         let joined = match query.get(&k).and_then(Value::as_str) {
             Some(before) => format!("{before},{v}"),
             None => v,

@@ -118,17 +118,7 @@ async fn dispatch(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
         ["functions", name] if m == Method::DELETE => functions::delete(fc3, call, name).await,
         ["functions", name, "code"] if m == Method::GET => {
             let at = located(fc3, name).await?;
-            forward(
-                fc3,
-                call,
-                name,
-                &format!(
-                    "/services/{}/functions/{}/code",
-                    seg(&at.service),
-                    seg(&at.function)
-                ),
-            )
-            .await
+            forward(fc3, call, name, &format!("{}/code", at.function_path())).await
         }
         ["functions", name, "invocations"] if m == Method::POST => {
             if call.headers.contains_key("x-fc-async-task-id") {
@@ -141,22 +131,13 @@ async fn dispatch(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
                 fc3,
                 call,
                 name,
-                &format!(
-                    "/services/{}/functions/{}/invocations",
-                    seg(&at.service),
-                    seg(&at.function)
-                ),
+                &format!("{}/invocations", at.function_path()),
             )
             .await
         }
         ["functions", name, "triggers", rest @ ..] => {
             let at = located(fc3, name).await?;
-            let path = format!(
-                "/services/{}/functions/{}/triggers{}",
-                seg(&at.service),
-                seg(&at.function),
-                tail(rest)
-            );
+            let path = format!("{}/triggers{}", at.function_path(), tail(rest));
             http_trigger::forward_triggers(fc3, call, name, &path).await
         }
         ["functions", name, "versions", rest @ ..] => {
@@ -165,7 +146,7 @@ async fn dispatch(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
                 fc3,
                 call,
                 name,
-                &format!("/services/{}/versions{}", seg(&at.service), tail(rest)),
+                &format!("{}/versions{}", at.service_path(), tail(rest)),
             )
             .await
         }
@@ -175,17 +156,13 @@ async fn dispatch(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
                 fc3,
                 call,
                 name,
-                &format!("/services/{}/aliases{}", seg(&at.service), tail(rest)),
+                &format!("{}/aliases{}", at.service_path(), tail(rest)),
             )
             .await
         }
         ["functions", name, "async-invoke-config"] => {
             let at = located(fc3, name).await?;
-            let path = format!(
-                "/services/{}/functions/{}/async-invoke-config",
-                seg(&at.service),
-                seg(&at.function)
-            );
+            let path = format!("{}/async-invoke-config", at.function_path());
             let answer = fc3
                 .fc2
                 .call(
@@ -260,13 +237,25 @@ async fn forward(fc3: &Fc3, call: &Call, name: &str, path: &str) -> ApiResult<Re
 
 /// Where the existing FC 3.0 function `name` lives; 404 `FunctionNotFound`
 /// when there is none (including an FC 2.0 service of that name, whose
-/// functions are `name$f`).
+/// functions are `name$f`). `foo$foo` of an FC 3.0 function `foo` is `foo`
+/// itself, so deleting it by that name also removes its service.
 pub async fn located(fc3: &Fc3, name: &str) -> ApiResult<Fc2Place> {
     let not_found = || ApiError::NotFound {
         kind: crate::control::store::Kind::Function,
         name: name.to_string(),
     };
-    let at = place(name).ok_or_else(not_found)?;
+    let mut at = place(name).ok_or_else(not_found)?;
+    if at.migrated && at.service == at.function {
+        let service = fc3
+            .platform
+            .store
+            .get(crate::control::store::Kind::Service, "", &at.service)
+            .await
+            .map_err(|e| ApiError::internal("reading a service", e))?;
+        if service.is_some_and(|s| crate::control::fc3_names::is_fc3_service(&s)) {
+            at.migrated = false;
+        }
+    }
     if !at.migrated {
         let service = fc3
             .platform

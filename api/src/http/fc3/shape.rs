@@ -190,29 +190,8 @@ pub async fn list_async_configs(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
 
 /// The call's query parameters, decoded.
 pub fn query_params(call: &Call) -> std::collections::HashMap<String, String> {
-    call.query
-        .as_deref()
-        .map(|q| {
-            url_pairs(q)
-                .into_iter()
-                .collect::<std::collections::HashMap<_, _>>()
-        })
-        .unwrap_or_default()
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
+    crate::control::auth::query_pairs(call.query.as_deref())
+        .into_iter()
         .collect()
 }
 
