@@ -47,14 +47,15 @@ pub struct TriggerUpdate {
     pub description: Option<String>,
 }
 
-/// A trigger, as FC returns it (`triggerConfig` as an object).
+/// A trigger, as FC returns it: `triggerConfig` an object on 2016-08-15, its
+/// JSON text on 2021-04-06 (what that API's models read).
 #[derive(Debug, ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct Trigger {
     pub trigger_name: String,
     pub trigger_id: String,
     pub trigger_type: String,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = object_or_text)]
     pub trigger_config: String,
     /// Null for HTTP triggers.
     pub source_arn: Option<String>,
