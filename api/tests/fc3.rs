@@ -12,6 +12,14 @@ use serde_json::{Value, json};
 
 const F3: &str = "/2023-03-30";
 
+/// CreateFunction's body for an FC 3.0 function running `guest` (a Wasm file).
+fn wasm_function(name: &str, runtime: &str, guest: &str) -> Value {
+    json!({
+        "functionName": name, "runtime": runtime, "handler": "index.handler",
+        "code": { "zipFile": zip_base64(guest, "index.wasm") },
+    })
+}
+
 fn create_fc3(s: &Server, name: &str, runtime: &str, files: &[(&str, &str)]) {
     let files: Vec<(String, Vec<u8>)> = files
         .iter()
@@ -138,10 +146,11 @@ fn an_fc3_node_function_returning_a_plain_value_answers_200_with_it() {
 fn a_wasm_fc3_function_behind_its_trigger_url_sees_the_path_after_the_trigger() {
     let data = tempfile::tempdir().unwrap();
     let s = start(data.path());
-    let body = json!({
-        "functionName": "wasmweb", "runtime": "custom.debian10", "handler": "index.handler",
-        "code": { "zipFile": zip_base64(wasm_fc_test_guests::HTTP_HELLO, "index.wasm") },
-    });
+    let body = wasm_function(
+        "wasmweb",
+        "custom.debian10",
+        wasm_fc_test_guests::HTTP_HELLO,
+    );
     ok(call(
         &s,
         "POST",
@@ -152,6 +161,13 @@ fn a_wasm_fc3_function_behind_its_trigger_url_sees_the_path_after_the_trigger() 
     let path = http_trigger(&s, "wasmweb");
     let reply = raw(&s, "GET", &format!("{path}greet?name=fc3"), &[], b"");
     assert_eq!(reply.status, 200, "{}", reply.text());
+    let text = reply.text();
+    assert!(
+        text.contains("path=/greet\n"),
+        "the path after the trigger: {text}"
+    );
+    assert!(text.contains("query:name=fc3\n"), "{text}");
+    assert!(text.contains("function=wasmweb\n"), "{text}");
     // No such trigger, or a trigger of an FC 2.0 service named by its bare name: 404.
     assert_eq!(
         raw(&s, "GET", &format!("{F3}/proxy/wasmweb/nope/"), &[], b"").status,
@@ -168,10 +184,7 @@ fn a_wasm_fc3_function_behind_its_trigger_url_sees_the_path_after_the_trigger() 
 fn reserved_concurrency_zero_throttles_until_it_is_deleted_and_async_tasks_are_501() {
     let data = tempfile::tempdir().unwrap();
     let s = start(data.path());
-    let body = json!({
-        "functionName": "capped", "runtime": "custom", "handler": "index.handler",
-        "code": { "zipFile": zip_base64(wasm_fc_test_guests::EVENT_HELLO, "index.wasm") },
-    });
+    let body = wasm_function("capped", "custom", wasm_fc_test_guests::EVENT_HELLO);
     ok(call(
         &s,
         "POST",
@@ -252,10 +265,7 @@ fn an_fc3_name_taken_by_an_fc2_service_is_a_conflict_and_its_functions_are_dolla
         &function_body("worker", wasm_fc_test_guests::EVENT_HELLO, json!({})),
     );
     ok(made);
-    let body = json!({
-        "functionName": "legacy", "runtime": "custom", "handler": "index.handler",
-        "code": { "zipFile": zip_base64(wasm_fc_test_guests::EVENT_HELLO, "index.wasm") },
-    });
+    let body = wasm_function("legacy", "custom", wasm_fc_test_guests::EVENT_HELLO);
     let taken = call(
         &s,
         "POST",
@@ -304,10 +314,7 @@ fn an_fc3_name_taken_by_an_fc2_service_is_a_conflict_and_its_functions_are_dolla
     assert_eq!(names, ["legacy$worker"]);
     // An FC 3.0 function deleted by its `name$name` form takes its service along,
     // and the name can be used again.
-    let own = json!({
-        "functionName": "own", "runtime": "custom", "handler": "index.handler",
-        "code": { "zipFile": zip_base64(wasm_fc_test_guests::EVENT_HELLO, "index.wasm") },
-    });
+    let own = wasm_function("own", "custom", wasm_fc_test_guests::EVENT_HELLO);
     ok(call(
         &s,
         "POST",

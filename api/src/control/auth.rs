@@ -143,7 +143,8 @@ fn form_decode(text: &str) -> String {
         .into_owned()
 }
 
-fn path_decode(text: &str) -> String {
+/// Percent-decoding only (`+` stays a plus, RFC 3986).
+pub(crate) fn path_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()
         .into_owned()
@@ -237,13 +238,21 @@ pub fn verify(
 
 /// The query's `name=value` pairs, form-decoded (`+` is a space).
 pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    split_query(query, form_decode)
+}
+
+/// The query's `name=value` pairs, each side decoded with `decode`.
+pub(crate) fn split_query(
+    query: Option<&str>,
+    decode: fn(&str) -> String,
+) -> Vec<(String, String)> {
     query
         .unwrap_or_default()
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (form_decode(k), form_decode(v))
+            (decode(k), decode(v))
         })
         .collect()
 }

@@ -241,25 +241,11 @@ fn canonical_paths(path: &str) -> Vec<String> {
 /// The query's pairs, decoded: first with `+` kept as a plus (RFC 3986), then
 /// with `+` as a space (HTML forms), since clients differ.
 fn decoded_pairs(query: Option<&str>, plus_is_space: bool) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = if plus_is_space {
-            s.replace('+', " ")
-        } else {
-            s.to_string()
-        };
-        percent_encoding::percent_decode_str(&s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+    if plus_is_space {
+        super::auth::query_pairs(query)
+    } else {
+        super::auth::split_query(query, super::auth::path_decode)
+    }
 }
 
 /// ACS3's canonical query candidates: pairs sorted by name, `name=encoded value`

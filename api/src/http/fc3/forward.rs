@@ -148,6 +148,20 @@ impl Fc2 {
         })
     }
 
+    /// Passes an FC 3.0 call on to FC 2.0's `path` as it came: its method,
+    /// query, headers and body.
+    pub async fn relay(&self, call: &super::Call, path: &str) -> ApiResult<Answer> {
+        self.call(
+            call.method.clone(),
+            path,
+            call.query.as_deref(),
+            &call.headers,
+            call.body.clone(),
+            &call.request_id,
+        )
+        .await
+    }
+
     /// [`Fc2::call`] with a JSON body and no extra headers.
     pub async fn json(
         &self,

@@ -147,17 +147,7 @@ async fn mark_fc3(fc3: &Fc3, name: &str) -> ApiResult<()> {
 pub async fn get(fc3: &Fc3, call: &Call, name: &str) -> ApiResult<Response> {
     let at = located(fc3, name).await?;
     let path = at.function_path();
-    let answer = fc3
-        .fc2
-        .call(
-            Method::GET,
-            &path,
-            call.query.as_deref(),
-            &call.headers,
-            Default::default(),
-            &call.request_id,
-        )
-        .await?;
+    let answer = fc3.fc2.relay(call, &path).await?;
     shape::function_answer(fc3, answer, name, &at.service).await
 }
 

@@ -42,17 +42,7 @@ pub async fn forward_triggers(
     name: &str,
     path: &str,
 ) -> ApiResult<Response> {
-    let answer = fc3
-        .fc2
-        .call(
-            call.method.clone(),
-            path,
-            call.query.as_deref(),
-            &call.headers,
-            call.body.clone(),
-            &call.request_id,
-        )
-        .await?;
+    let answer = fc3.fc2.relay(call, path).await?;
     if !answer.ok() {
         return Ok(answer.fc3_error(name));
     }

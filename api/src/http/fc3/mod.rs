@@ -163,17 +163,7 @@ async fn dispatch(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
         ["functions", name, "async-invoke-config"] => {
             let at = located(fc3, name).await?;
             let path = format!("{}/async-invoke-config", at.function_path());
-            let answer = fc3
-                .fc2
-                .call(
-                    m.clone(),
-                    &path,
-                    call.query.as_deref(),
-                    &call.headers,
-                    call.body.clone(),
-                    &call.request_id,
-                )
-                .await?;
+            let answer = fc3.fc2.relay(call, &path).await?;
             Ok(shape::async_config_answer(fc3, answer, name))
         }
         ["async-invoke-configs"] if m == Method::GET => shape::list_async_configs(fc3, call).await,
@@ -185,17 +175,7 @@ async fn dispatch(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
                 .iter()
                 .map(|s| format!("/{}", seg(s)))
                 .collect();
-            let answer = fc3
-                .fc2
-                .call(
-                    m.clone(),
-                    &path,
-                    call.query.as_deref(),
-                    &call.headers,
-                    call.body.clone(),
-                    &call.request_id,
-                )
-                .await?;
+            let answer = fc3.fc2.relay(call, &path).await?;
             if !answer.ok() || answer.body.is_empty() {
                 return Ok(answer.into_response());
             }
@@ -217,17 +197,7 @@ fn tail(rest: &[&str]) -> String {
 
 /// Forwards the call to `path` on FC 2.0 and renames its errors for FC 3.0.
 async fn forward(fc3: &Fc3, call: &Call, name: &str, path: &str) -> ApiResult<Response> {
-    let answer = fc3
-        .fc2
-        .call(
-            call.method.clone(),
-            path,
-            call.query.as_deref(),
-            &call.headers,
-            call.body.clone(),
-            &call.request_id,
-        )
-        .await?;
+    let answer = fc3.fc2.relay(call, path).await?;
     Ok(if answer.ok() {
         answer.into_response()
     } else {
@@ -239,34 +209,31 @@ async fn forward(fc3: &Fc3, call: &Call, name: &str, path: &str) -> ApiResult<Re
 /// when there is none (including an FC 2.0 service of that name, whose
 /// functions are `name$f`). `foo$foo` of an FC 3.0 function `foo` is `foo`
 /// itself, so deleting it by that name also removes its service.
+///
+/// Read through the resolve cache, as FC 2.0's invoke is: calling a function
+/// again reads nothing from the store.
 pub async fn located(fc3: &Fc3, name: &str) -> ApiResult<Fc2Place> {
     let not_found = || ApiError::NotFound {
         kind: crate::control::store::Kind::Function,
         name: name.to_string(),
     };
     let mut at = place(name).ok_or_else(not_found)?;
-    if at.migrated && at.service == at.function {
-        let service = fc3
-            .platform
-            .store
-            .get(crate::control::store::Kind::Service, "", &at.service)
-            .await
-            .map_err(|e| ApiError::internal("reading a service", e))?;
-        if service.is_some_and(|s| crate::control::fc3_names::is_fc3_service(&s)) {
-            at.migrated = false;
-        }
+    let resolved = match fc3.platform.resolve(&at.service, None, &at.function).await {
+        Ok(resolved) => resolved,
+        Err(ApiError::NotFound { .. }) => return Err(not_found()),
+        Err(other) => return Err(other),
+    };
+    let made_by_fc3 = resolved
+        .service
+        .extra
+        .get(crate::control::fc3_names::FC3_MARK)
+        .and_then(serde_json::Value::as_bool)
+        == Some(true);
+    if made_by_fc3 && at.service == at.function {
+        at.migrated = false;
     }
-    if !at.migrated {
-        let service = fc3
-            .platform
-            .store
-            .get(crate::control::store::Kind::Service, "", &at.service)
-            .await
-            .map_err(|e| ApiError::internal("reading a service", e))?
-            .ok_or_else(not_found)?;
-        if !crate::control::fc3_names::is_fc3_service(&service) {
-            return Err(not_found());
-        }
+    if !at.migrated && !made_by_fc3 {
+        return Err(not_found());
     }
     Ok(at)
 }
