@@ -17,9 +17,6 @@ import json
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
-import zipfile
 
 import fc2
 import pytest
@@ -28,55 +25,22 @@ from alibabacloud_fc20230330.client import Client
 from alibabacloud_fc_open20210406 import models as models21
 from alibabacloud_fc_open20210406.client import Client as Client21
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
-from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.runtime import RuntimeOptions
+from tea_sdk import ENDPOINT, config, crc64_xz, http_get, zip_bytes
 
-ENDPOINT = os.environ.get("WASM_FC_ENDPOINT", "")
 PREFIX = "f3_"
 
 
-def config(secret=None, **extra):
-    c = Config(
-        access_key_id=os.environ["WASM_FC_KEY_ID"],
-        access_key_secret=secret or os.environ["WASM_FC_KEY_SECRET"],
-        endpoint=ENDPOINT.split("://", 1)[-1].rstrip("/"),
-        protocol="http",
-        region_id="cn-hangzhou",
-        read_timeout=60000,
-        connect_timeout=10000,
-    )
-    for key, value in extra.items():
-        setattr(c, key, value)
-    return c
 
 
-def zip_bytes(guest_env):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.write(os.environ[guest_env], "index.wasm")
-    return buffer.getvalue()
 
 
 def code(guest_env="GUEST_EVENT_HELLO"):
     return models.InputCodeLocation(zip_file=base64.b64encode(zip_bytes(guest_env)).decode())
 
 
-def crc64_xz(data):
-    """CRC-64/XZ (ECMA-182, reflected), what FC reports as `codeChecksum`."""
-    crc = 0xFFFFFFFFFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0xC96C5795D7870F42 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
 
 
-def http_get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
 
 
 def cleanup(client, client21):

@@ -11,65 +11,32 @@ Everything this suite makes is named `o21_...` and deleted at the end.
 import base64
 import io
 import json
-import os
-import urllib.error
-import urllib.request
 import zipfile
 
 import pytest
 from alibabacloud_fc_open20210406 import models
 from alibabacloud_fc_open20210406.client import Client
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
-from alibabacloud_tea_openapi.utils_models import Config
 from alibabacloud_tea_util.models import RuntimeOptions
+from tea_sdk import ENDPOINT, config, crc64_xz, http_get, zip_bytes
 
-ENDPOINT = os.environ.get("WASM_FC_ENDPOINT", "")
 PREFIX = "o21_"
 
 
 def make_client(secret=None, **extra):
-    host = ENDPOINT.split("://", 1)[-1].rstrip("/")
-    config = Config(
-        access_key_id=os.environ["WASM_FC_KEY_ID"],
-        access_key_secret=secret or os.environ["WASM_FC_KEY_SECRET"],
-        endpoint=host,
-        protocol="http",
-        region_id="cn-hangzhou",
-        read_timeout=60000,
-        connect_timeout=10000,
-    )
-    for key, value in extra.items():
-        setattr(config, key, value)
-    return Client(config)
+    return Client(config(secret, **extra))
 
 
-def zip_bytes(guest_env):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.write(os.environ[guest_env], "index.wasm")
-    return buffer.getvalue()
+
+
 
 
 def code(guest_env="GUEST_EVENT_HELLO"):
     return models.Code(zip_file=base64.b64encode(zip_bytes(guest_env)).decode())
 
 
-def crc64_xz(data):
-    """CRC-64/XZ (ECMA-182, reflected), what FC reports as `codeChecksum`."""
-    crc = 0xFFFFFFFFFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0xC96C5795D7870F42 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
 
 
-def http_get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
 
 
 def drain_layers(client):
