@@ -335,6 +335,45 @@ fn an_fc3_name_taken_by_an_fc2_service_is_a_conflict_and_its_functions_are_dolla
         &[],
         own.to_string().as_bytes(),
     ));
+    // ListAsyncInvokeConfigs names each function as FC 3.0 does: an FC 2.0
+    // service `twin` with a function `twin` is `twin$twin`, an FC 3.0 one `own`.
+    create_service(&s, "twin", json!({}));
+    let twin = function_body("twin", wasm_fc_test_guests::EVENT_HELLO, json!({}));
+    ok(call(
+        &s,
+        "POST",
+        &format!("{P}/services/twin/functions"),
+        &[],
+        &twin,
+    ));
+    let retries = json!({"maxAsyncRetryAttempts": 1}).to_string();
+    let twin_config = format!("{P}/services/twin/functions/twin/async-invoke-config");
+    ok(call(&s, "PUT", &twin_config, &[], retries.as_bytes()));
+    let own_config = format!("{F3}/functions/own/async-invoke-config");
+    ok(call(&s, "PUT", &own_config, &[], retries.as_bytes()));
+    let listed = ok(call(
+        &s,
+        "GET",
+        &format!("{F3}/async-invoke-configs"),
+        &[],
+        b"",
+    ))
+    .json();
+    let mut names: Vec<&str> = listed["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["functionArn"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["own", "twin$twin"]);
 }
 
 /// An `s.yaml` edition 3.0.0 the way `s init` writes it, around the event guest.

@@ -127,7 +127,13 @@ pub async fn function_answer(
 }
 
 /// An async invoke config named by its FC 3.0 function.
-fn async_config(fc3: &Fc3, mut config: Value) -> Value {
+/// `made_by_fc3` holds the services FC 3.0 created, whose function is named
+/// without `$`.
+fn async_config(
+    fc3: &Fc3,
+    mut config: Value,
+    made_by_fc3: &std::collections::HashSet<String>,
+) -> Value {
     let (service, function) = (
         config["service"].as_str().unwrap_or_default().to_string(),
         config["function"].as_str().unwrap_or_default().to_string(),
@@ -135,16 +141,11 @@ fn async_config(fc3: &Fc3, mut config: Value) -> Value {
     if let Some(map) = config.as_object_mut() {
         map.remove("service");
         map.remove("function");
-        let name = if service.is_empty() {
+        let name = if service.is_empty() || (service == function && made_by_fc3.contains(&service))
+        {
             function
         } else {
-            // Resolved against the service's mark by the caller's listing;
-            // here the stored names suffice: `svc$fn` unless both are equal.
-            if service == function {
-                function
-            } else {
-                format!("{service}${function}")
-            }
+            format!("{service}${function}")
         };
         map.insert("functionArn".into(), Value::from(function_arn(fc3, &name)));
     }
@@ -159,7 +160,8 @@ pub fn async_config_answer(fc3: &Fc3, answer: Answer, name: &str) -> Response {
     if answer.body.is_empty() {
         return answer.into_response();
     }
-    let mut value = async_config(fc3, answer.json());
+    // The caller knows the name: the ARN is set from it below.
+    let mut value = async_config(fc3, answer.json(), &Default::default());
     value["functionArn"] = Value::from(function_arn(fc3, name));
     answer.with_json(&value)
 }
@@ -173,10 +175,20 @@ pub async fn list_async_configs(fc3: &Fc3, call: &Call) -> ApiResult<Response> {
         .list_all(Kind::AsyncConfig)
         .await
         .map_err(|e| ApiError::internal("listing async invoke configs", e))?;
+    let made_by_fc3 = fc3
+        .platform
+        .store
+        .list_all(Kind::Service)
+        .await
+        .map_err(|e| ApiError::internal("listing services", e))?
+        .iter()
+        .filter(|s| crate::control::fc3_names::is_fc3_service(s))
+        .filter_map(|s| s["serviceName"].as_str().map(str::to_string))
+        .collect();
     let wanted = params.get("functionName").filter(|n| !n.is_empty());
     let configs: Vec<Value> = rows
         .into_iter()
-        .map(|row| async_config(fc3, model::public(row)))
+        .map(|row| async_config(fc3, model::public(row), &made_by_fc3))
         .filter(|c| {
             wanted.is_none_or(|n| {
                 c["functionArn"]
