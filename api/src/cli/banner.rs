@@ -71,6 +71,7 @@ pub fn collect(client: &Client, about: &About) -> anyhow::Result<Value> {
         "endpoint": endpoint, "accessKeyId": client.access_key_id(), "dataDir": about.data_dir,
         "region": about.region, "accountId": about.account_id,
         "metricsUrl": format!("{endpoint}/metrics"),
+        "consoleUrl": format!("{endpoint}/console/"),
         "functions": functions, "httpTriggers": http, "timers": timers,
         "eventTriggers": sources,
         "ossEndpoint": about.oss_endpoint,
@@ -194,6 +195,10 @@ pub fn print(banner: &Value, format: Format) {
         )
     });
     println!();
+    println!(
+        "Console {} (sign in with the key pair above)",
+        text(&banner["consoleUrl"])
+    );
     println!(
         "Metrics {}   Health {endpoint}/healthz {endpoint}/readyz",
         text(&banner["metricsUrl"])

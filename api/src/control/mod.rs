@@ -8,6 +8,7 @@ pub mod auth_acs;
 pub mod blocking;
 pub mod body;
 pub mod code;
+pub mod console_sessions;
 pub mod credentials;
 pub mod data_dir_lock;
 pub mod error;

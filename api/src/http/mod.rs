@@ -5,6 +5,7 @@
 
 pub mod alertmanager;
 pub mod connections;
+pub mod console;
 pub mod content_md5;
 pub mod cors;
 pub mod error_response;

@@ -84,6 +84,11 @@ fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
             },
             authenticate,
         ))
+        .merge(super::console::router(
+            platform.clone(),
+            keys.clone(),
+            super::routes::api_router(platform.clone()),
+        ))
         .merge(super::proxy::proxy_router(platform.clone(), keys))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(platform.clone()))

@@ -1,6 +1,7 @@
 //! One place where every finished invocation is accounted for, whatever started it
 //! (InvokeFunction sync or async, a timer, an HTTP trigger, a WebSocket message):
-//! Prometheus counters and histograms, and the function's log.
+//! Prometheus counters and histograms, the last hour's history, and the
+//! function's log.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use crate::control::resolve::Resolved;
 use crate::invoke::function_logs::LogRecord;
 use crate::invoke::invoker::Invoker;
 use crate::invoke::logstore_writer::{InvocationLog, LogTarget};
+use crate::invoke::metrics::history::{FunctionHistory, Sample};
 use crate::invoke::metrics::prometheus::{InvocationSeries, Status};
 
 /// The `trigger` label of a sync InvokeFunction.
@@ -40,16 +42,19 @@ pub struct Observer {
     /// The `logConfig` logstore its logs also go to, if any.
     log_target: Option<Arc<LogTarget>>,
     series: InvocationSeries,
+    history: Arc<FunctionHistory>,
 }
 
 impl Observer {
     pub fn new(p: &Invoker, resolved: &Resolved, trigger: &str) -> Self {
         let service = resolved.service.service_name.as_str();
         let function = resolved.function.function_name.as_str();
+        let (service, function): (Arc<str>, Arc<str>) = (service.into(), function.into());
         Self {
-            series: p.metrics.prometheus.series(service, function, trigger),
-            service: service.into(),
-            function: function.into(),
+            series: p.metrics.prometheus.series(&service, &function, trigger),
+            history: p.metrics.history.of(&service, &function),
+            service,
+            function,
             qualifier: resolved.qualifier.as_str().into(),
             trigger: trigger.into(),
             version_id: resolved.version_id.as_str().into(),
@@ -64,6 +69,14 @@ impl Observer {
             .invocation(status, Some(outcome.duration), outcome.cold_start);
         let log = String::from_utf8_lossy(&outcome.log).into_owned();
         let time_ms = crate::invoke::queue::now_ms();
+        self.history.record(
+            time_ms,
+            Sample::Ran {
+                duration: outcome.duration,
+                failed: status != Status::Success,
+                cold_start: outcome.cold_start,
+            },
+        );
         if let Some(target) = &self.log_target {
             p.logstore_writer.record(
                 target,
@@ -97,6 +110,8 @@ impl Observer {
     /// Accounts for an invocation the engine refused (no instance within the wait).
     pub fn throttled(&self) {
         self.series.invocation(Status::Throttled, None, false);
+        self.history
+            .record(crate::invoke::queue::now_ms(), Sample::Throttled);
     }
 }
 

@@ -201,14 +201,27 @@ fn schedule_at(
 /// When a timer trigger (as the API returns it: JSON) fires next; `None` when
 /// disabled, invalid or never again.
 pub fn next_fire(trigger: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let trigger = Trigger::deserialize(trigger).ok()?;
-    let config = TimerConfig::of(&trigger).ok()?;
+    next_fires(trigger, now, 1).into_iter().next()
+}
+
+/// The next `count` fire times of a timer trigger after `now`; empty when it
+/// is disabled or invalid, shorter when it fires fewer times than that.
+pub fn next_fires(trigger: &Value, now: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
+    let Ok(trigger) = Trigger::deserialize(trigger) else {
+        return Vec::new();
+    };
+    let Ok(config) = TimerConfig::of(&trigger) else {
+        return Vec::new();
+    };
     if config.enable == Some(false) {
-        return None;
+        return Vec::new();
     }
-    schedule_at(&config.cron_expression, last_modified(&trigger))
-        .ok()?
-        .next_after(now)
+    let Ok(schedule) = schedule_at(&config.cron_expression, last_modified(&trigger)) else {
+        return Vec::new();
+    };
+    std::iter::successors(schedule.next_after(now), |last| schedule.next_after(*last))
+        .take(count)
+        .collect()
 }
 
 /// How long a reload waits after a change for more to arrive: 50 ms (a deploy

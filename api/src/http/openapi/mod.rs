@@ -23,6 +23,7 @@ pub mod proxy;
 pub mod services;
 pub mod triggers;
 pub mod versions;
+pub mod watch;
 
 use std::sync::OnceLock;
 

@@ -9,6 +9,7 @@ mod logs;
 mod services;
 mod triggers;
 mod versions;
+mod watch;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,6 +79,8 @@ pub fn fc_routes() -> OpenApiRouter<Arc<Platform>> {
     }
     router
         .routes(routes!(logs::read))
+        .routes(routes!(watch::metrics_history))
+        .routes(routes!(watch::timers))
         .routes(routes!(functions::download))
         .routes(routes!(crate::http::oss_notifications::receive))
         .routes(routes!(crate::http::alertmanager::receive))

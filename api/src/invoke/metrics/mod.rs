@@ -2,6 +2,7 @@
 //! lag. Read by `/metrics` (Prometheus), `/_wasm-fc/stats` and the benches.
 
 pub mod event_sources;
+pub mod history;
 pub mod prometheus;
 
 use std::collections::VecDeque;
@@ -19,6 +20,8 @@ pub struct Metrics {
     pub timers: TimerMetrics,
     /// Everything `/metrics` exposes.
     pub prometheus: prometheus::PrometheusMetrics,
+    /// The last hour per function, minute by minute (the console's charts).
+    pub history: history::History,
 }
 
 impl Metrics {
