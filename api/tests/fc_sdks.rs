@@ -10,8 +10,6 @@
 mod common;
 
 use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The environment every SDK suite reads: the server and the guests to deploy.
 fn sdk_env(server: &common::Server) -> Vec<(&'static str, OsString)> {
@@ -87,79 +85,12 @@ fn node_test_against_a_server(file: &str) {
     node_test(file, &sdk_env(&server));
 }
 
-/// The npm packages of tests/node/sdk, installed with `npm ci` into `target/node-sdk`
-/// when its package.json or lock changed.
-fn node_sdk() -> PathBuf {
-    // One install at a time: the tests in this binary run in parallel.
-    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let source = manifest.join("tests/node/sdk");
-    let dir = manifest.join("../target/node-sdk");
-    let files = ["package.json", "package-lock.json"];
-    let wanted: String = files
-        .iter()
-        .map(|f| std::fs::read_to_string(source.join(f)).unwrap())
-        .collect();
-    let stamp = dir.join("packages.installed");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return dir;
-    }
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in files {
-        std::fs::copy(source.join(f), dir.join(f)).unwrap();
-    }
-    // The packages' install scripts are not needed (none builds anything on a current Node).
-    let output = Command::new("npm")
-        .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .output()
-        .expect("npm is needed for the Node.js SDK tests");
-    assert!(
-        output.status.success(),
-        "npm ci in {} failed:\n{}{}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    std::fs::write(&stamp, wanted).unwrap();
-    dir
-}
-
-/// Runs `node --test tests/node/sdk/{file}` with the packages on NODE_PATH, printing its
-/// report, and fails unless tests ran, none was skipped and all passed.
+/// Runs `node --test tests/node/sdk/{file}` with the SDK packages on NODE_PATH.
 fn node_test(file: &str, env: &[(&str, OsString)]) {
-    let packages = node_sdk().join("node_modules");
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut command = Command::new("node");
-    command
-        .arg("--test")
-        .arg(manifest.join("tests/node/sdk").join(file))
-        .current_dir(manifest)
-        .env("NODE_PATH", &packages);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command
-        .output()
-        .expect("node is needed for the Node.js SDK tests");
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{report}");
-    assert!(output.status.success(), "{file} failed:\n{report}");
-    let count = |label: &str| -> Option<u64> {
-        report
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(&format!("# {label} ")))
-            .and_then(|n| n.trim().parse().ok())
-    };
-    assert!(
-        count("pass").unwrap_or(0) > 0,
-        "{file} ran no tests:\n{report}"
-    );
-    assert_eq!(count("fail"), Some(0), "{file}:\n{report}");
-    assert_eq!(count("skipped"), Some(0), "{file} skipped tests:\n{report}");
+    let mut env = env.to_vec();
+    env.push((
+        "NODE_PATH",
+        common::node::packages("node/sdk", "node-sdk").into(),
+    ));
+    common::node::run("node/sdk", file, &env);
 }

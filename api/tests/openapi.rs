@@ -315,6 +315,14 @@ const UNDOCUMENTED_REGISTRATIONS: &[(&str, &str)] = &[
         "http/proxy.rs",
         ".route(&format!(\"{prefix}/proxy/{{*target}}\")",
     ),
+    // The web console (issue 22): its page, assets and session, documented in
+    // docs/console.md; its /console/api/… forwards to the documented routes.
+    ("http/server.rs", ".merge(super::console::router("),
+    ("http/console/mod.rs", ".route(\"/console\","),
+    ("http/console/mod.rs", ".route(\"/console/\","),
+    ("http/console/mod.rs", ".route(\"/console/assets/{name}\","),
+    ("http/console/mod.rs", ".route(\"/console/session\","),
+    ("http/console/mod.rs", ".route(\"/console/api/{*rest}\","),
     // The prefixes of the documented list (OpenApiRouter::nest documents them).
     ("http/routes/mod.rs", ".nest(prefix, prefix_routes())"),
     // Document only: the proxy's documentation under each prefix.

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub mod brokers;
 pub mod nginx;
+pub mod node;
 pub mod postgres;
 pub mod python;
 
