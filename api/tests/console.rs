@@ -326,6 +326,66 @@ fn the_metrics_history_counts_the_last_hour_and_timers_list_their_next_fires() {
     assert_eq!(named("paused")["nextFireTimes"], json!([]));
 }
 
+/// On nodes sharing PostgreSQL, a session made on one node works on the
+/// others (the signing key is the cluster's), and a console log read gathers
+/// the records of invocations that ran on another node.
+#[test]
+fn on_a_cluster_a_session_works_on_every_node_and_reads_every_nodes_logs() {
+    let Some(db) = common::postgres::Database::create("console_on_a_cluster") else {
+        return;
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = common::start_with_args(dir_a.path(), &["--store", &db.url]);
+    let b = common::start_with_args(dir_b.path(), &["--store", &db.url]);
+    create_service(&a, "shared", json!({}));
+    ok(call(
+        &a,
+        "POST",
+        &format!("{P}/services/shared/functions"),
+        &[],
+        &function_body("hello", wasm_fc_test_guests::EVENT_HELLO, json!({})),
+    ));
+    let ran = ok(call(
+        &a,
+        "POST",
+        &format!("{P}/services/shared/functions/hello/invocations"),
+        &[],
+        br#"{"name":"on-a"}"#,
+    ));
+    let request_id = ran.header("x-fc-request-id").unwrap().to_string();
+
+    let signed_in = ok(sign_in(&a, KEY_ID, SECRET));
+    let cookie = signed_in
+        .header("set-cookie")
+        .and_then(|c| c.strip_prefix("wfc_console="))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_string();
+    let on_b = console_call(
+        &b,
+        "GET",
+        "/console/api/2016-08-15/services/shared",
+        &cookie,
+        None,
+        b"",
+    );
+    assert_eq!(on_b.status, 200, "{}", on_b.text());
+    common::eventually("B's console log read shows the invocation A ran", || {
+        let logs = console_call(
+            &b,
+            "GET",
+            "/console/api/_wasm-fc/logs/shared/hello",
+            &cookie,
+            None,
+            b"",
+        );
+        logs.status == 200
+            && logs.json()["records"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|x| x["requestId"] == request_id.as_str()))
+    });
+}
+
 /// Chromium, from `WASM_FC_CHROMIUM` or Debian's `/usr/bin/chromium`.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("WASM_FC_CHROMIUM")

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::control::auth::{SignedRequest, canonical_resource, sign, string_to_sign};
+use crate::control::auth::{SignedRequest, fc_authorization};
 use crate::control::credentials::Credentials;
 
 /// The API version the client speaks.
@@ -86,7 +86,7 @@ pub fn signed_headers(
         None => (path_and_query, None),
     };
     let mut headers: Vec<(String, String)> = vec![
-        ("date".into(), date.clone()),
+        ("date".into(), date),
         ("content-type".into(), "application/json".into()),
     ];
     headers.extend(
@@ -100,14 +100,12 @@ pub fn signed_headers(
         query,
         headers: headers.clone(),
     };
-    let signature = sign(
+    let authorization = fc_authorization(
+        &credentials.access_key_id,
         &credentials.access_key_secret,
-        &string_to_sign(&signed, &date, &canonical_resource(&signed)),
+        &signed,
     );
-    headers.push((
-        "authorization".into(),
-        format!("FC {}:{signature}", credentials.access_key_id),
-    ));
+    headers.push(("authorization".into(), authorization));
     headers
 }
 

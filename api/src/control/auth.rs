@@ -114,6 +114,14 @@ pub fn is_proxy_path(path: &str) -> bool {
     date_shaped && rest.starts_with("proxy/")
 }
 
+/// The `authorization` value of `req` signed as FC's SDKs sign it
+/// (`FC <key id>:<signature>`); `req` carries the `date` header it is signed with.
+pub fn fc_authorization(key_id: &str, secret: &str, req: &SignedRequest<'_>) -> String {
+    let date = req.header("date").unwrap_or_default();
+    let signature = sign(secret, &string_to_sign(req, date, &canonical_resource(req)));
+    format!("FC {key_id}:{signature}")
+}
+
 /// `Base64(HMAC-SHA256(secret, string_to_sign))`.
 pub fn sign(secret: &str, string_to_sign: &str) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
