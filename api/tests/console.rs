@@ -326,6 +326,48 @@ fn the_metrics_history_counts_the_last_hour_and_timers_list_their_next_fires() {
     assert_eq!(named("paused")["nextFireTimes"], json!([]));
 }
 
+/// A signed-out session stays out after the server restarts; one that was not
+/// signed out still works (the signing key lives in the data dir).
+#[test]
+fn a_signed_out_session_stays_out_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let server = common::start(data.path());
+    let cookie_of = |reply: &Reply| {
+        reply
+            .header("set-cookie")
+            .and_then(|c| c.strip_prefix("wfc_console="))
+            .and_then(|rest| rest.split(';').next())
+            .unwrap()
+            .to_string()
+    };
+    let out = ok(sign_in(&server, KEY_ID, SECRET));
+    let (out_cookie, csrf) = (
+        cookie_of(&out),
+        out.json()["csrfToken"].as_str().unwrap().to_string(),
+    );
+    let kept = cookie_of(&ok(sign_in(&server, KEY_ID, SECRET)));
+    let signed_out = console_call(
+        &server,
+        "DELETE",
+        "/console/session",
+        &out_cookie,
+        Some(&csrf),
+        b"",
+    );
+    assert_eq!(signed_out.status, 204, "{}", signed_out.text());
+    drop(server);
+    let server = common::start(data.path());
+    let services = "/console/api/2016-08-15/services";
+    assert_eq!(
+        console_call(&server, "GET", services, &out_cookie, None, b"").status,
+        401
+    );
+    assert_eq!(
+        console_call(&server, "GET", services, &kept, None, b"").status,
+        200
+    );
+}
+
 /// On nodes sharing PostgreSQL, a session made on one node works on the
 /// others (the signing key is the cluster's), and a console log read gathers
 /// the records of invocations that ran on another node.

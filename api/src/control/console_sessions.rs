@@ -14,9 +14,11 @@
 //! every write.
 //!
 //! Signing out revokes the session's nonce on this node until the session
-//! would have expired ([`SESSION_LIFETIME`], 8 hours). The browser's cookie is
-//! cleared at the same time.
+//! would have expired ([`SESSION_LIFETIME`], 8 hours), and writes it to
+//! [`SIGNOUTS_FILE`] in the data dir so that a restart does not bring the
+//! session back. The browser's cookie is cleared at the same time.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -36,6 +38,10 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 3600);
 /// revocations are dropped first, which only matters after 100,000 sign-outs
 /// inside 8 hours.
 const MAX_REVOKED: usize = 100_000;
+
+/// The data dir's file of signed-out sessions: one `<nonce> <expires>` line
+/// each, compacted (expired lines dropped) at start.
+pub const SIGNOUTS_FILE: &str = "console-signouts.txt";
 
 /// Why a session token authorizes nothing.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -68,9 +74,45 @@ pub struct Session {
 pub struct ConsoleSessions {
     /// Revoked nonces and when their session would have expired (Unix s).
     revoked: DashMap<String, u64>,
+    /// Where sign-outs are kept across restarts; `None` keeps them in memory.
+    file: Option<PathBuf>,
 }
 
 impl ConsoleSessions {
+    /// The sessions of a node whose data dir is `data_dir`: the sign-outs
+    /// kept there still hold. A file that cannot be read or compacted is an
+    /// error, not an empty list: that would bring signed-out sessions back.
+    pub fn load(data_dir: &Path, now: SystemTime) -> std::io::Result<Self> {
+        let path = data_dir.join(SIGNOUTS_FILE);
+        let revoked = DashMap::new();
+        let now = unix_seconds(now);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                for line in text.lines() {
+                    if let Some((nonce, expires)) = line.split_once(' ')
+                        && let Ok(expires) = expires.trim().parse::<u64>()
+                        && expires >= now
+                    {
+                        revoked.insert(nonce.to_string(), expires);
+                    }
+                }
+                let kept: String = revoked
+                    .iter()
+                    .map(|entry| format!("{} {}\n", entry.key(), entry.value()))
+                    .collect();
+                let temporary = path.with_extension("txt.tmp");
+                std::fs::write(&temporary, kept)?;
+                std::fs::rename(&temporary, &path)?;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+        Ok(Self {
+            revoked,
+            file: Some(path),
+        })
+    }
+
     /// Signs in: checks the pair against `keys` in constant time, then issues
     /// a session valid for [`SESSION_LIFETIME`] from `now`.
     pub fn sign_in(
@@ -153,10 +195,12 @@ impl ConsoleSessions {
         constant_time_eq(&session.csrf_token, sent)
     }
 
-    /// Signs a session out: its token authorizes nothing from now on.
-    pub fn sign_out(&self, session: &Session, now: SystemTime) {
+    /// Signs a session out: its token authorizes nothing from now on, on
+    /// this node, across restarts. An error means the sign-out holds only
+    /// until this process stops.
+    pub fn sign_out(&self, session: &Session, now: SystemTime) -> std::io::Result<()> {
         let Some(nonce) = session.token.split('.').nth(3) else {
-            return;
+            return Ok(());
         };
         let now = unix_seconds(now);
         if self.revoked.len() >= MAX_REVOKED {
@@ -172,6 +216,17 @@ impl ConsoleSessions {
             self.revoked.remove(&oldest);
         }
         self.revoked.insert(nonce.to_string(), session.expires);
+        match &self.file {
+            Some(path) => {
+                use std::io::Write as _;
+                let mut file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?;
+                writeln!(file, "{nonce} {}", session.expires)
+            }
+            None => Ok(()),
+        }
     }
 }
 
@@ -256,10 +311,40 @@ mod tests {
             sessions.check(&signer, &keys(), &stretched, now),
             Err(SessionError::Invalid)
         );
-        sessions.sign_out(&checked, now);
+        sessions.sign_out(&checked, now).unwrap();
         assert_eq!(
             sessions.check(&signer, &keys(), &session.token, now),
             Err(SessionError::Revoked)
         );
+    }
+
+    #[test]
+    fn a_sign_out_outlives_a_restart_until_the_session_would_have_expired() {
+        let (signer, dir, now) = (
+            UrlSigner::with_key([7; 32]),
+            tempfile::tempdir().unwrap(),
+            SystemTime::now(),
+        );
+        let sessions = ConsoleSessions::load(dir.path(), now).unwrap();
+        let (out, kept) = (
+            sessions
+                .sign_in(&signer, &keys(), "AK", "secret", now)
+                .unwrap(),
+            sessions
+                .sign_in(&signer, &keys(), "AK", "secret", now)
+                .unwrap(),
+        );
+        sessions.sign_out(&out, now).unwrap();
+        let restarted = ConsoleSessions::load(dir.path(), now).unwrap();
+        assert_eq!(
+            restarted.check(&signer, &keys(), &out.token, now),
+            Err(SessionError::Revoked)
+        );
+        assert!(restarted.check(&signer, &keys(), &kept.token, now).is_ok());
+        // Past its expiry the line is compacted away.
+        let later = now + SESSION_LIFETIME + Duration::from_secs(5);
+        ConsoleSessions::load(dir.path(), later).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(SIGNOUTS_FILE)).unwrap();
+        assert_eq!(text, "");
     }
 }

@@ -50,7 +50,7 @@ impl HttpServer {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         Ok(Self {
             listener,
-            app: router(platform, keys),
+            app: router(platform, keys)?,
         })
     }
 
@@ -70,8 +70,8 @@ impl HttpServer {
 }
 
 /// Every route the platform serves.
-fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
-    Router::new()
+fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> std::io::Result<Router> {
+    Ok(Router::new()
         .merge(super::routes::api_router(platform.clone()))
         .merge(super::fc3::router(
             platform.clone(),
@@ -88,7 +88,7 @@ fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
             platform.clone(),
             keys.clone(),
             super::routes::api_router(platform.clone()),
-        ))
+        )?)
         .merge(super::proxy::proxy_router(platform.clone(), keys))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(platform.clone()))
@@ -98,7 +98,7 @@ fn router(platform: Arc<Platform>, keys: Arc<Credentials>) -> Router {
         .route("/_wasm-fc/stats", get(stats).with_state(platform.clone()))
         .route("/_wasm-fc/nodes", get(nodes).with_state(platform))
         .layer(middleware::from_fn(super::tea_compat::tea_shape))
-        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn(request_id)))
 }
 
 /// Engine counters, for tests and operators (`/metrics` comes with observability).

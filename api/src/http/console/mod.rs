@@ -48,15 +48,20 @@ impl std::fmt::Debug for ConsoleState {
 }
 
 /// The console's routes: the page, its assets, sign-in and the API
-/// forwarding.
-pub fn router(platform: Arc<Platform>, keys: Arc<Credentials>, api: Router) -> Router {
+/// forwarding. Fails when the data dir's sign-outs cannot be read.
+pub fn router(
+    platform: Arc<Platform>,
+    keys: Arc<Credentials>,
+    api: Router,
+) -> std::io::Result<Router> {
+    let sessions = ConsoleSessions::load(&platform.control.data_dir, std::time::SystemTime::now())?;
     let state = ConsoleState {
         platform,
         keys,
-        sessions: Arc::new(ConsoleSessions::default()),
+        sessions: Arc::new(sessions),
         api,
     };
-    Router::new()
+    Ok(Router::new()
         .route(
             "/console",
             get(|| async { Redirect::permanent("/console/").into_response() }),
@@ -71,7 +76,7 @@ pub fn router(platform: Arc<Platform>, keys: Arc<Credentials>, api: Router) -> R
         )
         .route("/console/api/{*rest}", any(api_proxy::forward))
         .with_state(state)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(security_headers)))
 }
 
 /// The Content-Security-Policy of every console response: only the console's

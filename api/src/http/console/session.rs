@@ -92,7 +92,11 @@ pub async fn sign_out(State(state): State<ConsoleState>, headers: HeaderMap) -> 
         Ok(session) => session,
         Err(err) => return err.into_response(),
     };
-    state.sessions.sign_out(&session, SystemTime::now());
+    if let Err(err) = state.sessions.sign_out(&session, SystemTime::now()) {
+        tracing::warn!(
+            "console sign-out holds only until this process stops: writing it to the data dir failed: {err}"
+        );
+    }
     let cookie = format!(
         "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/console; Max-Age=0{}",
         secure_suffix(&headers)
