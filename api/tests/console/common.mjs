@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 if (!process.env.CONSOLE_NODE_MODULES) {
   throw new Error('CONSOLE_NODE_MODULES is not set: it must name the node_modules dir holding playwright-core');
@@ -328,8 +329,11 @@ export function crc32(buf) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** A zip archive (STORE, no compression) of `files`: [{ name, data: Buffer|string }]. */
-export function makeZip(files) {
+/**
+ * A zip archive of `files`: [{ name, data: Buffer|string }], stored (STORE, no compression),
+ * or with `deflate` compressed (DEFLATE, as zip tools write them).
+ */
+export function makeZip(files, { deflate = false } = {}) {
   const locals = [];
   const centrals = [];
   let offset = 0;
@@ -340,29 +344,31 @@ export function makeZip(files) {
     const name = Buffer.from(file.name, 'utf8');
     const data = Buffer.isBuffer(file.data) ? file.data : Buffer.from(file.data, 'utf8');
     const crc = crc32(data);
+    const stored = deflate ? zlib.deflateRawSync(data) : data;
+    const method = deflate ? 8 : 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
     local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // STORE
+    local.writeUInt16LE(method, 8); // STORE or DEFLATE
     local.writeUInt16LE(dosTime, 10);
     local.writeUInt16LE(dosDate, 12);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(stored.length, 18);
     local.writeUInt32LE(data.length, 22);
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(0, 28);
-    locals.push(local, name, data);
+    locals.push(local, name, stored);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(0x031e, 4); // made by: unix, 3.0
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
+    central.writeUInt16LE(method, 10);
     central.writeUInt16LE(dosTime, 12);
     central.writeUInt16LE(dosDate, 14);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(stored.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt16LE(0, 30); // extra
@@ -372,7 +378,7 @@ export function makeZip(files) {
     central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attrs: regular file 0644
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
-    offset += local.length + name.length + data.length;
+    offset += local.length + name.length + stored.length;
   }
   const centralSize = centrals.reduce((n, b) => n + b.length, 0);
   const end = Buffer.alloc(22);

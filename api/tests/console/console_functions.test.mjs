@@ -458,6 +458,56 @@ test('an HTTP trigger: its URL and the request tool', { timeout: TEST_TIMEOUT },
   });
 });
 
+test("replacing a function's code", { timeout: TEST_TIMEOUT }, async () => {
+  const service = uniqueName('code');
+  const fn = 'swap';
+  await withConsole([service], async ({ context, page, record }) => {
+    await apiCreateWasmFunction(page, service, fn, eventHelloWasm());
+    await gotoRoute(page, functionPath(service, fn));
+    const before = await apiGet(page, fnBase(service, fn));
+    await expectText(page, '#code-checksum', String(before.codeChecksum));
+    await page.locator('#code #code-upload-form').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('label[for="code-upload-file"]').count(), 1, 'a <label for="code-upload-file">');
+    assert.equal(await page.locator('#code-edit-form').isVisible(), false, 'no in-page editor for a Wasm function');
+    assert.equal(await page.getAttribute('#code-error', 'role'), 'alert', '#code-error is role=alert');
+    const greeting = await invokeViaUi(page, '{"name":"x"}');
+    assert.match(greeting.result, /hello, x/, `event_hello first: ${greeting.result}`);
+
+    // Upload the logger guest as a bare .wasm: the page zips it as index.wasm.
+    const logger = loggerWasm();
+    await page.setInputFiles('#code-upload-file', { name: 'logger.wasm', mimeType: 'application/wasm', buffer: logger });
+    await submit(page, '#code-upload-form');
+    const after = await eventually(async () => {
+      const f = await apiGet(page, fnBase(service, fn));
+      return String(f.codeChecksum) !== String(before.codeChecksum) && f;
+    }, 'Upload code did not replace the code');
+    await expectText(page, '#code-checksum', String(after.codeChecksum));
+    await expectText(page, '#code-size', String(after.codeSize));
+    assert.notEqual(await textOf(page, '#code-checksum'), String(before.codeChecksum));
+    const code = await apiGet(page, `${fnBase(service, fn)}/code`);
+    const download = await context.request.get(new URL(code.url, page.url()).toString());
+    assert.equal(download.status(), 200);
+    const zip = await download.body();
+    assert.deepEqual(zipEntryNames(zip), ['index.wasm'], 'the uploaded .wasm is zipped as index.wasm');
+    assert.ok(zip.includes(logger), 'index.wasm is the logger guest, stored as is');
+    await page.waitForFunction(() => !document.querySelector('#code-upload-form').hasAttribute('aria-busy'));
+
+    const echoed = await invokeViaUi(page, '{"name":"x"}');
+    assert.match(echoed.status, /200/, `#invoke-status: ${echoed.status}`);
+    assert.deepEqual(JSON.parse(echoed.result), { name: 'x' }, `the logger returns the event: ${echoed.result}`);
+    assert.match(echoed.log, /event \{"name":"x"\}/, `#invoke-log: ${echoed.log}`);
+    await screenshot(page, 'function-code-replaced');
+
+    // The API's refusal shows in #code-error as "ErrorCode: ErrorMessage"; the code stays.
+    await page.setInputFiles('#code-upload-file', { name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('this is not a zip archive') });
+    await submit(page, '#code-upload-form');
+    await expectText(page, '#code-error', /^\s*[A-Za-z][A-Za-z0-9.]*: \S/);
+    assert.equal(await page.locator('#code-error').isVisible(), true, '#code-error is visible');
+    assert.equal(String((await apiGet(page, fnBase(service, fn))).codeChecksum), String(after.codeChecksum), 'the refused zip was not stored');
+    assertNoPageErrors(record, "the function page's Code card");
+  });
+});
+
 test('the function page of a function with a trigger: #delete-function removes its triggers first', { timeout: TEST_TIMEOUT }, async () => {
   const service = uniqueName('del');
   const fn = 'hello';

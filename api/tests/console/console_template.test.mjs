@@ -17,8 +17,10 @@ import {
   expectText,
   functionPath,
   gotoRoute,
+  eventually,
   invokeViaUi,
   launchBrowser,
+  makeZip,
   openPage,
   purgeService,
   screenshot,
@@ -130,6 +132,91 @@ for (const lang of LANGS) {
     }
   });
 }
+
+test("a Python function's code edited on its page (#code-edit)", { timeout: TEST_TIMEOUT, skip: SKIP && 'WASM_FC_RUNTIMES != 1' }, async () => {
+  const service = uniqueName('code-edit');
+  const fnPath = (f) => `/2016-08-15/services/${service}/functions/${f}`;
+  const { context, page, record } = await openPage(browser);
+  try {
+    await page.goto(CONSOLE_URL);
+    await signIn(page);
+    const created = await consoleApi(page, 'POST', '/2016-08-15/services', { body: { serviceName: service, description: '' } });
+    assert.equal(created.status, 200, created.text);
+
+    // 1. From the template: the editor holds index.py as created.
+    await openNewFunction(page, service, LANGS[0]);
+    await page.fill('#function-name', 'py');
+    await submit(page, '#create-function-form');
+    await expectRoute(page, functionPath(service, 'py'));
+    await page.locator('#code-edit-form').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('label[for="code-edit"]').count(), 1, 'the code editor has a label');
+    await page.waitForFunction(() => document.querySelector('#code-edit').value.includes('def handler(event, context):'));
+    assert.match(await page.locator('label[for="code-edit"]').textContent(), /index\.py/, 'the label names index.py');
+    const first = await invokeViaUi(page, '{"name":"template"}');
+    assert.ok(first.result.includes('hello from Python'), `the template first: ${first.result}`);
+    const before = await apiGet(page, fnPath('py'));
+
+    await page.fill('#code-edit', [
+      'def handler(event, context):',
+      '    print("edited log " + "py-" + str(7 * 6))',
+      '    return "py-" + str(7 * 6) + "-edited"',
+      '',
+    ].join('\n'));
+    await submit(page, '#code-edit-form');
+    const after = await eventually(async () => {
+      const f = await apiGet(page, fnPath('py'));
+      return String(f.codeChecksum) !== String(before.codeChecksum) && f;
+    }, 'Save code did not replace the code');
+    await expectText(page, '#code-checksum', String(after.codeChecksum));
+    await page.waitForFunction(() => !document.querySelector('#code-edit-form').hasAttribute('aria-busy'));
+    const edited = await invokeViaUi(page, '{"name":"template"}');
+    assert.match(edited.status, /200/, `after Save code: ${edited.status} ${edited.result}`);
+    assert.ok(edited.result.includes('py-42-edited'), `#invoke-result after Save code: ${edited.result}`);
+    assert.ok(edited.log.includes('edited log py-42'), `#invoke-log after Save code: ${edited.log}`);
+    await screenshot(page, 'function-code-edited');
+    const code = await apiGet(page, `${fnPath('py')}/code`);
+    const download = await context.request.get(new URL(code.url, page.url()).toString());
+    assert.deepEqual(zipEntryNames(await download.body()), ['index.py'], 'the saved zip holds index.py only');
+
+    // 2. A DEFLATE zip with a module handler (main.handler → main.py) and a second file:
+    // the editor shows main.py, and saving keeps helper.py.
+    const zip = makeZip([
+      { name: 'helper.py', data: 'def word():\n    return "help" + "er"\n' },
+      { name: 'main.py', data: 'import helper\n\n\ndef handler(event, context):\n    return "zip-" + helper.word()\n' },
+    ], { deflate: true });
+    const made = await consoleApi(page, 'POST', `/2016-08-15/services/${service}/functions`, {
+      body: { functionName: 'zipped', runtime: 'python3.10', handler: 'main.handler', memorySize: 128, timeout: 30, code: { zipFile: zip.toString('base64') } },
+    });
+    assert.equal(made.status, 200, made.text);
+    await gotoRoute(page, functionPath(service, 'zipped'));
+    await page.locator('#code-edit-form').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.querySelector('#code-edit').value.includes('helper.word()'));
+    const zippedBefore = await apiGet(page, fnPath('zipped'));
+    await page.fill('#code-edit', 'import helper\n\n\ndef handler(event, context):\n    return "kept-" + helper.word() + "-" + str(3 * 3)\n');
+    await submit(page, '#code-edit-form');
+    await eventually(async () => String((await apiGet(page, fnPath('zipped'))).codeChecksum) !== String(zippedBefore.codeChecksum), 'Save code did not replace the zipped code');
+    await page.waitForFunction(() => !document.querySelector('#code-edit-form').hasAttribute('aria-busy'));
+    const kept = await invokeViaUi(page, '{}');
+    assert.ok(kept.result.includes('kept-helper-9'), `#invoke-result with helper.py kept: ${kept.status} ${kept.result}`);
+    const zippedCode = await apiGet(page, `${fnPath('zipped')}/code`);
+    const zippedDownload = await context.request.get(new URL(zippedCode.url, page.url()).toString());
+    assert.deepEqual(zipEntryNames(await zippedDownload.body()), ['helper.py', 'main.py'], 'the other files stay');
+
+    // 3. A download the page cannot read as a zip: a clear message, no editor.
+    await page.route('**/_wasm-fc/code/**', (route) => route.fulfill({ status: 200, contentType: 'application/zip', body: 'this is not a zip archive' }));
+    await gotoRoute(page, servicePath(service));
+    await gotoRoute(page, functionPath(service, 'py'));
+    await expectText(page, '#code-edit-message', /code zip cannot be read/);
+    assert.equal(await page.locator('#code-edit-form').isVisible(), false, 'no editor for an unreadable zip');
+    assert.equal(await page.locator('#code-upload-form').isVisible(), true, 'uploading stays possible');
+    await page.unroute('**/_wasm-fc/code/**');
+
+    assertNoPageErrors(record, "the Code card's editor");
+  } finally {
+    await purgeService(page, service);
+    await context.close();
+  }
+});
 
 // What needs no runtime: the form fills in each template and hides the editor for uploads.
 test('the templates fill the new-function form (no runtime needed)', { timeout: TEST_TIMEOUT }, async () => {

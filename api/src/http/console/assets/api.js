@@ -28,6 +28,16 @@ export function ext(...segments) {
   return `/_wasm-fc/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
 }
 
+/**
+ * A URL the page may fetch (the CSP allows its own origin only): a URL of
+ * another origin (the server named itself by another host) is rewritten to
+ * the page's origin, keeping its path and query.
+ */
+export function sameOriginUrl(url) {
+  const parsed = new URL(url, location.href);
+  return parsed.origin === location.origin ? parsed.href : location.origin + parsed.pathname + parsed.search;
+}
+
 /** Reads an error answer into an ApiError. */
 async function errorOf(response) {
   const text = await response.text().catch(() => '');

@@ -1,9 +1,10 @@
 // #/services/<s>/functions/<f>: configuration (view and edit), invoke,
-// triggers (with the HTTP request tool); the live log and the charts are in
-// views-function-live.js.
+// triggers (with the HTTP request tool); the Code card is in
+// views-function-code.js, the live log and the charts in views-function-live.js.
 
-import { api, base64ToText, fc, session, statusText } from './api.js';
+import { api, base64ToText, fc, sameOriginUrl, session, statusText } from './api.js';
 import { card, configObject, errorSlot, field, fmtBytes, fmtDate, formatEnv, h, link, loading, parseEnv, routeHash, setSlot, table, td } from './dom.js';
+import { codeSection } from './views-function-code.js';
 import { chartsSection, logsSection } from './views-function-live.js';
 import { busy, clearError, errorText, notify, setError } from './ui.js';
 
@@ -20,6 +21,12 @@ export function functionView(ctx, root, service, fn) {
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: fn }), page.description), h('div', { class: 'head-actions' }, deleteButton)),
   );
   const config = configSection(page);
+  const code = codeSection(page, (saved) => {
+    config.refresh(saved);
+    config.loadCodeLink();
+  });
+  // Whenever the page shows the function anew (loaded, configuration saved, code replaced).
+  page.onFunction = (data) => code.render(data);
   const invoke = invokeSection(page);
   const triggers = triggersSection(page);
   const charts = chartsSection(page);
@@ -32,6 +39,7 @@ export function functionView(ctx, root, service, fn) {
   root.append(
     h('div', { class: 'grid grid-2' }, config.el, invoke.el),
     h('div', { class: 'grid grid-2' }, triggers.el, config.formEl),
+    code.el,
     page.http,
     charts.el,
     logs.el,
@@ -69,9 +77,14 @@ function configSection(page) {
     h('div', { class: 'card-head' }, h('h2', { id: 'config-title', text: 'Configuration' }), download), body);
 
   const form = configForm(page, (data) => render(data));
-  const render = (data) => {
+  /** Shows the function (description and #config; the form keeps what is typed in it). */
+  const refresh = (data) => {
     page.description.textContent = data.description || '';
     body.replaceChildren(configList(data));
+    if (page.onFunction) page.onFunction(data);
+  };
+  const render = (data) => {
+    refresh(data);
     form.fill(data);
   };
   const failed = () => {
@@ -88,7 +101,7 @@ function configSection(page) {
       if (page.ctx.alive) download.textContent = 'Code not available';
     }
   };
-  return { el, formEl: form.el, render, failed, loadCodeLink };
+  return { el, formEl: form.el, render, refresh, failed, loadCodeLink };
 }
 
 /** The <dl> of a function's configuration, with #code-size, #code-checksum and #config-env. */
@@ -496,9 +509,7 @@ function renderHttp(page) {
 
 /** Sends one request to the HTTP trigger (same origin only, as the CSP requires) and shows the answer. */
 async function sendHttp(baseUrl, method, path, body, out) {
-  let target = baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
-  const parsed = new URL(target, location.href);
-  if (parsed.origin !== location.origin) target = location.origin + parsed.pathname + parsed.search;
+  const target = sameOriginUrl(baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
   out.textContent = 'Sending…';
   try {
     const init = { method, credentials: 'omit' };

@@ -1,10 +1,10 @@
 // #/services/<s>/new-function: create a function from a .zip, a single .wasm
 // (zipped as index.wasm) or an in-page Python / Node.js template.
 
-import { api, bytesToBase64, fc } from './api.js';
+import { api, fc } from './api.js';
+import { codeFileBase64, zipBase64 } from './code.js';
 import { card, errorSlot, field, h, link, parseEnv, routeHash, setSlot } from './dom.js';
 import { busy, clearError, errorText, notify, setError } from './ui.js';
-import { looksLikeWasm, zipStore } from './zip.js';
 
 const PYTHON_TEMPLATE = `# An event function: \`event\` is the payload (bytes), the return value is the result.
 import json
@@ -107,13 +107,9 @@ function applySource(form, f) {
 /** The base64 zip of the chosen code. */
 async function codeZip(f) {
   const source = SOURCES[f.source.value];
-  if (source.template) return bytesToBase64(zipStore([{ name: source.file, data: f.editor.value }]));
-  const file = f.file.files && f.file.files[0];
-  if (!file) throw new Error('Choose a code file first.');
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (source.template) return zipBase64([{ name: source.file, data: f.editor.value }]);
   // A single .wasm (or a .wasm picked under "zip") is zipped as index.wasm.
-  if (f.source.value === 'wasm' || looksLikeWasm(bytes)) return bytesToBase64(zipStore([{ name: 'index.wasm', data: bytes }]));
-  return bytesToBase64(bytes);
+  return codeFileBase64(f.file.files && f.file.files[0], { asWasm: f.source.value === 'wasm' });
 }
 
 /** POST the function; go to its page. */
