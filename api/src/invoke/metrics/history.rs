@@ -149,11 +149,14 @@ pub struct History {
 impl History {
     /// The history of `service/function` (made on first use). Observers keep
     /// the `Arc`, so an invocation costs a lock, not a lookup.
+    /// A read lock when the function is known (every invocation after its
+    /// first); the shard's write lock only to add it.
     pub fn of(&self, service: &Arc<str>, function: &Arc<str>) -> Arc<FunctionHistory> {
-        self.functions
-            .entry((service.clone(), function.clone()))
-            .or_default()
-            .clone()
+        let key = (service.clone(), function.clone());
+        if let Some(known) = self.functions.get(&key) {
+            return known.clone();
+        }
+        self.functions.entry(key).or_default().clone()
     }
 
     /// The last hour of `service/function`; all zeros when it never ran here.
